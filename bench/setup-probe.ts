@@ -1,0 +1,38 @@
+import { LineReader } from '../src/sandbox/line-reader.js';
+
+/**
+ * The supervisor reports setup_us (fork to exec, per run) but RunResult does not carry it, and the
+ * bench may not edit src/. Every report line reaches SandboxSlot through LineReader.next(), so for
+ * the length of the bench that method is wrapped to read setup_us off the lines it hands back.
+ * Observe only: each line is passed on unchanged, and dispose() puts the original back.
+ */
+export interface SetupProbe {
+  /** setup_us of every run reported since the last drain, in microseconds. */
+  drain(): number[];
+  dispose(): void;
+}
+
+const SETUP_FIELD = / setup_us=(\d+)(?: |$)/;
+
+export function installSetupProbe(): SetupProbe {
+  const original = LineReader.prototype.next;
+  let seen: number[] = [];
+  LineReader.prototype.next = function next(this: LineReader): Promise<string> {
+    return original.call(this).then((line) => {
+      // Only run reports start with "ok "; the slot's "ready" line and failures carry no timing.
+      const match = line.startsWith('ok ') ? SETUP_FIELD.exec(line) : null;
+      if (match) seen.push(Number(match[1]));
+      return line;
+    });
+  };
+  return {
+    drain() {
+      const out = seen;
+      seen = [];
+      return out;
+    },
+    dispose() {
+      LineReader.prototype.next = original;
+    },
+  };
+}

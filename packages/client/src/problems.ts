@@ -1,0 +1,45 @@
+import type { CallOptions, HttpTransport } from './http.js';
+import type { Problem, ProblemInput, ProblemSummary } from './types.js';
+
+/**
+ * Problems: test cases stored once on the server and judged by id (`problemId` in a submission).
+ * Creating, changing and deleting need an admin key (or anonymous use of a loopback server).
+ */
+export class ProblemsApi {
+  readonly #http: HttpTransport;
+
+  constructor(http: HttpTransport) {
+    this.#http = http;
+  }
+
+  /** Creates a problem; the server picks the id unless `input.id` is given. */
+  create(input: ProblemInput, options: CallOptions = {}): Promise<Problem> {
+    return this.#http.json({ ...options, method: 'POST', path: '/api/v1/problems', body: input });
+  }
+
+  /** A problem; hidden tests show no data to non-admins. */
+  get(id: string, options: CallOptions = {}): Promise<Problem> {
+    return this.#http.json({ ...options, method: 'GET', path: path(id) });
+  }
+
+  /** Every problem, without test data. */
+  async list(options: CallOptions = {}): Promise<ProblemSummary[]> {
+    const answer = await this.#http.json<{ problems: ProblemSummary[] }>({
+      ...options,
+      method: 'GET',
+      path: '/api/v1/problems',
+    });
+    return answer.problems;
+  }
+
+  /** Replaces a problem's title, tests, limits and checker. */
+  update(id: string, input: Omit<ProblemInput, 'id'>, options: CallOptions = {}): Promise<Problem> {
+    return this.#http.json({ ...options, method: 'PUT', path: path(id), body: input });
+  }
+
+  async delete(id: string, options: CallOptions = {}): Promise<void> {
+    await this.#http.json({ ...options, method: 'DELETE', path: path(id) });
+  }
+}
+
+const path = (id: string) => `/api/v1/problems/${encodeURIComponent(id)}`;

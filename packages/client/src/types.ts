@@ -1,0 +1,283 @@
+/**
+ * The shapes of Arbiter's native API v1, as the server sends and accepts them. Kept by hand (the
+ * SDK depends on nothing of the server); the root project's test/client/types.test.ts checks at
+ * compile time that they still match the server's own types.
+ */
+
+/** A submission's state: two in-between ones, then exactly one final verdict. */
+export type SubmissionStatus = 'queued' | 'running' | FinalStatus;
+
+export type FinalStatus =
+  | 'accepted'
+  | 'wrong_answer'
+  | 'compilation_error'
+  | 'runtime_error'
+  | 'time_limit_exceeded'
+  | 'memory_limit_exceeded'
+  | 'output_limit_exceeded'
+  | 'cancelled'
+  | 'internal_error';
+
+export const FINAL_STATUSES: readonly FinalStatus[] = Object.freeze([
+  'accepted',
+  'wrong_answer',
+  'compilation_error',
+  'runtime_error',
+  'time_limit_exceeded',
+  'memory_limit_exceeded',
+  'output_limit_exceeded',
+  'cancelled',
+  'internal_error',
+]);
+
+/** True once a submission will not change any more. */
+export function isFinalStatus(status: string): status is FinalStatus {
+  return status !== 'queued' && status !== 'running';
+}
+
+/** Resource limits of one run; each unset one comes from the problem or the server's defaults. */
+export interface RunLimits {
+  /** CPU time of all processes together, in milliseconds. */
+  cpuMs?: number;
+  /** Wall-clock time, in milliseconds. */
+  wallMs?: number;
+  /** Peak memory of the whole process tree, in KiB. */
+  memoryKb?: number;
+  /** Processes and threads alive at once. */
+  pids?: number;
+  /** Bytes kept of stdout, and separately of stderr, in KiB. */
+  outputKb?: number;
+  /** Largest file the program may write, in KiB. */
+  fileSizeKb?: number;
+  /** Open file descriptors per process. */
+  openFiles?: number;
+  /** Stack size per process, in KiB. */
+  stackKb?: number;
+}
+
+export interface SourceFile {
+  name: string;
+  content: string;
+  /** Default utf8; base64 for binary files. */
+  encoding?: 'utf8' | 'base64';
+}
+
+export interface TestCase {
+  stdin?: string;
+  /** Absent: the test passes when the program runs cleanly (exit 0, no limit hit). */
+  expected?: string;
+  /** Points for passing. Default 1. */
+  weight?: number;
+  /** Hidden tests never show their data or output to a non-admin caller. */
+  hidden?: boolean;
+  name?: string;
+}
+
+/** How output is compared with the expected output. Default trailing_whitespace. */
+export type Checker =
+  | 'exact'
+  | 'trailing_whitespace'
+  | 'tokens'
+  | 'float'
+  | { type: 'exact' }
+  | { type: 'trailing_whitespace' }
+  | { type: 'tokens' }
+  | { type: 'float'; absolute?: number; relative?: number }
+  | { type: 'custom'; language: string; source: string };
+
+/** The body of POST /api/v1/submissions: `source` or `files`, plus what to do with it. */
+export interface SubmissionInput {
+  /** Language id or alias, e.g. "python3", "c", "java" (see ArbiterClient.languages()). */
+  language: string;
+  /** Refuse to run unless the installed toolchain is this version (semver range). */
+  version?: string;
+  source?: string;
+  files?: SourceFile[];
+  /** Standard input of a plain run (no tests). */
+  stdin?: string;
+  args?: string[];
+  limits?: RunLimits;
+  /** Judge against these; or give problemId to use a stored problem's tests. */
+  tests?: TestCase[];
+  problemId?: string;
+  checker?: Checker;
+  stopOnFirstFailure?: boolean;
+  /** Lower than your key's priority, never higher. */
+  priority?: number;
+  /** Called with the result once it is final (the server signs the request). */
+  callbackUrl?: string;
+  /** Reuse the result of an identical earlier submission. Default false. */
+  cache?: boolean;
+  compileLimits?: RunLimits;
+  compilerOptions?: string[];
+  /** Send the program's stderr into its stdout. */
+  mergeStderr?: boolean;
+}
+
+/** What one stage (the compile, or the run) produced. */
+export interface StageResult {
+  status: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: number | null;
+  cpuMs: number;
+  wallMs: number;
+  memoryKb: number;
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
+  /** Which limit or event decided a status other than accepted: cpu, wall, memory, output, ... */
+  reason?: string | null;
+  message?: string;
+}
+
+export interface TestResult {
+  name?: string;
+  status: FinalStatus;
+  cpuMs: number;
+  wallMs: number;
+  memoryKb: number;
+  weight: number;
+  /** The checker's explanation of a wrong answer. */
+  message?: string;
+  /** The program's output; left out for hidden tests. */
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number | null;
+  hidden?: boolean;
+}
+
+/** A submission and, once final, its result (GET /api/v1/submissions/:id). */
+export interface Submission {
+  id: string;
+  status: SubmissionStatus;
+  language: string;
+  version: string | null;
+  problemId?: string;
+  /** Place in the queue (0 = next) while queued. */
+  position?: number;
+  compile?: StageResult;
+  run?: StageResult;
+  tests: TestResult[];
+  score: number | null;
+  maxScore: number | null;
+  message?: string;
+  /** The result came from the result cache. */
+  cached?: boolean;
+  attempts: number;
+  /** Milliseconds between creation and the start of the run; null until it starts. */
+  queueMs: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The answer to a submit: the id and where it stands. */
+export interface SubmitResponse {
+  id: string;
+  status: SubmissionStatus;
+  /** Place in the queue; null when it is not queued (a cached result answers at once). */
+  position: number | null;
+  /** Present when the server answered with the finished result straight away (cache hit). */
+  submission?: Submission;
+}
+
+/** One refused item of a batch; the other items are unaffected. */
+export interface BatchItemError {
+  /** Stable error code, e.g. ARB_ERR_LANGUAGE_UNKNOWN. */
+  error: string;
+  message: string;
+  status: number;
+}
+
+export type BatchItem = SubmitResponse | BatchItemError;
+
+export function isBatchItemError(item: BatchItem): item is BatchItemError {
+  return 'error' in item;
+}
+
+export interface ProblemInput {
+  /** Letters, digits, "_", "." and "-"; the server picks a UUID when absent. */
+  id?: string;
+  title: string;
+  tests: TestCase[];
+  limits?: RunLimits;
+  checker?: Checker;
+}
+
+export interface Problem {
+  id: string;
+  title: string;
+  tests: TestCase[];
+  limits?: RunLimits;
+  checker?: Exclude<Checker, string>;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A problem as listed: no test data, only how many tests it has. */
+export interface ProblemSummary extends Omit<Problem, 'tests'> {
+  testCount: number;
+}
+
+export interface Language {
+  id: string;
+  name: string;
+  aliases: string[];
+  version: string | null;
+  installed: boolean;
+  /** Whether the language has a compile step. */
+  compiled: boolean;
+}
+
+export interface TimingSummary {
+  count: number;
+  avgWaitMs: number;
+  p95WaitMs: number;
+  avgRunMs: number;
+  p95RunMs: number;
+}
+
+/** GET /api/v1/queue. */
+export interface QueueStats {
+  /** Submissions waiting now. */
+  length: number;
+  /** Submissions running now. */
+  running: number;
+  workers: number;
+  /** Waiting submissions beyond which new ones are refused with 503. */
+  maxLength: number;
+  /** 1 normally; below 1 while the server lowers rate limits because the queue is filling. */
+  rateLimitFactor: number;
+  totals: {
+    queued: number;
+    running: number;
+    processed: number;
+    accepted: number;
+    failed: number;
+    cancelled: number;
+    timedOut: number;
+  };
+  last15Minutes: TimingSummary;
+  byLanguage: Record<string, { statuses: Record<string, number>; timings: TimingSummary | null }>;
+}
+
+/** The one error body every route answers with. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+  status: number;
+  timestamp: string;
+  path: string;
+  requestId: string;
+  /** Seconds to wait before retrying (429, 503). */
+  retryAfter?: number;
+}
+
+/** A change pushed while waiting: the new status and, while queued, the position. */
+export interface StatusUpdate {
+  id: string;
+  status: SubmissionStatus;
+  position?: number;
+}

@@ -1,0 +1,131 @@
+import { PACKAGE_VERSION } from '../project-root.js';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+
+import { ArbiterError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { resolveCaller } from './auth.js';
+import './context.js';
+import { registerJudge0Routes } from './compat/judge0/routes.js';
+import { registerPistonRoutes } from './compat/piston/routes.js';
+import { sendError } from './error-format.js';
+import { registerHealthRoutes } from './health.js';
+import { registerInteractiveRoute } from './interactive.js';
+import { registerWebSocket } from './push.js';
+import { applyRateLimits } from './rate-limit.js';
+import { registerSimpleRoutes } from './simple.js';
+import { registerInfoRoutes } from './v1/info.js';
+import { registerProblemRoutes } from './v1/problems.js';
+import { registerSubmissionRoutes } from './v1/submissions.js';
+import { registerWebRoutes, WEB_OPEN_PATHS } from './web.js';
+
+const VERSION = PACKAGE_VERSION;
+
+/** Routes that answer without a key and outside the rate limits: probes and docs. */
+const OPEN_PATHS = [/^\/health(\/|$)/, /^\/metrics$/, /^\/docs(\/|$)/, ...WEB_OPEN_PATHS];
+
+export interface AppOptions {
+  /** pino options, or false for no logging (tests). Default: JSON logs at the configured level. */
+  logger?: boolean | { level: string };
+}
+
+/** The HTTP face of a Runtime: every route validated by a schema that also feeds /docs. */
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: runtime.config.logLevel },
+    bodyLimit: runtime.config.bodyLimitBytes,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    // One access-log line per request (below, with the outcome) instead of Fastify's two.
+    disableRequestLogging: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Fastify accepts boolean, hop count or addresses; the cast only picks one overload of its types.
+    trustProxy: runtime.config.trustProxy as boolean,
+    // Ids are UUIDs; longer parameters are refused with a 400 in the error format, not a bare 414.
+    maxParamLength: 500,
+    // Errors Fastify raises before routing (a broken %-escape) get the one error format too.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+  });
+  app.decorateRequest('caller', null);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Arbiter', version: VERSION, description: 'Run untrusted code safely and judge it.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // A WebSocket route asked without an Upgrade header answers 426 in the error format (the plugin
+  // alone would send an empty 404), and stays listed in the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    const options = route as unknown as { websocket?: boolean; wsHandler?: unknown };
+    if (!options.websocket) return;
+    delete options.websocket;
+    options.wsHandler = route.handler;
+    route.handler = async (request) => {
+      throw new ArbiterError(
+        'UPGRADE_REQUIRED',
+        `${request.url.split('?')[0]} is a WebSocket endpoint: connect with Upgrade: websocket`,
+      );
+    };
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      request,
+      reply,
+      new ArbiterError(
+        'ROUTE_NOT_FOUND',
+        `no route ${request.method} ${request.url.split('?')[0]}; see /docs`,
+      ),
+    ),
+  );
+
+  await registerWebRoutes(app);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', String(request.id));
+    const path = request.url.split('?')[0]!;
+    if (OPEN_PATHS.some((p) => p.test(path))) return;
+    // The IP's bucket is charged before the key is checked, so guessing keys costs like anything else.
+    await applyRateLimits(runtime, request, reply, async () => {
+      const caller = await resolveCaller(request, runtime.store, runtime.config);
+      request.caller = caller;
+      return caller;
+    });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    runtime.metrics.httpRequests.inc({ method: request.method, route, code: String(reply.statusCode) });
+    runtime.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  registerHealthRoutes(app, runtime, VERSION);
+  registerSubmissionRoutes(app, runtime);
+  registerProblemRoutes(app, runtime);
+  registerInfoRoutes(app, runtime);
+  registerSimpleRoutes(app, runtime);
+  registerWebSocket(app, runtime);
+  registerInteractiveRoute(app, runtime);
+  registerPistonRoutes(app, runtime);
+  registerJudge0Routes(app, runtime);
+  return app;
+}

@@ -1,0 +1,25 @@
+/**
+ * Base64 as Judge0 speaks it: it answers in MIME-style lines (60 characters, each ending in a
+ * newline, as its docs' examples show: "aGVsbG8sIEp1ZGdlMAo=\n"), and it reads what clients send
+ * with or without those line breaks.
+ */
+
+const LINE_CHARS = 60;
+const ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export function encodeBase64Lines(data: string | Uint8Array): string {
+  const compact = Buffer.from(data).toString('base64');
+  let out = '';
+  for (let i = 0; i < compact.length; i += LINE_CHARS) out += `${compact.slice(i, i + LINE_CHARS)}\n`;
+  return out;
+}
+
+/** The bytes, or null when `text` is not base64 (whitespace aside, padding required). */
+export function decodeBase64Bytes(text: string): Buffer | null {
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !ALPHABET.test(compact)) return null;
+  return Buffer.from(compact, 'base64');
+}
+
+/** A Unicode code point that a lossy UTF-8 decode leaves where bytes were not UTF-8. */
+export const REPLACEMENT_CHARACTER = '\uFFFD';

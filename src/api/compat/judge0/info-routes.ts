@@ -1,0 +1,147 @@
+/**
+ * Judge0's information routes: languages, statuses, about, version, system and configuration info,
+ * workers, and the authentication / authorization checks.
+ */
+import { PACKAGE_VERSION } from '../../../project-root.js';
+import type { FastifyInstance } from 'fastify';
+
+import type { Runtime } from '../../../runtime.js';
+import { hashKey } from '../../auth.js';
+import { callerOf } from '../../context.js';
+import { judge0Error } from './errors.js';
+import { judge0Languages, languageDetail } from './languages.js';
+import { configInfo, type Judge0Settings } from './settings.js';
+import { JUDGE0_STATUSES } from './statuses.js';
+import { systemInfo } from './system-info.js';
+
+/** The Judge0 CE release whose API these routes follow. */
+export const JUDGE0_API_VERSION = '1.13.1';
+
+const ARBITER_VERSION = PACKAGE_VERSION;
+
+const tags = ['judge0'];
+
+export function registerInfoRoutes(app: FastifyInstance, runtime: Runtime, settings: Judge0Settings): void {
+  app.get('/languages', { schema: { summary: 'Judge0: installed languages', tags } }, async () =>
+    (await judge0Languages(runtime.registry))
+      .filter((l) => !l.isArchived)
+      .map((l) => ({ id: l.id, name: l.name })),
+  );
+
+  app.get(
+    '/languages/all',
+    { schema: { summary: 'Judge0: every language id, is_archived when not installed here', tags } },
+    async () =>
+      (await judge0Languages(runtime.registry)).map((l) => ({
+        id: l.id,
+        name: l.name,
+        is_archived: l.isArchived,
+      })),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/languages/:id',
+    {
+      schema: {
+        summary: 'Judge0: one language',
+        tags,
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 20 } } },
+      },
+    },
+    async (request) => {
+      const id = Number(request.params.id);
+      const language = (await judge0Languages(runtime.registry)).find((l) => l.id === id);
+      if (!language) throw judge0Error(404, `language with id ${request.params.id} doesn't exist`);
+      return languageDetail(language);
+    },
+  );
+
+  app.get('/statuses', { schema: { summary: 'Judge0: the fourteen statuses', tags } }, async () =>
+    JUDGE0_STATUSES.map((s) => ({ id: s.id, description: s.description })),
+  );
+
+  app.get('/about', { schema: { summary: 'Judge0: about this server', tags } }, async () => ({
+    version: JUDGE0_API_VERSION,
+    homepage: '/docs',
+    source_code: 'Arbiter',
+    maintainer: 'Arbiter (a Judge0 CE compatible API)',
+    arbiter_version: ARBITER_VERSION,
+  }));
+
+  app.get(
+    '/version',
+    { schema: { summary: 'Judge0: the API version, as text', tags } },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send(JUDGE0_API_VERSION),
+  );
+
+  app.get(
+    '/isolate',
+    { schema: { summary: 'Judge0: the sandbox, as text', tags } },
+    async (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send(
+          `Arbiter ${ARBITER_VERSION} sandbox: bubblewrap namespaces, cgroups, rlimits and seccomp (isolate is not used)`,
+        ),
+  );
+
+  app.get(
+    '/license',
+    { schema: { summary: 'Judge0: the license, as text', tags } },
+    async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').send('Arbiter is licensed under the MIT License.'),
+  );
+
+  app.get('/system_info', { schema: { summary: 'Judge0: lscpu and free -h of this host', tags } }, () =>
+    systemInfo(),
+  );
+
+  app.get(
+    '/config_info',
+    { schema: { summary: "Judge0: configuration with this server's values", tags } },
+    async () => configInfo(settings),
+  );
+
+  app.get('/workers', { schema: { summary: 'Judge0: the queue and its workers', tags } }, async () => {
+    const failed = (await runtime.store.countByStatus())
+      .filter((c) => c.status === 'internal_error')
+      .reduce((sum, c) => sum + c.count, 0);
+    // Scale-out: every live worker machine of the cluster; embedded: this process.
+    const cluster = runtime.backends.workerRegistry ? await runtime.backends.workerRegistry.list() : null;
+    const available = cluster ? cluster.reduce((n, w) => n + w.concurrency, 0) : runtime.config.workers;
+    const working = cluster ? cluster.reduce((n, w) => n + w.running, 0) : (runtime.workers?.busy ?? 0);
+    return [
+      {
+        queue: 'default',
+        size: await runtime.queue.length(),
+        available,
+        idle: Math.max(0, available - working),
+        working,
+        paused: 0,
+        failed,
+      },
+    ];
+  });
+
+  // The auth hook has already refused a bad X-Auth-Token (401) by the time this runs.
+  app.post(
+    '/authenticate',
+    { schema: { summary: 'Judge0: check the X-Auth-Token', tags } },
+    async (_r, reply) => reply.code(200).send(),
+  );
+
+  // Judge0's authorization token (X-Auth-User) is an admin key here.
+  app.post(
+    '/authorize',
+    { schema: { summary: 'Judge0: check that X-Auth-User (or the caller) is an admin', tags } },
+    async (request, reply) => {
+      const header = request.headers['x-auth-user'];
+      const token = Array.isArray(header) ? header[0] : header;
+      const admin = token
+        ? (await runtime.store.findKeyByHash(hashKey(token)))?.role === 'admin'
+        : callerOf(request).role === 'admin';
+      if (!admin) throw judge0Error(403, 'authorization failed: this needs an admin key');
+      return reply.code(200).send();
+    },
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * Judge0 CE's API at its own paths (/submissions, /languages, /statuses, …), so Judge0 clients work
+ * unchanged against Arbiter. The routes live in their own Fastify scope: it answers errors in Judge0's
+ * shapes and also reads form-encoded bodies, as Judge0 does, without changing the rest of the app.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../../runtime.js';
+import { startJudge0Callbacks } from './callbacks.js';
+import { sendJudge0Error } from './errors.js';
+import { registerInfoRoutes } from './info-routes.js';
+import { judge0Settings } from './settings.js';
+import { registerSubmissionRoutes } from './submission-routes.js';
+
+export function registerJudge0Routes(app: FastifyInstance, runtime: Runtime): void {
+  const settings = judge0Settings(runtime.config);
+  const stopCallbacks = startJudge0Callbacks(runtime, settings);
+  app.addHook('onClose', async () => stopCallbacks());
+
+  void app.register(async (scope) => {
+    scope.setErrorHandler((error, request, reply) => sendJudge0Error(request, reply, error));
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    registerSubmissionRoutes(scope, runtime, settings);
+    registerInfoRoutes(scope, runtime, settings);
+  });
+}

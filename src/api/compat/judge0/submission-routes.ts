@@ -1,0 +1,274 @@
+/**
+ * Judge0's submission routes: create (one or a batch, optionally waiting), get (one or a batch),
+ * delete. Tokens are Arbiter submission ids, so /api/v1 sees the same submissions.
+ */
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ArbiterError, isArbiterError } from '../../../errors.js';
+import type { Runtime } from '../../../runtime.js';
+import type { Caller } from '../../../service/caller.js';
+import type { SubmissionRecord } from '../../../store/types.js';
+import { checkWebhookTarget } from '../../../webhooks/ssrf-guard.js';
+import { callerOf } from '../../context.js';
+import { withRetryAfter } from '../../error-format.js';
+import { Judge0Reply, judge0Error } from './errors.js';
+import { parseFields } from './fields.js';
+import { judge0Languages, type Judge0Language } from './languages.js';
+import { translateSubmission } from './request.js';
+import { NOT_UTF8_BATCH_MESSAGE, NOT_UTF8_MESSAGE, renderSubmission } from './response.js';
+import type { Judge0Settings } from './settings.js';
+
+/** Seconds a client should wait before retrying when the queue is full. */
+const QUEUE_FULL_RETRY_SECONDS = 5;
+
+interface SubmissionQuery {
+  base64_encoded?: boolean;
+  wait?: boolean;
+  fields?: string;
+}
+
+const booleanParam = (description: string) => ({ type: 'boolean', description }) as const;
+const queryBase64 = booleanParam(
+  'Texts are base64 in the request (source_code, stdin, expected_output) and answer',
+);
+const queryFields = {
+  type: 'string',
+  description:
+    'Comma-separated attributes to return; * for all. Default: stdout,time,memory,stderr,token,compile_output,message,status',
+} as const;
+
+/** For /docs: the attributes a submission takes. Validation is done by request.ts, in Judge0's words. */
+const submissionBody = {
+  type: 'object',
+  description:
+    'Judge0 CE submission: source_code, language_id, compiler_options, command_line_arguments, stdin, expected_output, cpu_time_limit, cpu_extra_time, wall_time_limit, memory_limit, stack_limit, max_processes_and_or_threads, enable_per_process_and_thread_time_limit, enable_per_process_and_thread_memory_limit, max_file_size, redirect_stderr_to_stdout, enable_network, number_of_runs, additional_files, callback_url',
+} as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export function registerSubmissionRoutes(
+  app: FastifyInstance,
+  runtime: Runtime,
+  settings: Judge0Settings,
+): void {
+  const { service } = runtime;
+
+  /** Validates, checks the callback target, queues. Throws Judge0Reply (422, 503) or ArbiterError. */
+  const create = async (
+    body: unknown,
+    base64: boolean,
+    languages: readonly Judge0Language[],
+    caller: Caller,
+  ): Promise<SubmissionRecord> => {
+    if (!isObject(body)) throw judge0Error(400, 'a submission must be a JSON object of its attributes');
+    const marker = `arbiter-judge0-compile-failed-${randomUUID()}`;
+    const translation = translateSubmission(body, { base64, settings, languages, marker });
+    if ('errors' in translation) throw new Judge0Reply(422, translation.errors);
+    const { input, echo } = translation;
+    if (echo.callback_url !== null) {
+      try {
+        await checkWebhookTarget(echo.callback_url, { allowlist: runtime.config.webhookAllowlist });
+      } catch (error) {
+        if (!isArbiterError(error)) throw error;
+        throw new Judge0Reply(422, { callback_url: [error.message] });
+      }
+    }
+    if (runtime.closing)
+      throw withRetryAfter(new ArbiterError('SHUTTING_DOWN', 'the server is shutting down'), 10);
+    try {
+      return (await service.submit(input, caller)).record;
+    } catch (error) {
+      if (isArbiterError(error, 'QUEUE_FULL')) throw withRetryAfter(error, QUEUE_FULL_RETRY_SECONDS);
+      // What the translation could not foresee (a toolchain removed meanwhile) is still the input's fault.
+      if (isArbiterError(error) && error.status < 500) throw judge0Error(422, error.message);
+      throw error;
+    }
+  };
+
+  app.post<{ Querystring: SubmissionQuery }>(
+    '/submissions',
+    {
+      schema: {
+        summary: 'Judge0: create a submission',
+        description:
+          '201 {token}; with wait=true, 201 with the submission once finished (bounded by the server maximum wait, after which it is answered as it stands).',
+        tags: ['judge0'],
+        querystring: {
+          type: 'object',
+          properties: {
+            base64_encoded: queryBase64,
+            wait: booleanParam('Answer with the result instead of the token'),
+            fields: queryFields,
+          },
+        },
+        body: submissionBody,
+      },
+    },
+    async (request, reply) => {
+      const base64 = request.query.base64_encoded ?? false;
+      const languages = await judge0Languages(runtime.registry);
+      const record = await create(request.body, base64, languages, callerOf(request));
+      if (!request.query.wait) return reply.code(201).send({ token: record.id });
+      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+      const rendered = renderSubmission(done, {
+        fields: parseFields(request.query.fields),
+        base64,
+        languages,
+      });
+      if ('notUtf8' in rendered) return reply.code(201).send({ token: record.id, error: NOT_UTF8_MESSAGE });
+      return reply.code(201).send(rendered.body);
+    },
+  );
+
+  app.post<{ Querystring: SubmissionQuery; Body: { submissions?: unknown } }>(
+    '/submissions/batch',
+    {
+      schema: {
+        summary: 'Judge0: create a batch of submissions',
+        description: `201 with one entry per submission, in order: {token} or its errors. At most ${settings.maxBatchSize}.`,
+        tags: ['judge0'],
+        querystring: { type: 'object', properties: { base64_encoded: queryBase64 } },
+        body: {
+          type: 'object',
+          properties: { submissions: { type: 'array', items: submissionBody } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const submissions = request.body.submissions;
+      if (!Array.isArray(submissions) || submissions.length === 0) {
+        throw judge0Error(400, 'submissions must be a non-empty array');
+      }
+      if (submissions.length > settings.maxBatchSize) {
+        throw judge0Error(
+          400,
+          `number of submissions in a batch should be less than or equal to ${settings.maxBatchSize}`,
+        );
+      }
+      const base64 = request.query.base64_encoded ?? false;
+      const languages = await judge0Languages(runtime.registry);
+      const caller = callerOf(request);
+      const answers: Record<string, unknown>[] = [];
+      for (const body of submissions) {
+        try {
+          answers.push({ token: (await create(body, base64, languages, caller)).id });
+        } catch (error) {
+          if (error instanceof Judge0Reply) answers.push(error.body);
+          else if (isArbiterError(error) && error.status < 500) answers.push({ error: error.message });
+          else if (isArbiterError(error, 'QUEUE_FULL')) answers.push({ error: 'queue is full' });
+          else throw error;
+        }
+      }
+      return reply.code(201).send(answers);
+    },
+  );
+
+  app.get<{ Querystring: SubmissionQuery & { tokens?: string } }>(
+    '/submissions/batch',
+    {
+      schema: {
+        summary: 'Judge0: get a batch of submissions',
+        description:
+          'tokens=a,b,c; {submissions: [...]} in the same order, null for a token that is not found.',
+        tags: ['judge0'],
+        querystring: {
+          type: 'object',
+          properties: { tokens: { type: 'string' }, base64_encoded: queryBase64, fields: queryFields },
+        },
+      },
+    },
+    async (request) => {
+      const tokens = (request.query.tokens ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      if (tokens.length === 0) throw judge0Error(400, 'tokens must name at least one submission');
+      if (tokens.length > settings.maxBatchSize) {
+        throw judge0Error(
+          400,
+          `number of submissions in a batch should be less than or equal to ${settings.maxBatchSize}`,
+        );
+      }
+      const caller = callerOf(request);
+      const languages = await judge0Languages(runtime.registry);
+      const options = {
+        fields: parseFields(request.query.fields),
+        base64: request.query.base64_encoded ?? false,
+        languages,
+      };
+      const records = await Promise.all(tokens.map((token) => find(token, caller)));
+      const submissions = records.map((record) => {
+        if (!record) return null;
+        const rendered = renderSubmission(record, options);
+        if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
+        return rendered.body;
+      });
+      return { submissions };
+    },
+  );
+
+  /** The submission, if it exists and this caller may see it. */
+  const find = async (token: string, caller: Caller): Promise<SubmissionRecord | null> => {
+    try {
+      return await service.get(token, caller);
+    } catch (error) {
+      if (isArbiterError(error, 'SUBMISSION_NOT_FOUND')) return null;
+      throw error;
+    }
+  };
+
+  const tokenParams = {
+    type: 'object',
+    required: ['token'],
+    properties: { token: { type: 'string', minLength: 1, maxLength: 100 } },
+  } as const;
+
+  app.get<{ Params: { token: string }; Querystring: SubmissionQuery }>(
+    '/submissions/:token',
+    {
+      schema: {
+        summary: 'Judge0: get a submission',
+        tags: ['judge0'],
+        params: tokenParams,
+        querystring: { type: 'object', properties: { base64_encoded: queryBase64, fields: queryFields } },
+      },
+    },
+    async (request) => {
+      const record = await find(request.params.token, callerOf(request));
+      if (!record) throw judge0Error(404, 'submission not found');
+      const rendered = renderSubmission(record, {
+        fields: parseFields(request.query.fields),
+        base64: request.query.base64_encoded ?? false,
+        languages: await judge0Languages(runtime.registry),
+      });
+      if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_MESSAGE);
+      return rendered.body;
+    },
+  );
+
+  app.delete<{ Params: { token: string }; Querystring: SubmissionQuery }>(
+    '/submissions/:token',
+    {
+      schema: {
+        summary: 'Judge0: delete (cancel) a submission',
+        description:
+          'A queued or running submission is cancelled (status 13, Internal Error, message "cancelled …"); the answer is always base64-encoded, as in Judge0.',
+        tags: ['judge0'],
+        params: tokenParams,
+        querystring: { type: 'object', properties: { fields: queryFields } },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      if (!(await find(request.params.token, caller))) throw judge0Error(404, 'submission not found');
+      const record = await service.cancel(request.params.token, caller);
+      const rendered = renderSubmission(record, {
+        fields: parseFields(request.query.fields),
+        base64: true,
+        languages: await judge0Languages(runtime.registry),
+      });
+      return 'body' in rendered ? rendered.body : {};
+    },
+  );
+}

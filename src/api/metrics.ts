@@ -1,0 +1,118 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Buckets for wait and run times, in seconds: a classroom cares about 0.1 s to a minute. */
+const TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface MetricsSources {
+  queueLength: () => number | Promise<number>;
+  running: () => number;
+  rateFactor: () => number;
+  resultCache: () => { hits: number; misses: number };
+  compileCache: () => { hits: number; misses: number };
+  sandbox: () => { rebuilt: number; slots: number };
+  subscribers: () => number;
+}
+
+/** Every Prometheus metric of one process, in a registry of its own (tests start many). */
+export class ArbiterMetrics {
+  readonly registry = new Registry();
+  readonly jobsFinished: Counter<'status' | 'language'>;
+  readonly waitSeconds: Histogram<'language'>;
+  readonly runSeconds: Histogram<'language'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'code'>;
+  readonly httpDuration: Histogram<'route'>;
+  readonly rateLimited: Counter<'scope'>;
+  readonly webhooks: Counter<'outcome'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set(await read());
+        },
+      });
+    gauge('arbiter_queue_length', 'Submissions waiting in the queue.', sources.queueLength);
+    gauge('arbiter_jobs_running', 'Submissions being judged now.', sources.running);
+    gauge(
+      'arbiter_ratelimit_factor',
+      'Adaptive factor applied to every rate limit (1 = full rate).',
+      sources.rateFactor,
+    );
+    gauge(
+      'arbiter_result_cache_hits',
+      'Submissions answered from the result cache.',
+      () => sources.resultCache().hits,
+    );
+    gauge(
+      'arbiter_result_cache_misses',
+      'Cacheable submissions that missed the result cache.',
+      () => sources.resultCache().misses,
+    );
+    gauge(
+      'arbiter_compile_cache_hits',
+      'Compiles skipped thanks to the compile cache.',
+      () => sources.compileCache().hits,
+    );
+    gauge(
+      'arbiter_compile_cache_misses',
+      'Compiles that missed the compile cache.',
+      () => sources.compileCache().misses,
+    );
+    gauge(
+      'arbiter_sandbox_failures',
+      'Sandbox slots replaced after a failure or an unclean reset.',
+      () => sources.sandbox().rebuilt,
+    );
+    gauge('arbiter_sandbox_slots', 'Warm sandbox slots ready or busy.', () => sources.sandbox().slots);
+    gauge('arbiter_push_subscribers', 'SSE and WebSocket subscriptions held open.', sources.subscribers);
+    this.jobsFinished = new Counter({
+      name: 'arbiter_jobs_finished_total',
+      help: 'Submissions finished, by final status.',
+      labelNames: ['status', 'language'],
+      registers,
+    });
+    this.waitSeconds = new Histogram({
+      name: 'arbiter_job_wait_seconds',
+      help: 'Time from submit to start.',
+      labelNames: ['language'],
+      buckets: TIME_BUCKETS,
+      registers,
+    });
+    this.runSeconds = new Histogram({
+      name: 'arbiter_job_run_seconds',
+      help: 'Time from start to result.',
+      labelNames: ['language'],
+      buckets: TIME_BUCKETS,
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: 'arbiter_http_requests_total',
+      help: 'HTTP requests by route and status code.',
+      labelNames: ['method', 'route', 'code'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'arbiter_http_request_duration_seconds',
+      help: 'HTTP request duration.',
+      labelNames: ['route'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'arbiter_ratelimit_rejections_total',
+      help: 'Requests refused with 429, by bucket.',
+      labelNames: ['scope'],
+      registers,
+    });
+    this.webhooks = new Counter({
+      name: 'arbiter_webhook_deliveries_total',
+      help: 'Webhook deliveries by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+}

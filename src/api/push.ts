@@ -1,0 +1,172 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Runtime } from '../runtime.js';
+import { canSee, isAdmin } from '../service/caller.js';
+import type { SubmissionEvent } from '../service/events.js';
+import { toView } from '../service/submission-view.js';
+import type { SubmissionRecord } from '../store/types.js';
+import { callerOf } from './context.js';
+
+/** A comment line this often keeps proxies from closing an idle event stream. */
+const HEARTBEAT_MS = 15_000;
+
+const isFinal = (status: string) => status !== 'queued' && status !== 'running';
+
+/** What a push carries: the event, plus the whole result once finished. */
+async function payload(runtime: Runtime, event: SubmissionEvent): Promise<Record<string, unknown>> {
+  if (event.type !== 'finished') return { ...event };
+  const record = await runtime.store.getSubmission(event.id);
+  return { ...event, submission: record ? toView(record, null) : undefined };
+}
+
+/** SSE for one submission: its state now, then each change; the stream ends after `finished`. */
+export function streamSubmissionEvents(
+  runtime: Runtime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  record: SubmissionRecord,
+): void {
+  const headers: Record<string, string> = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': String(request.id),
+  };
+  for (const [name, value] of Object.entries(reply.getHeaders()))
+    if (typeof value === 'string') headers[name] = value;
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, headers);
+  let closed = false;
+  const send = (name: string, data: unknown) => {
+    if (!closed) raw.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  runtime.subscribers++;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    runtime.subscribers--;
+    unsubscribe();
+    clearInterval(heartbeat);
+    raw.end();
+  };
+  // Every write goes through one chain, so the snapshot is always the first event and pushes keep
+  // their order even when a `finished` payload needs a store read first.
+  let outbox: Promise<void> = Promise.resolve();
+  const unsubscribe = runtime.events.onSubmission(record.id, (event) => {
+    outbox = outbox
+      .then(() => payload(runtime, event))
+      .catch(() => ({ ...event }))
+      .then((data) => {
+        send(event.type, data);
+        if (event.type === 'finished') close();
+      });
+  });
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  request.raw.on('close', close);
+  // Read after subscribing, so a change between the two is never missed.
+  outbox = (async () => {
+    const now = (await runtime.store.getSubmission(record.id)) ?? record;
+    send('status', toView(now, await runtime.service.position(now.id)));
+    if (isFinal(now.status)) close();
+  })().catch((error) => {
+    request.log.error({ err: error }, 'event stream failed');
+    close();
+  });
+}
+
+interface ClientMessage {
+  subscribe?: string[] | 'all';
+  unsubscribe?: string[];
+}
+
+/**
+ * GET /api/v1/ws: one socket, many subscriptions. Send {"subscribe": ["id", ...]} for chosen
+ * submissions or {"subscribe": "all"} for every submission of the caller's key (admins: all).
+ */
+export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void {
+  app.get(
+    '/api/v1/ws',
+    { websocket: true, schema: { summary: 'WebSocket subscriptions to submission events', tags: ['push'] } },
+    (socket: WebSocket, request) => {
+      const caller = callerOf(request);
+      const subscriptions = new Map<string, () => void>();
+      runtime.subscribers++;
+      const send = (data: unknown) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(data));
+      };
+      // Pushes and status snapshots leave in the order they were queued: a subscription's snapshot
+      // always precedes its events, whatever store reads each one waits on.
+      let outbox: Promise<void> = Promise.resolve();
+      const enqueue = (make: () => Promise<unknown>) => {
+        outbox = outbox
+          .then(make)
+          .then(send)
+          .catch((error: Error) => send({ type: 'error', message: `not available now: ${error.message}` }));
+      };
+      const post = (data: unknown) => enqueue(() => Promise.resolve(data));
+      const subscribe = (
+        name: string,
+        listen: (listener: (event: SubmissionEvent) => void) => () => void,
+      ) => {
+        if (subscriptions.has(name)) return;
+        subscriptions.set(
+          name,
+          listen((event) => enqueue(() => payload(runtime, event).catch(() => ({ ...event })))),
+        );
+      };
+      socket.on(
+        'message',
+        (data) =>
+          void handleMessage(data).catch((error: Error) =>
+            send({ type: 'error', message: `not available now: ${error.message}` }),
+          ),
+      );
+      const handleMessage = async (data: unknown) => {
+        let message: ClientMessage;
+        try {
+          message = JSON.parse(String(data)) as ClientMessage;
+        } catch {
+          post({
+            type: 'error',
+            message: 'send JSON such as {"subscribe": ["<id>"]} or {"subscribe": "all"}',
+          });
+          return;
+        }
+        if (message.subscribe === 'all') {
+          if (isAdmin(caller)) subscribe('all', (l) => runtime.events.onAll(l));
+          else if (caller.keyId)
+            subscribe(`key:${caller.keyId}`, (l) => runtime.events.onKey(caller.keyId!, l));
+          else {
+            post({ type: 'error', message: 'subscribing to "all" needs an API key' });
+            return;
+          }
+          post({ type: 'subscribed', subscribe: 'all' });
+        } else if (Array.isArray(message.subscribe)) {
+          for (const id of message.subscribe.slice(0, 1000)) {
+            const record = typeof id === 'string' ? await runtime.store.getSubmission(id) : null;
+            if (!record || !canSee(caller, record.keyId)) {
+              post({ type: 'error', id, message: `no submission with id ${String(id)}` });
+              continue;
+            }
+            subscribe(`id:${id}`, (l) => runtime.events.onSubmission(id, l));
+            enqueue(async () => {
+              const now = (await runtime.store.getSubmission(id)) ?? record;
+              return { type: 'status', id, submission: toView(now, await runtime.service.position(id)) };
+            });
+          }
+        }
+        for (const id of Array.isArray(message.unsubscribe) ? message.unsubscribe : []) {
+          subscriptions.get(`id:${id}`)?.();
+          subscriptions.delete(`id:${id}`);
+        }
+      };
+      socket.on('close', () => {
+        runtime.subscribers--;
+        for (const off of subscriptions.values()) off();
+        subscriptions.clear();
+      });
+    },
+  );
+}

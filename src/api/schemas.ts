@@ -1,0 +1,81 @@
+import { LIMIT_NAMES } from '../sandbox/limits.js';
+
+/** JSON schemas shared by routes; they validate requests and feed the OpenAPI page. */
+export const limitsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Limits for each run; unset ones come from the problem or the server defaults.',
+  properties: Object.fromEntries(LIMIT_NAMES.map((name) => [name, { type: 'number', minimum: 0 }])),
+} as const;
+
+export const fileSchema = {
+  type: 'object',
+  required: ['name', 'content'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    content: { type: 'string' },
+    encoding: { type: 'string', enum: ['utf8', 'base64'] },
+  },
+} as const;
+
+export const testSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    stdin: { type: 'string' },
+    expected: { type: 'string' },
+    weight: { type: 'number', minimum: 0 },
+    hidden: { type: 'boolean' },
+    name: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export const checkerSchema = {
+  description: 'exact | trailing_whitespace (default) | tokens | float | {type:"custom", language, source}',
+  anyOf: [{ type: 'string' }, { type: 'object' }],
+} as const;
+
+export const submissionBodySchema = {
+  type: 'object',
+  required: ['language'],
+  additionalProperties: false,
+  properties: {
+    language: { type: 'string', minLength: 1, maxLength: 50 },
+    version: { type: 'string', maxLength: 50 },
+    source: { type: 'string' },
+    files: { type: 'array', items: fileSchema, minItems: 1, maxItems: 100 },
+    stdin: { type: 'string' },
+    args: { type: 'array', items: { type: 'string' }, maxItems: 100 },
+    limits: limitsSchema,
+    tests: { type: 'array', items: testSchema, maxItems: 1000 },
+    problemId: { type: 'string', minLength: 1, maxLength: 100 },
+    checker: checkerSchema,
+    stopOnFirstFailure: { type: 'boolean' },
+    priority: { type: 'integer', minimum: 0 },
+    callbackUrl: { type: 'string', maxLength: 2000 },
+    cache: { type: 'boolean' },
+    compileLimits: limitsSchema,
+    compilerOptions: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 50 },
+    mergeStderr: { type: 'boolean' },
+  },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    status: { type: 'integer' },
+    timestamp: { type: 'string' },
+    path: { type: 'string' },
+    requestId: { type: 'string' },
+    retryAfter: { type: 'integer' },
+  },
+} as const;

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+import { toView } from '../service/submission-view.js';
+import { callerOf } from './context.js';
+import { idParams } from './schemas.js';
+import { queueStats } from './v1/info.js';
+
+/** Routes for small clients: one call runs a program and answers with the result. */
+export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const { service } = runtime;
+
+  app.post<{ Body: { language: string; code: string; stdin?: string } }>(
+    '/run',
+    {
+      schema: {
+        summary: 'Run code and wait for the result',
+        tags: ['simple'],
+        body: {
+          type: 'object',
+          required: ['language', 'code'],
+          additionalProperties: false,
+          properties: {
+            language: { type: 'string' },
+            code: { type: 'string', minLength: 1 },
+            stdin: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { record } = await service.submit(
+        { language: request.body.language, source: request.body.code, stdin: request.body.stdin },
+        callerOf(request),
+      );
+      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+      const final = done.status !== 'queued' && done.status !== 'running';
+      return reply.code(final ? 200 : 202).send(toView(done, final ? null : await service.position(done.id)));
+    },
+  );
+
+  app.get(
+    '/queue/status',
+    { schema: { summary: 'Queue statistics (same as /api/v1/queue)', tags: ['simple'] } },
+    async () => queueStats(runtime),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/queue/job/:id',
+    { schema: { summary: 'A submission by id', tags: ['simple'], params: idParams } },
+    async (request) => {
+      const record = await service.get(request.params.id, callerOf(request));
+      return toView(record, await service.position(record.id));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/queue/job/:id',
+    { schema: { summary: 'Cancel a submission', tags: ['simple'], params: idParams } },
+    async (request) => toView(await service.cancel(request.params.id, callerOf(request)), null),
+  );
+}

@@ -1,0 +1,143 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ArbiterError } from '../../errors.js';
+import { parseChecker } from '../../judge/checkers.js';
+import type { TestCase } from '../../judge/types.js';
+import type { Runtime } from '../../runtime.js';
+import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
+import { isAdmin, type Caller } from '../../service/caller.js';
+import type { ProblemRecord } from '../../store/types.js';
+import { requireAdmin } from '../auth.js';
+import { callerOf } from '../context.js';
+import { checkerSchema, idParams, limitsSchema, testSchema } from '../schemas.js';
+
+interface ProblemBody {
+  id?: string;
+  title: string;
+  tests: TestCase[];
+  limits?: Partial<RunLimits>;
+  checker?: unknown;
+}
+
+const problemBody = {
+  type: 'object',
+  required: ['title', 'tests'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' },
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    tests: { type: 'array', items: testSchema, minItems: 1, maxItems: 1000 },
+    limits: limitsSchema,
+    checker: checkerSchema,
+  },
+} as const;
+
+/** Hidden tests keep their data from everyone but admins; the count and weights stay visible. */
+export function problemView(problem: ProblemRecord, caller: Caller): ProblemRecord {
+  if (isAdmin(caller)) return problem;
+  return {
+    ...problem,
+    tests: problem.tests.map((t) =>
+      t.hidden ? { hidden: true, weight: t.weight ?? 1, ...(t.name ? { name: t.name } : {}) } : t,
+    ),
+  };
+}
+
+export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const { store } = runtime;
+  const build = (body: ProblemBody, id: string, createdAt: number): ProblemRecord => {
+    checkLimitsWithin(body.limits, runtime.config.maxLimits);
+    const problem: ProblemRecord = {
+      id,
+      title: body.title,
+      tests: body.tests,
+      createdAt,
+      updatedAt: Date.now(),
+    };
+    if (body.limits) problem.limits = body.limits;
+    if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
+    return problem;
+  };
+  const get = async (id: string): Promise<ProblemRecord> => {
+    const problem = await store.getProblem(id);
+    if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${id}`);
+    return problem;
+  };
+
+  app.post<{ Body: ProblemBody }>(
+    '/api/v1/problems',
+    {
+      schema: {
+        summary: 'Create a problem with its test cases (admin)',
+        tags: ['problems'],
+        body: problemBody,
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(callerOf(request));
+      const id = request.body.id ?? randomUUID();
+      if (await store.getProblem(id))
+        throw new ArbiterError('INVALID_INPUT', `problem ${id} already exists; use PUT to change it`);
+      const problem = build(request.body, id, Date.now());
+      await store.putProblem(problem);
+      return reply.code(201).send(problem);
+    },
+  );
+
+  app.get(
+    '/api/v1/problems',
+    { schema: { summary: 'List problems', tags: ['problems'] } },
+    async (request) => {
+      const caller = callerOf(request);
+      return {
+        problems: (await store.listProblems()).map((p) => ({
+          ...problemView(p, caller),
+          tests: undefined,
+          testCount: p.tests.length,
+        })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/problems/:id',
+    {
+      schema: {
+        summary: 'A problem; hidden tests show no data to non-admins',
+        tags: ['problems'],
+        params: idParams,
+      },
+    },
+    async (request) => problemView(await get(request.params.id), callerOf(request)),
+  );
+
+  app.put<{ Params: { id: string }; Body: ProblemBody }>(
+    '/api/v1/problems/:id',
+    {
+      schema: {
+        summary: 'Replace a problem (admin)',
+        tags: ['problems'],
+        params: idParams,
+        body: problemBody,
+      },
+    },
+    async (request) => {
+      requireAdmin(callerOf(request));
+      const existing = await get(request.params.id);
+      const problem = build(request.body, existing.id, existing.createdAt);
+      await store.putProblem(problem);
+      return problem;
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/problems/:id',
+    { schema: { summary: 'Delete a problem (admin)', tags: ['problems'], params: idParams } },
+    async (request, reply) => {
+      requireAdmin(callerOf(request));
+      if (!(await store.deleteProblem(request.params.id)))
+        throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${request.params.id}`);
+      return reply.code(204).send();
+    },
+  );
+}

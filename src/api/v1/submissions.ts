@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import { ArbiterError } from '../../errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { SubmissionInput } from '../../service/submission-service.js';
+import { toView } from '../../service/submission-view.js';
+import { callerOf } from '../context.js';
+import { toArbiterError, withRetryAfter } from '../error-format.js';
+import { idParams, submissionBodySchema } from '../schemas.js';
+import { streamSubmissionEvents } from '../push.js';
+
+/** Seconds a client should wait before retrying when the queue is full: about one drain step. */
+const QUEUE_FULL_RETRY_SECONDS = 5;
+
+export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const { service } = runtime;
+
+  const submit = async (input: SubmissionInput, caller: ReturnType<typeof callerOf>) => {
+    if (runtime.closing)
+      throw withRetryAfter(new ArbiterError('SHUTTING_DOWN', 'the server is shutting down'), 10);
+    try {
+      return await service.submit(input, caller);
+    } catch (error) {
+      if (error instanceof ArbiterError && error.code === 'ARB_ERR_QUEUE_FULL')
+        throw withRetryAfter(error, QUEUE_FULL_RETRY_SECONDS);
+      throw error;
+    }
+  };
+
+  app.post<{ Body: SubmissionInput; Querystring: { wait?: boolean } }>(
+    '/api/v1/submissions',
+    {
+      schema: {
+        summary: 'Submit a program to run or judge',
+        description:
+          '202 with the id and queue position; with ?wait=true, 200 with the result once done (bounded by the server maximum wait, after which 202).',
+        tags: ['submissions'],
+        body: submissionBodySchema,
+        querystring: { type: 'object', properties: { wait: { type: 'boolean' } } },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const { record, position } = await submit(request.body, caller);
+      if (request.query.wait) {
+        const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+        const final = done.status !== 'queued' && done.status !== 'running';
+        return reply
+          .code(final ? 200 : 202)
+          .send(toView(done, final ? null : await service.position(record.id)));
+      }
+      if (record.status !== 'queued') return reply.code(200).send(toView(record, null));
+      return reply.code(202).send({ id: record.id, status: 'queued', position });
+    },
+  );
+
+  app.post<{ Body: { submissions: SubmissionInput[] } }>(
+    '/api/v1/submissions/batch',
+    {
+      schema: {
+        summary: 'Submit up to 100 programs at once',
+        description: 'Each item is answered on its own: {id, status, position} or an error object.',
+        tags: ['submissions'],
+        body: {
+          type: 'object',
+          required: ['submissions'],
+          additionalProperties: false,
+          properties: {
+            submissions: { type: 'array', items: submissionBodySchema, minItems: 1, maxItems: 100 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const results = [];
+      for (const input of request.body.submissions) {
+        try {
+          const { record, position } = await submit(input, caller);
+          results.push({ id: record.id, status: record.status, position });
+        } catch (error) {
+          const { error: e } = toArbiterError(error);
+          results.push({ error: e.code, message: e.message, status: e.status });
+        }
+      }
+      return reply.code(202).send({ submissions: results });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/submissions/:id',
+    {
+      schema: {
+        summary: 'A submission and, once finished, its result',
+        tags: ['submissions'],
+        params: idParams,
+      },
+    },
+    async (request) => {
+      const record = await service.get(request.params.id, callerOf(request));
+      return toView(record, await service.position(record.id));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/submissions/:id',
+    {
+      schema: {
+        summary: 'Cancel a queued or running submission',
+        description: 'A running program is killed at once. A finished submission is returned unchanged.',
+        tags: ['submissions'],
+        params: idParams,
+      },
+    },
+    async (request) => toView(await service.cancel(request.params.id, callerOf(request)), null),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/submissions/:id/events',
+    {
+      schema: {
+        summary: 'Server-sent events for one submission',
+        description:
+          'Sends the current state at once, then queued/running/finished events; closes after finished.',
+        tags: ['push'],
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const record = await service.get(request.params.id, callerOf(request));
+      streamSubmissionEvents(runtime, request, reply, record);
+    },
+  );
+}

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { RunLimits, SubmissionInput } from './submit-connection.js';
+import { ArbiterError } from '../errors.js';
+import { LanguageRegistry } from '../languages/registry.js';
+import { parseDuration, parseSizeKb } from '../sandbox/limits.js';
+import { connect, reportRemoteError, withRemoteOptions, type RemoteOptions } from './submit-connection.js';
+import { printResult } from './submit-format.js';
+
+export interface SubmitCommandOptions extends RemoteOptions {
+  lang?: string;
+  stdin?: string;
+  wait?: boolean;
+  time?: string;
+  wall?: string;
+  memory?: string;
+  timeout?: string;
+}
+
+/** How long `submit --wait` waits for the result unless --timeout says otherwise. */
+const DEFAULT_WAIT_TIMEOUT = '10m';
+
+export function registerSubmitCommand(program: Command): void {
+  withRemoteOptions(
+    program
+      .command('submit')
+      .description('send FILE to an Arbiter server; print its id, or with --wait its output and verdict')
+      .argument('<file>', 'source file; the language comes from its extension unless --lang is given'),
+  )
+    .option('-l, --lang <id>', 'language id or alias (see `arbiter languages`)')
+    .option('-i, --stdin <file>', 'file to feed as standard input')
+    .option('--wait', 'wait for the result and print it as `arbiter run` does')
+    .option('-t, --time <duration>', 'CPU time limit, e.g. 2s (default: the server default)')
+    .option('-w, --wall <duration>', 'wall time limit (default: the server default)')
+    .option('-m, --memory <size>', 'memory limit, e.g. 256M (default: the server default)')
+    .option('--timeout <duration>', `with --wait, give up after this long (default ${DEFAULT_WAIT_TIMEOUT})`)
+    .action(async (file: string, options: SubmitCommandOptions) => {
+      process.exitCode = await submitCommand(file, options, process.env);
+    });
+}
+
+function readInput(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ArbiterError(
+      'INVALID_INPUT',
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}
+
+/**
+ * `arbiter submit FILE`: queue FILE on a server. Prints the id (stdout) and its queue position
+ * (stderr); with --wait, the program's output and one verdict line, exit code 0 when accepted and
+ * 1 for any other verdict, as `arbiter run`. 2 when the input or the server refuses.
+ */
+export async function submitCommand(
+  file: string,
+  options: SubmitCommandOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const language = options.lang ?? new LanguageRegistry().forFile(file).id;
+  const input: SubmissionInput = { language, source: readInput(file) };
+  if (options.stdin !== undefined) input.stdin = readInput(options.stdin);
+  const limits: RunLimits = {};
+  if (options.time !== undefined) limits.cpuMs = parseDuration(options.time);
+  if (options.wall !== undefined) limits.wallMs = parseDuration(options.wall);
+  if (options.memory !== undefined) limits.memoryKb = parseSizeKb(options.memory);
+  if (Object.keys(limits).length > 0) input.limits = limits;
+  const timeoutMs = parseDuration(options.timeout ?? DEFAULT_WAIT_TIMEOUT);
+
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const client = connect(options, env);
+    if (!options.wait) {
+      const submitted = await client.submit(input, { signal: interrupt.signal });
+      process.stdout.write(`${submitted.id}\n`);
+      process.stderr.write(
+        submitted.position === null ? `${submitted.status}\n` : `queued at position ${submitted.position}\n`,
+      );
+      return 0;
+    }
+    const result = await client.run(input, { signal: interrupt.signal, timeoutMs });
+    printResult(result, basename(file));
+    return result.status === 'accepted' ? 0 : 1;
+  } catch (error) {
+    return reportRemoteError(error);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,83 @@
+import type { StageResult, Submission } from './submit-connection.js';
+import type { RunReason, RunResult, RunStatus } from '../sandbox/run-spec.js';
+import { formatMs, verdictLine } from './format.js';
+
+/** A stage of a remote result in the shape verdictLine() reads (the local RunResult). */
+export function stageAsRunResult(stage: StageResult): RunResult {
+  const result: RunResult = {
+    status: stage.status as RunStatus,
+    reason: (stage.reason ?? null) as RunReason | null,
+    exitCode: stage.exitCode,
+    signal: stage.signal,
+    stdout: Buffer.from(stage.stdout),
+    stderr: Buffer.from(stage.stderr),
+    stdoutTruncated: stage.stdoutTruncated ?? false,
+    stderrTruncated: stage.stderrTruncated ?? false,
+    cpuMs: stage.cpuMs,
+    wallMs: stage.wallMs,
+    memoryKb: stage.memoryKb,
+    limitsHit: [],
+  };
+  if (stage.message !== undefined) result.message = stage.message;
+  return result;
+}
+
+/** The one verdict line of `arbiter run`, plus the score when the submission was judged. */
+export function remoteVerdictLine(submission: Submission): string {
+  const stage = submission.run ?? submission.compile;
+  const parts = [verdictLine(submission.status, stage ? stageAsRunResult(stage) : undefined)];
+  if (submission.maxScore !== null) {
+    const passed = submission.tests.filter((t) => t.status === 'accepted').length;
+    parts.push(
+      `tests ${passed}/${submission.tests.length}`,
+      `score ${submission.score ?? 0}/${submission.maxScore}`,
+    );
+  }
+  if (submission.message && !stage?.message) parts.push(submission.message);
+  return parts.join(' · ');
+}
+
+/**
+ * Writes a finished submission as `arbiter run` does: the compiler's output on a compile error,
+ * the program's stdout and stderr, then the verdict line on stderr headed by `label`.
+ */
+export function printResult(submission: Submission, label: string): void {
+  if (submission.compile && submission.status === 'compilation_error') {
+    process.stderr.write(submission.compile.stdout);
+    process.stderr.write(submission.compile.stderr);
+  }
+  if (submission.run) {
+    process.stdout.write(submission.run.stdout);
+    process.stderr.write(submission.run.stderr);
+    if (submission.run.stdoutTruncated) process.stderr.write('\n[stdout truncated at the output limit]\n');
+  }
+  process.stderr.write(`\n${label} [${submission.language}]: ${remoteVerdictLine(submission)}\n`);
+}
+
+/** `arbiter status`: the submission as label/value rows. */
+export function statusRows(submission: Submission): string[][] {
+  const rows: string[][] = [
+    ['id', submission.id],
+    ['status', submission.status],
+    ['language', [submission.language, submission.version].filter(Boolean).join(' ')],
+  ];
+  if (submission.problemId) rows.push(['problem', submission.problemId]);
+  if (submission.position !== undefined) rows.push(['position', `${submission.position} (0 runs next)`]);
+  rows.push(['created', submission.createdAt]);
+  if (submission.queueMs !== null) rows.push(['waited', formatMs(submission.queueMs)]);
+  if (submission.startedAt && submission.finishedAt)
+    rows.push(['took', formatMs(Date.parse(submission.finishedAt) - Date.parse(submission.startedAt))]);
+  if (submission.compile)
+    rows.push(['compile', verdictLine(submission.compile.status, stageAsRunResult(submission.compile))]);
+  if (submission.run)
+    rows.push(['run', verdictLine(submission.run.status, stageAsRunResult(submission.run))]);
+  if (submission.maxScore !== null) {
+    const passed = submission.tests.filter((t) => t.status === 'accepted').length;
+    rows.push([
+      'tests',
+      `${passed}/${submission.tests.length} passed · score ${submission.score ?? 0}/${submission.maxScore}`,
+    ]);
+  }
+  if (submission.message) rows.push(['message', submission.message]);
+  return rows;
+}

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { ArbiterError } from './errors.js';
+import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS, type RunLimits } from './sandbox/limits.js';
+
+/** Every setting of `arbiter serve`, with its unit and default. Defaults live in DEFAULT_CONFIG only. */
+export interface ArbiterConfig {
+  /** Address to listen on. Default 127.0.0.1. */
+  host: string;
+  /** Port. Default 2358 (Judge0's, so its clients work unchanged). */
+  port: number;
+  /** Where the SQLite database and the compile cache live. Default ./data. */
+  dataDir: string;
+  /** Programs running at once (warm sandbox slots). Default: the number of cores. */
+  workers: number;
+  /** Waiting submissions beyond which new ones get 503. Default 10,000. */
+  maxQueueLength: number;
+  /** A submission waiting longer than this is cancelled, in ms. Default 5 minutes. */
+  queueTimeoutMs: number;
+  /** Longest a `?wait=true` request is held before it gets 202, in ms. Default 30 s. */
+  maxWaitMs: number;
+  /** Finished submissions are deleted after this, in ms. Default 24 hours. */
+  resultTtlMs: number;
+  /** Largest request body, in bytes. Default 16 MiB (problems with large tests). */
+  bodyLimitBytes: number;
+  /** Serve callers without an API key. Default: only while bound to a loopback address. */
+  anonymous: boolean;
+  /** Requests per second per client IP (burst twice that). Default 20. */
+  ipRatePerSec: number;
+  /** Requests per second for anonymous callers and new keys (burst twice that). Default 10. */
+  defaultKeyRatePerSec: number;
+  /** Queue fill ratio past which rate limits start to fall. Default 0.5. */
+  adaptiveThreshold: number;
+  /** Lowest factor the adaptive policy applies to rates. Default 0.1. */
+  adaptiveMinFactor: number;
+  /** Priorities: what an admin key, a user key and an anonymous caller get. Higher runs first. */
+  priorities: { admin: number; user: number; anonymous: number };
+  /** Limits a request gets when it names none. */
+  defaultLimits: RunLimits;
+  /** Limits no request may exceed (400 above them). */
+  maxLimits: RunLimits;
+  /** Size cap of the on-disk compile cache, in bytes. Default 512 MiB. */
+  compileCacheBytes: number;
+  /** HMAC secret for webhook signatures. Default: random per start (set it to verify across restarts). */
+  webhookSecret: string;
+  /** Webhook targets allowed even on loopback/private addresses (hosts, IPs, CIDRs). Default none. */
+  webhookAllowlist: string[];
+  /** Grace period for running jobs at shutdown, in ms. Default 30 s. */
+  shutdownGraceMs: number;
+  /** pino log level. Default info. */
+  logLevel: string;
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For): false (none: the
+   * socket's address is the client), true (any — only behind a proxy that overwrites the header),
+   * a hop count, or addresses/CIDRs of your proxies. Default false: a client cannot pick its own
+   * rate-limit bucket.
+   */
+  trustProxy: boolean | number | string;
+  /**
+   * Scale-out mode: Redis (queue, rate limits, events) and PostgreSQL (submissions) URLs. Both set =
+   * scale-out; neither = embedded (SQLite in dataDir). Default: neither.
+   */
+  redisUrl: string;
+  postgresUrl: string;
+  /** PostgreSQL schema for Arbiter's tables. Default public. */
+  postgresSchema: string;
+  /** Prefix of every Redis key, so deployments can share one Redis. Default arbiter. */
+  redisPrefix: string;
+  /**
+   * Whether this process runs programs: embedded always does; a scale-out API node does only when
+   * workers is given explicitly (the `arbiter worker` command always does).
+   */
+  runsPrograms: boolean;
+}
+
+/** Scale-out when both Redis and PostgreSQL are configured. */
+export const isScaleOut = (config: Pick<ArbiterConfig, 'redisUrl' | 'postgresUrl'>): boolean =>
+  config.redisUrl !== '' && config.postgresUrl !== '';
+
+export const DEFAULT_CONFIG: Readonly<Omit<ArbiterConfig, 'anonymous' | 'webhookSecret' | 'runsPrograms'>> =
+  Object.freeze({
+    host: '127.0.0.1',
+    port: 2358,
+    dataDir: './data',
+    workers: availableParallelism(),
+    maxQueueLength: 10_000,
+    queueTimeoutMs: 5 * 60_000,
+    maxWaitMs: 30_000,
+    resultTtlMs: 24 * 60 * 60_000,
+    bodyLimitBytes: 16 * 1024 * 1024,
+    ipRatePerSec: 20,
+    defaultKeyRatePerSec: 10,
+    adaptiveThreshold: 0.5,
+    adaptiveMinFactor: 0.1,
+    priorities: { admin: 10, user: 5, anonymous: 1 },
+    defaultLimits: DEFAULT_RUN_LIMITS,
+    maxLimits: DEFAULT_MAX_LIMITS,
+    compileCacheBytes: 512 * 1024 * 1024,
+    webhookAllowlist: [],
+    shutdownGraceMs: 30_000,
+    logLevel: 'info',
+    trustProxy: false,
+    redisUrl: '',
+    postgresUrl: '',
+    postgresSchema: 'public',
+    redisPrefix: 'arbiter',
+  });
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/** Environment variables read once at start-up: ARBITER_<SETTING> in upper snake case. */
+const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
+  ARBITER_HOST: 'host',
+  ARBITER_PORT: 'port',
+  ARBITER_DATA_DIR: 'dataDir',
+  ARBITER_WORKERS: 'workers',
+  ARBITER_MAX_QUEUE_LENGTH: 'maxQueueLength',
+  ARBITER_QUEUE_TIMEOUT_MS: 'queueTimeoutMs',
+  ARBITER_MAX_WAIT_MS: 'maxWaitMs',
+  ARBITER_RESULT_TTL_MS: 'resultTtlMs',
+  ARBITER_ANONYMOUS: 'anonymous',
+  ARBITER_IP_RATE: 'ipRatePerSec',
+  ARBITER_KEY_RATE: 'defaultKeyRatePerSec',
+  ARBITER_WEBHOOK_SECRET: 'webhookSecret',
+  ARBITER_WEBHOOK_ALLOWLIST: 'webhookAllowlist',
+  ARBITER_LOG_LEVEL: 'logLevel',
+  ARBITER_TRUST_PROXY: 'trustProxy',
+  ARBITER_REDIS_URL: 'redisUrl',
+  ARBITER_POSTGRES_URL: 'postgresUrl',
+  ARBITER_POSTGRES_SCHEMA: 'postgresSchema',
+  ARBITER_REDIS_PREFIX: 'redisPrefix',
+};
+
+/** Settings that are objects: a partial one in a file is merged over the default, field by field. */
+const OBJECT_SETTINGS = new Set<keyof ArbiterConfig>(['defaultLimits', 'maxLimits', 'priorities']);
+
+function coerceTrustProxy(value: unknown): boolean | number | string {
+  if (typeof value === 'boolean' || typeof value === 'number') return value;
+  const text = String(value).trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
+}
+
+function coerce(key: keyof ArbiterConfig, value: unknown): unknown {
+  if (key === 'trustProxy') return coerceTrustProxy(value);
+  if (OBJECT_SETTINGS.has(key)) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ArbiterError('INVALID_INPUT', `config ${key} must be an object`);
+    }
+    const defaults = (DEFAULT_CONFIG as unknown as Record<string, Record<string, number>>)[key]!;
+    const merged: Record<string, number> = { ...defaults };
+    for (const [field, v] of Object.entries(value)) {
+      if (!(field in defaults))
+        throw new ArbiterError('INVALID_INPUT', `config ${key}.${field} is not a known field`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new ArbiterError('INVALID_INPUT', `config ${key}.${field} must be a non-negative number`);
+      }
+      merged[field] = v;
+    }
+    return merged;
+  }
+  const expected =
+    key === 'anonymous' || key === 'runsPrograms'
+      ? 'boolean'
+      : typeof (DEFAULT_CONFIG as Record<string, unknown>)[key];
+  if (key === 'webhookSecret') return String(value);
+  if (key === 'webhookAllowlist')
+    return Array.isArray(value)
+      ? value.map(String)
+      : String(value)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  if (expected === 'number') {
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isFinite(n) || n < 0)
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `config ${key} must be a non-negative number, got ${String(value)}`,
+      );
+    return n;
+  }
+  if (expected === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    throw new ArbiterError('INVALID_INPUT', `config ${key} must be true or false, got ${String(value)}`);
+  }
+  if (expected === 'string') return String(value);
+  return value;
+}
+
+/**
+ * Builds the configuration: defaults, then the config file, then ARBITER_* environment variables,
+ * then command-line flags. A bad value fails at once, naming its key.
+ */
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<ArbiterConfig> } = {},
+): ArbiterConfig {
+  const merged: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  let workersGiven = false;
+  const apply = (key: string, value: unknown) => {
+    if (value === undefined) return;
+    if (key === 'workers') workersGiven = true;
+    if (
+      !(key in DEFAULT_CONFIG) &&
+      key !== 'anonymous' &&
+      key !== 'webhookSecret' &&
+      key !== 'runsPrograms'
+    ) {
+      throw new ArbiterError('INVALID_INPUT', `unknown config setting ${key}`);
+    }
+    merged[key] = coerce(key as keyof ArbiterConfig, value);
+  };
+  if (options.file) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `cannot read config file ${options.file}: ${(error as Error).message}`,
+      );
+    }
+    for (const [key, value] of Object.entries(parsed)) apply(key, value);
+  }
+  for (const [name, key] of Object.entries(ENV_KEYS)) apply(key, options.env?.[name]);
+  for (const [key, value] of Object.entries(options.flags ?? {})) apply(key, value);
+  const config = merged as unknown as ArbiterConfig;
+  config.anonymous ??= isLoopback(config.host);
+  // A scale-out API node leaves the programs to `arbiter worker` unless told otherwise.
+  config.runsPrograms ??= !isScaleOut(config) || workersGiven;
+  config.webhookSecret ??= crypto.randomUUID() + crypto.randomUUID();
+  config.dataDir = resolve(config.dataDir);
+  if (!Number.isInteger(config.port) || config.port > 65535)
+    throw new ArbiterError('INVALID_INPUT', `config port must be 0-65535, got ${config.port}`);
+  if (!Number.isInteger(config.workers) || config.workers < 1)
+    throw new ArbiterError('INVALID_INPUT', `config workers must be a whole number >= 1`);
+  return config;
+}

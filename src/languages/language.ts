@@ -1,0 +1,37 @@
+import type { RunLimits } from '../sandbox/limits.js';
+
+/** One language as data. Adding a language means adding an entry, not a code path. */
+export interface LanguageDefinition {
+  /** Stable id used by the API and the CLI, e.g. "python3". */
+  id: string;
+  /** Display name, e.g. "Python". */
+  name: string;
+  /** Other names a request may use ("py", "python"). */
+  aliases: string[];
+  /** File extensions that `arbiter run FILE` maps to this language. */
+  extensions: string[];
+  /** Name the source is saved under in the work directory. */
+  sourceFile: string;
+  /** Compile command (argv, run inside the sandbox with compile limits); absent for interpreters. */
+  compile?: string[];
+  /** Run command (argv, inside the sandbox). */
+  run: string[];
+  /** Absolute host path whose presence means the toolchain is installed. */
+  binary: string;
+  /** Host command that prints the version, and the pattern whose first group is the version. */
+  version: { command: string[]; pattern: RegExp };
+  /** Debian packages that provide the toolchain (scripts/debian-packages.txt lists them all). */
+  packages: string[];
+  /** Environment added to the sandbox's default one, for compile and run. */
+  env?: Record<string, string>;
+  /** Floors a runtime needs to start at all (a JVM's threads); a request is raised to these. */
+  minimumLimits?: Partial<RunLimits>;
+  /** Compile limits that differ from DEFAULT_COMPILE_LIMITS (slow compilers). */
+  compileLimits?: Partial<RunLimits>;
+  /** Host directories outside /usr that the toolchain needs visible, read-only. */
+  readOnlyDirs?: string[];
+  /** Judge0 CE language ids that map here (used by the Judge0-compatible API). */
+  judge0Ids?: number[];
+  /** Piston runtime name (used by the Piston-compatible API). */
+  pistonName?: string;
+}

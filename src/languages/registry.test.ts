@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { isArbiterError } from '../errors.js';
+import { LANGUAGE_CATALOG } from './catalog.js';
+import { LanguageRegistry } from './registry.js';
+
+const registry = new LanguageRegistry();
+
+test('languages are found by id, alias and extension, case-insensitively', () => {
+  assert.equal(registry.get('python3').id, 'python3');
+  assert.equal(registry.get('PY').id, 'python3');
+  assert.equal(registry.get('c++').id, 'cpp');
+  assert.equal(registry.forFile('/x/Main.java').id, 'java');
+  assert.equal(registry.forFile('solution.CPP').id, 'cpp');
+});
+
+test('an unknown language is a clear input error listing what exists', () => {
+  assert.throws(
+    () => registry.get('cobol'),
+    (error) => isArbiterError(error, 'LANGUAGE_UNKNOWN') && error.message.includes('python3'),
+  );
+  assert.throws(
+    () => registry.forFile('notes.txt'),
+    (error) => isArbiterError(error, 'LANGUAGE_UNKNOWN'),
+  );
+});
+
+test('two languages cannot claim the same name', () => {
+  const [first] = LANGUAGE_CATALOG;
+  assert.throws(
+    () => new LanguageRegistry([first!, { ...first!, id: 'other', aliases: [first!.id] }]),
+    /used by both/,
+  );
+});
+
+test('the catalog covers what the project promises', () => {
+  const ids = LANGUAGE_CATALOG.map((l) => l.id);
+  for (const id of [
+    'c',
+    'cpp',
+    'python3',
+    'javascript',
+    'typescript',
+    'java',
+    'go',
+    'rust',
+    'ruby',
+    'php',
+    'lua',
+    'bash',
+    'perl',
+    'csharp',
+    'kotlin',
+    'haskell',
+    'pascal',
+    'fortran',
+    'sqlite',
+  ]) {
+    assert.ok(ids.includes(id), id);
+  }
+  assert.ok(ids.length >= 21);
+});
+
+test('scripts/setup installs every package the catalog names', () => {
+  const listed = new Set(
+    readFileSync(new URL('../../scripts/debian-packages.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+  );
+  for (const language of LANGUAGE_CATALOG) {
+    for (const pkg of language.packages) assert.ok(listed.has(pkg), `${language.id} needs ${pkg}`);
+  }
+});
+
+test('every entry is well formed', () => {
+  for (const l of LANGUAGE_CATALOG) {
+    assert.ok(l.run.length > 0 && l.binary.startsWith('/') && l.sourceFile && l.extensions.length > 0, l.id);
+    assert.ok(l.version.pattern instanceof RegExp, l.id);
+  }
+});

@@ -1,0 +1,222 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ArbiterMetrics } from './api/metrics.js';
+import { openBackends, type Backends } from './backends.js';
+import type { ArbiterConfig } from './config.js';
+import { CompileCache } from './judge/compile-cache.js';
+import { LanguageRegistry } from './languages/registry.js';
+import type { JobQueue } from './queue/job-queue.js';
+import { AdaptiveRatePolicy } from './ratelimit/adaptive.js';
+import type { RateLimiter } from './ratelimit/rate-limiter.js';
+import { SandboxPool } from './sandbox/pool.js';
+import { SubmissionEvents } from './service/events.js';
+import { TimingWindow } from './service/stats.js';
+import { SubmissionService } from './service/submission-service.js';
+import { toView } from './service/submission-view.js';
+import { WorkerPool } from './service/worker-pool.js';
+import type { Store, SubmissionRecord } from './store/types.js';
+import { deliverWebhook } from './webhooks/deliver.js';
+import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
+import { PACKAGE_VERSION } from './project-root.js';
+
+/** How often housekeeping runs: queue-wait timeouts, retention, the adaptive rate factor. */
+const HOUSEKEEPING_MS = 1000;
+const RETENTION_EVERY_MS = 60_000;
+const RECONCILE_EVERY_MS = 10_000;
+const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Everything one Arbiter process runs, wired together: store, queue, sandbox, workers, events,
+ * rate limits, metrics. The HTTP layer (src/api) gets one of these and nothing else. `pool` and
+ * `workers` are null on a scale-out API node that leaves the programs to worker machines.
+ */
+export class Runtime {
+  readonly startedAt = Date.now();
+  readonly timings = new TimingWindow();
+  readonly adaptive: AdaptiveRatePolicy;
+  readonly metrics: ArbiterMetrics;
+  readonly service: SubmissionService;
+  readonly workers: WorkerPool | null;
+  readonly compileCache: CompileCache;
+  readonly webhookDeliveries = new Set<Promise<unknown>>();
+  readonly workerId = randomUUID();
+  subscribers = 0;
+  #queueLength = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #closing = false;
+
+  private constructor(
+    readonly config: ArbiterConfig,
+    readonly backends: Backends,
+    readonly events: SubmissionEvents,
+    readonly pool: SandboxPool | null,
+    readonly registry: LanguageRegistry,
+  ) {
+    this.adaptive = new AdaptiveRatePolicy({
+      threshold: config.adaptiveThreshold,
+      minFactor: config.adaptiveMinFactor,
+    });
+    this.compileCache = new CompileCache({
+      dir: join(config.dataDir, 'compile-cache'),
+      maxBytes: config.compileCacheBytes,
+    });
+    this.service = new SubmissionService(config, backends.store, backends.queue, registry, events);
+    this.metrics = new ArbiterMetrics({
+      // The last length housekeeping read: a scrape must not wait on Redis.
+      queueLength: () => this.#queueLength,
+      running: () => this.workers?.busy ?? 0,
+      rateFactor: () => this.adaptive.factor,
+      resultCache: () => ({
+        hits: this.service.counters.cacheHits,
+        misses: this.service.counters.cacheMisses,
+      }),
+      compileCache: () => this.compileCache.stats(),
+      sandbox: () => pool?.stats() ?? { rebuilt: 0, slots: 0 },
+      subscribers: () => this.subscribers,
+    });
+    this.workers = pool
+      ? new WorkerPool(this.service, { pool, registry, compileCache: this.compileCache }, this.timings, {
+          concurrency: config.workers,
+          onFinished: (record, result, timing) => {
+            this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
+            this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
+            this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
+          },
+        })
+      : null;
+    // Every final state reaches its webhook, a cancel or a queue timeout as much as a judged result.
+    // Only events of this process: in a cluster, each event reaches every node, and one sends it.
+    events.onOutbound((message) => {
+      if (message.kind !== 'event' || message.event.type !== 'finished') return;
+      void backends.store.getSubmission(message.event.id).then(
+        (record) => {
+          if (record?.callbackUrl) this.#sendWebhook(record, record.callbackUrl);
+        },
+        (error: Error) => process.emitWarning(`webhook lookup failed: ${error.message}`),
+      );
+    });
+  }
+
+  get store(): Store {
+    return this.backends.store;
+  }
+
+  get queue(): JobQueue {
+    return this.backends.queue;
+  }
+
+  get rateLimiter(): RateLimiter {
+    return this.backends.rateLimiter;
+  }
+
+  get recovered(): { requeued: number; queued: number } {
+    return this.backends.recovered;
+  }
+
+  /**
+   * Opens the back ends (embedded: SQLite, recovering the queue; scale-out: PostgreSQL, BullMQ,
+   * Redis), warms the sandbox when this process runs programs, and starts the workers.
+   */
+  static async start(config: ArbiterConfig): Promise<Runtime> {
+    compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
+    const registry = new LanguageRegistry();
+    const events = new SubmissionEvents();
+    const backends = await openBackends(config, events);
+    let pool: SandboxPool | null = null;
+    if (config.runsPrograms) {
+      try {
+        pool = await SandboxPool.create({
+          concurrency: config.workers,
+          readOnlyDirs: registry.readOnlyDirs(),
+          maxLimits: config.maxLimits,
+        });
+      } catch (error) {
+        await backends.close();
+        throw error;
+      }
+    }
+    const runtime = new Runtime(config, backends, events, pool, registry);
+    runtime.workers?.start();
+    if (pool && backends.workerRegistry) {
+      await backends.workerRegistry.register({
+        id: runtime.workerId,
+        host: hostname(),
+        pid: process.pid,
+        concurrency: config.workers,
+        languages: registry.definitions.filter((d) => registry.isInstalled(d)).map((d) => d.id),
+        version: PACKAGE_VERSION,
+        startedAt: runtime.startedAt,
+      });
+    }
+    // Ask every toolchain its version now, so the first GET /languages does not wait for 21 of them.
+    void registry.describe();
+    runtime.#startHousekeeping();
+    return runtime;
+  }
+
+  #startHousekeeping(): void {
+    let lastRetention = 0;
+    let lastReconcile = 0;
+    const tick = async () => {
+      this.#queueLength = await this.queue.length();
+      this.adaptive.update(this.#queueLength, Math.max(1, this.config.maxQueueLength));
+      if (this.workers) this.backends.workerRegistry?.update({ running: this.workers.busy });
+      await this.service.expireWaiting();
+      const now = Date.now();
+      if (now - lastRetention >= RETENTION_EVERY_MS) {
+        lastRetention = now;
+        await this.store.deleteFinishedBefore(now - this.config.resultTtlMs);
+      }
+      if (this.backends.reconcile && now - lastReconcile >= RECONCILE_EVERY_MS) {
+        lastReconcile = now;
+        await this.backends.reconcile();
+      }
+    };
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return; // a slow tick (a dependency down) is not stacked on
+      running = true;
+      void tick()
+        .catch((error) => process.emitWarning(`housekeeping failed: ${(error as Error).message}`))
+        .finally(() => (running = false));
+    }, HOUSEKEEPING_MS);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  /** Runs the reconciler now (tests, and `arbiter` after Redis comes back). Returns how many it re-queued. */
+  reconcile(): Promise<number> {
+    return this.backends.reconcile?.() ?? Promise.resolve(0);
+  }
+
+  #sendWebhook(record: SubmissionRecord, url: string): void {
+    const delivery = deliverWebhook(
+      { url, body: toView(record, null), secret: this.config.webhookSecret },
+      { allowlist: this.config.webhookAllowlist },
+    ).then((outcome) => this.metrics.webhooks.inc({ outcome: outcome.delivered ? 'delivered' : 'failed' }));
+    this.webhookDeliveries.add(delivery);
+    void delivery.finally(() => this.webhookDeliveries.delete(delivery));
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Graceful stop: no new jobs start; running ones get the grace period; queued ones stay queued. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.backends.workerRegistry?.markDraining?.();
+    await this.workers?.drain(this.config.shutdownGraceMs);
+    await this.pool?.close();
+    // Deliveries still retrying get a short grace; a webhook must not hold a shutdown for minutes.
+    await Promise.race([
+      Promise.allSettled([...this.webhookDeliveries]),
+      new Promise((r) => setTimeout(r, WEBHOOK_SHUTDOWN_GRACE_MS).unref()),
+    ]);
+    await this.rateLimiter.close();
+    await this.backends.close();
+  }
+}

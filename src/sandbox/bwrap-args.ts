@@ -1,0 +1,155 @@
+import { IO_DIR } from './protocol.js';
+
+/** What one warm slot's bubblewrap box looks like. */
+export interface BoxLayout {
+  /** Host path of the supervisor binary; bound read-only at /.supervisor. */
+  supervisorPath: string;
+  /** cgroup mode for the supervisor: 'v1' passes three directory fds, 'v2' one. */
+  cgroupVersion: 'v1' | 'v2';
+  /** The unprivileged uid and gid programs run as; unique per slot. */
+  uid: number;
+  gid: number;
+  /** Size caps of the work directory, /tmp and /dev/shm, in KiB (tmpfs, enforced by the kernel). */
+  boxSizeKb: number;
+  tmpSizeKb: number;
+  /** Size cap of the supervisor's private I/O directory (captured output, stdin). */
+  ioSizeKb: number;
+  /** Host files bound read-only over the box's /etc/passwd, /etc/group and /etc/hosts. */
+  etcFiles: { passwd: string; group: string; hosts: string };
+  /** Host directories bound read-only at the same path (toolchains). */
+  readOnlyDirs: readonly string[];
+  /** /etc entries a toolchain needs; bound read-only when they exist. Nothing else of /etc is visible. */
+  etcEntries: readonly string[];
+}
+
+/** /etc entries toolchains read: dynamic linker, alternatives symlinks, JVM, Mono, FPC and PHP config. */
+export const DEFAULT_ETC_ENTRIES: readonly string[] = [
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/localtime',
+  '/etc/java-17-openjdk',
+  '/etc/mono',
+  '/etc/fpc.cfg',
+  '/etc/fpc-3.2.2.cfg',
+  '/etc/fp.cfg',
+  '/etc/php',
+  '/etc/perl',
+  '/etc/python3',
+  '/etc/python3.11',
+  '/etc/ocaml',
+  '/etc/sbclrc',
+  '/etc/ghc',
+  '/etc/nsswitch.conf',
+];
+
+const kib = (value: number): string => String(value * 1024);
+
+/**
+ * Builds bubblewrap's argv for one warm slot. Every namespace but the user namespace is new: the
+ * supervisor must stay real root (without most capabilities) so it can give each slot its own
+ * host uid and create per-run cgroups. Capabilities are cut to the four the supervisor uses, and it
+ * drops those too before it execs a program.
+ */
+export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
+  const args = [
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-uts',
+    '--unshare-cgroup',
+    '--die-with-parent',
+    '--new-session',
+    '--as-pid-1',
+    '--hostname',
+    'arbiter',
+    '--cap-drop',
+    'ALL',
+    '--cap-add',
+    'CAP_SETUID',
+    '--cap-add',
+    'CAP_SETGID',
+    '--cap-add',
+    'CAP_SETPCAP',
+    '--cap-add',
+    'CAP_KILL',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--symlink',
+    'usr/sbin',
+    '/sbin',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+  ];
+  // Directories bubblewrap creates implicitly are root-only; /etc must be readable by the program.
+  args.push('--perms', '0755', '--dir', '/etc');
+  for (const dir of layout.readOnlyDirs) {
+    const parts = dir.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++)
+      args.push('--perms', '0755', '--dir', `/${parts.slice(0, i).join('/')}`);
+    args.push('--ro-bind-try', dir, dir);
+  }
+  for (const entry of layout.etcEntries) args.push('--ro-bind-try', entry, entry);
+  args.push(
+    '--ro-bind',
+    layout.etcFiles.passwd,
+    '/etc/passwd',
+    '--ro-bind',
+    layout.etcFiles.group,
+    '/etc/group',
+    '--ro-bind',
+    layout.etcFiles.hosts,
+    '/etc/hosts',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--size',
+    kib(layout.tmpSizeKb),
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/dev/shm',
+    '--size',
+    kib(layout.boxSizeKb),
+    '--perms',
+    '0755',
+    '--tmpfs',
+    '/box',
+    '--size',
+    kib(layout.tmpSizeKb),
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/tmp',
+    // Root-only: the program's uid cannot read its own captured output or anyone's stdin here.
+    '--size',
+    kib(layout.ioSizeKb),
+    '--perms',
+    '0700',
+    '--tmpfs',
+    IO_DIR,
+    '--ro-bind',
+    layout.supervisorPath,
+    '/.supervisor',
+    '--chdir',
+    '/box',
+    '--info-fd',
+    String(infoFd),
+    '--',
+    '/.supervisor',
+    layout.cgroupVersion,
+    String(layout.uid),
+    String(layout.gid),
+  );
+  return args;
+}

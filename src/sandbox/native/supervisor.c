@@ -1,0 +1,787 @@
+/*
+ * arbiter-supervisor: the process that lives as PID 1 inside a warm bubblewrap slot.
+ *
+ * Building a bubblewrap box costs 4-5 ms (namespaces, mounts); a run of a C program costs 0.6 ms.
+ * So a slot's namespaces and mounts are made once, and this small supervisor starts each run inside
+ * them: it creates a fresh per-run cgroup, forks, drops to the slot's unprivileged uid, applies
+ * rlimits and a seccomp filter, execs the program, meters it, kills whatever it left behind, and
+ * reports one line back. Verdicts are decided by the TypeScript side; this file only measures.
+ *
+ * File descriptors (set up by the Node side through bubblewrap):
+ *   0  control requests (lines, see below)         1  one report line per run
+ *   2  diagnostics                                  3.. cgroup directories of this slot
+ *
+ * argv: arbiter-supervisor v1 UID GID   (fds 3 = memory, 4 = pids, 5 = cpuacct slot directories)
+ *       arbiter-supervisor v2 UID GID   (fd 3 = the slot's cgroup v2 directory)
+ *
+ * Request: lines "key value", ended by a line "run". Keys: cpu_ms wall_ms mem_kb pids fsize_kb
+ *   nofile stack_kb out_bytes err_bytes cwd stdin (a path, or empty for /dev/null) merge_stderr
+ *   arg HEX env HEX (repeatable; HEX is the byte string in hexadecimal).
+ *   While a run is in progress the line "kill" cancels it.
+ * Report: "ok k=v k=v ..." or "fail MESSAGE". Captured output is written to
+ *   /.arbiter/stdout and /.arbiter/stderr, which only root inside the slot can read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 4096
+#define LINE_MAX_BYTES (1 << 20)
+#define RUN_CGROUP "run"
+#define IO_DIR "/.arbiter"
+
+extern char **environ;
+
+enum cg_mode { CG_V1, CG_V2 };
+
+struct request {
+  uint64_t cpu_ms, wall_ms, mem_kb, pids, fsize_kb, nofile, stack_kb, out_bytes, err_bytes;
+  int merge_stderr;
+  int interactive; /* stdin streamed from the control channel, output streamed back as it comes */
+  char cwd[PATH_MAX];
+  char stdin_path[PATH_MAX];
+  char *argv[MAX_ITEMS + 1];
+  int argc;
+  char *envp[MAX_ITEMS + 1];
+  int envc;
+};
+
+struct cgroups {
+  enum cg_mode mode;
+  int slot_fd[3]; /* v1: memory, pids, cpuacct; v2: slot_fd[0] only */
+  int run_fd[3];
+  int count;
+  int ready;     /* the run cgroup exists, is empty and its fds are open */
+  int has_memsw; /* v1 with swap accounting */
+};
+
+static uid_t run_uid;
+static gid_t run_gid;
+static struct sock_fprog seccomp_prog;
+
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  dprintf(1, "fail ");
+  vdprintf(1, fmt, ap);
+  dprintf(1, "\n");
+  va_end(ap);
+  exit(1);
+}
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---------- seccomp: built once at start, loaded by each child just before exec ---------- */
+
+/* Syscalls a judged program never needs. They are refused with EPERM rather than killing the
+ * program, so runtimes that probe for a feature (io_uring, userfaultfd) fall back cleanly. */
+static const int denied_syscalls[] = {
+    SCMP_SYS(ptrace),          SCMP_SYS(mount),           SCMP_SYS(umount2),
+    SCMP_SYS(unshare),         SCMP_SYS(setns),           SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),          SCMP_SYS(bpf),             SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),         SCMP_SYS(request_key),     SCMP_SYS(perf_event_open),
+    SCMP_SYS(kexec_load),      SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),
+    SCMP_SYS(swapon),          SCMP_SYS(swapoff),         SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),    SCMP_SYS(delete_module),   SCMP_SYS(acct),
+    SCMP_SYS(syslog),          SCMP_SYS(settimeofday),    SCMP_SYS(clock_settime),
+    SCMP_SYS(clock_adjtime),   SCMP_SYS(adjtimex),        SCMP_SYS(quotactl),
+    SCMP_SYS(lookup_dcookie),  SCMP_SYS(iopl),            SCMP_SYS(ioperm),
+    SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(userfaultfd),
+    SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(kcmp),
+    SCMP_SYS(fanotify_init),   SCMP_SYS(io_uring_setup),  SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register), SCMP_SYS(move_pages),    SCMP_SYS(migrate_pages),
+    SCMP_SYS(mbind),           SCMP_SYS(set_mempolicy),   SCMP_SYS(vhangup),
+    SCMP_SYS(fsopen),          SCMP_SYS(fsconfig),        SCMP_SYS(fsmount),
+    SCMP_SYS(fspick),          SCMP_SYS(open_tree),       SCMP_SYS(move_mount),
+    SCMP_SYS(mount_setattr),   SCMP_SYS(personality),     SCMP_SYS(uselib),
+    SCMP_SYS(nfsservctl),      SCMP_SYS(pidfd_getfd),
+    /* System V IPC objects live in the slot's IPC namespace, which outlasts the run: a segment left
+     * behind would leak data to the next run and hold memory no run's cgroup limits. POSIX shared
+     * memory (in /dev/shm, wiped between leases) still works. */
+    SCMP_SYS(shmget),          SCMP_SYS(msgget),          SCMP_SYS(semget),
+};
+
+static void build_seccomp(void) {
+  scmp_filter_ctx ctx;
+  ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) die("seccomp_init failed");
+  if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
+    die("seccomp badarch");
+  for (size_t i = 0; i < sizeof denied_syscalls / sizeof denied_syscalls[0]; i++) {
+    if (denied_syscalls[i] < 0) continue;
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied_syscalls[i], 0) < 0)
+      die("seccomp rule %d", denied_syscalls[i]);
+  }
+  /* One rule per namespace flag: refuse clone() when that bit is set. */
+  static const uint64_t ns_bits[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
+                                     CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
+  for (size_t i = 0; i < sizeof ns_bits / sizeof ns_bits[0]; i++) {
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, ns_bits[i], ns_bits[i])) < 0)
+      die("seccomp clone rule");
+  }
+  /* clone3 passes its flags in memory, where a filter cannot look; ENOSYS makes libc fall back
+   * to clone(), which the rules above do inspect. */
+  if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) die("seccomp clone3");
+
+  int fd = memfd_create("seccomp", MFD_CLOEXEC);
+  if (fd < 0) die("memfd_create: %s", strerror(errno));
+  if (seccomp_export_bpf(ctx, fd) < 0) die("seccomp_export_bpf");
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof(struct sock_filter) != 0) die("seccomp program size");
+  struct sock_filter *filter = malloc((size_t)size);
+  if (!filter || pread(fd, filter, (size_t)size, 0) != size) die("seccomp program read");
+  close(fd);
+  seccomp_prog.len = (unsigned short)(size / sizeof(struct sock_filter));
+  seccomp_prog.filter = filter;
+  seccomp_release(ctx);
+}
+
+/* ---------- cgroups ---------- */
+
+static const char *v1_names[3] = {"memory", "pids", "cpuacct"};
+
+static int write_at(int dirfd, const char *file, const char *value) {
+  int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t len = (ssize_t)strlen(value);
+  ssize_t n = write(fd, value, (size_t)len);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return n == len ? 0 : -1;
+}
+
+static int write_u64_at(int dirfd, const char *file, uint64_t value) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)value);
+  return write_at(dirfd, file, buf);
+}
+
+static ssize_t read_at(int dirfd, const char *file, char *buf, size_t size) {
+  int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n < 0) return -1;
+  buf[n] = 0;
+  return n;
+}
+
+/* Reads "key value" from a flat-keyed cgroup file (memory.events, pids.events, cpu.stat). */
+static uint64_t read_keyed(int dirfd, const char *file, const char *key) {
+  char buf[4096];
+  if (read_at(dirfd, file, buf, sizeof buf) < 0) return 0;
+  size_t klen = strlen(key);
+  for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    if (strncmp(line, key, klen) == 0 && line[klen] == ' ') return strtoull(line + klen + 1, NULL, 10);
+  }
+  return 0;
+}
+
+static uint64_t read_u64_at(int dirfd, const char *file) {
+  char buf[64];
+  if (read_at(dirfd, file, buf, sizeof buf) < 0) return 0;
+  return strtoull(buf, NULL, 10);
+}
+
+static int cgroup_has_tasks(struct cgroups *cg) {
+  char buf[64];
+  for (int i = 0; i < cg->count; i++) {
+    if (cg->run_fd[i] < 0) continue;
+    ssize_t n = read_at(cg->run_fd[i], "cgroup.procs", buf, sizeof buf);
+    if (n != 0) return 1; /* tasks listed, or unreadable: both count as not proven empty */
+  }
+  return 0;
+}
+
+static void close_run_cgroups(struct cgroups *cg) {
+  for (int i = 0; i < cg->count; i++) {
+    if (cg->run_fd[i] >= 0) close(cg->run_fd[i]);
+    cg->run_fd[i] = -1;
+  }
+}
+
+/* Removes the per-run cgroup. Returns 0 when every hierarchy's directory is gone. */
+static int remove_run_cgroups(struct cgroups *cg) {
+  int ok = 0;
+  close_run_cgroups(cg);
+  for (int i = 0; i < cg->count; i++) {
+    if (unlinkat(cg->slot_fd[i], RUN_CGROUP, AT_REMOVEDIR) < 0 && errno != ENOENT) ok = -1;
+  }
+  return ok;
+}
+
+/* Makes the next run's cgroup ahead of time, so its cost is paid between runs, not during one.
+ * Returns 0 when every hierarchy has a fresh, empty "run" directory open. */
+static int prepare_run_cgroups(struct cgroups *cg) {
+  cg->ready = 0;
+  if (remove_run_cgroups(cg) < 0) return -1; /* a leftover from a run that failed to clean */
+  for (int i = 0; i < cg->count; i++) {
+    if (mkdirat(cg->slot_fd[i], RUN_CGROUP, 0755) < 0) return -1;
+    cg->run_fd[i] = openat(cg->slot_fd[i], RUN_CGROUP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cg->run_fd[i] < 0) return -1;
+  }
+  cg->ready = 1;
+  return 0;
+}
+
+static int apply_limits(struct cgroups *cg, const struct request *rq) {
+  if (!cg->ready) {
+    errno = EAGAIN;
+    return -1;
+  }
+  uint64_t mem = rq->mem_kb * 1024u;
+  if (cg->mode == CG_V1) {
+    if (write_u64_at(cg->run_fd[0], "memory.limit_in_bytes", mem) < 0) return -1;
+    /* memsw exists only with swap accounting; where present, it forbids swapping out. */
+    if (cg->has_memsw && write_u64_at(cg->run_fd[0], "memory.memsw.limit_in_bytes", mem) < 0) return -1;
+    if (write_u64_at(cg->run_fd[1], "pids.max", rq->pids) < 0) return -1;
+  } else {
+    if (write_u64_at(cg->run_fd[0], "memory.max", mem) < 0) return -1;
+    write_at(cg->run_fd[0], "memory.swap.max", "0"); /* absent without swap: not an error */
+    if (write_u64_at(cg->run_fd[0], "pids.max", rq->pids) < 0) return -1;
+  }
+  return 0;
+}
+
+static uint64_t cgroup_cpu_us(struct cgroups *cg) {
+  if (cg->mode == CG_V1) return read_u64_at(cg->run_fd[2], "cpuacct.usage") / 1000u;
+  return read_keyed(cg->run_fd[0], "cpu.stat", "usage_usec");
+}
+
+/* ---------- request parsing ---------- */
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static char *unhex(const char *s) {
+  size_t n = strlen(s);
+  if (n % 2) return NULL;
+  char *out = malloc(n / 2 + 1);
+  if (!out) return NULL;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      free(out);
+      return NULL;
+    }
+    out[i] = (char)(hi * 16 + lo);
+  }
+  out[n / 2] = 0;
+  return out;
+}
+
+static char inbuf[LINE_MAX_BYTES];
+static size_t inlen, consumed;
+
+static void buffered_line_compact(void) {
+  memmove(inbuf, inbuf + consumed, inlen - consumed);
+  inlen -= consumed;
+  consumed = 0;
+}
+
+/* A complete line already read from fd 0 (without its newline), or NULL. */
+static char *buffered_line(void) {
+  if (consumed) buffered_line_compact();
+  char *nl = memchr(inbuf, '\n', inlen);
+  if (!nl) return NULL;
+  *nl = 0;
+  consumed = (size_t)(nl - inbuf) + 1;
+  return inbuf;
+}
+
+/* One read from fd 0 into the buffer: bytes read, 0 at end of input, -1 on error. */
+static ssize_t fill_input(void) {
+  if (consumed) buffered_line_compact();
+  if (inlen == sizeof inbuf) die("request line too long");
+  for (;;) {
+    ssize_t n = read(0, inbuf + inlen, sizeof inbuf - inlen);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) inlen += (size_t)n;
+    return n;
+  }
+}
+
+/* Returns one line from fd 0, reading as needed, or NULL at end of input. */
+static char *read_line(void) {
+  for (;;) {
+    char *line = buffered_line();
+    if (line) return line;
+    if (fill_input() <= 0) return NULL;
+  }
+}
+
+static void free_request(struct request *rq) {
+  for (int i = 0; i < rq->argc; i++) free(rq->argv[i]);
+  for (int i = 0; i < rq->envc; i++) free(rq->envp[i]);
+  memset(rq, 0, sizeof *rq);
+}
+
+/* Returns 1 with a request ready to run, 0 at end of input. */
+static int read_request(struct request *rq) {
+  memset(rq, 0, sizeof *rq);
+  strcpy(rq->cwd, "/box");
+  for (;;) {
+    char *line = read_line();
+    if (!line) return 0;
+    if (strcmp(line, "run") == 0) return 1;
+    if (strcmp(line, "kill") == 0) continue; /* a cancel that arrived after its run ended */
+    char *sp = strchr(line, ' ');
+    const char *value = sp ? sp + 1 : "";
+    if (sp) *sp = 0;
+    uint64_t num = strtoull(value, NULL, 10);
+    if (!strcmp(line, "cpu_ms")) rq->cpu_ms = num;
+    else if (!strcmp(line, "wall_ms")) rq->wall_ms = num;
+    else if (!strcmp(line, "mem_kb")) rq->mem_kb = num;
+    else if (!strcmp(line, "pids")) rq->pids = num;
+    else if (!strcmp(line, "fsize_kb")) rq->fsize_kb = num;
+    else if (!strcmp(line, "nofile")) rq->nofile = num;
+    else if (!strcmp(line, "stack_kb")) rq->stack_kb = num;
+    else if (!strcmp(line, "out_bytes")) rq->out_bytes = num;
+    else if (!strcmp(line, "err_bytes")) rq->err_bytes = num;
+    else if (!strcmp(line, "merge_stderr")) rq->merge_stderr = num != 0;
+    else if (!strcmp(line, "interactive")) rq->interactive = num != 0;
+    else if (!strcmp(line, "cwd")) snprintf(rq->cwd, sizeof rq->cwd, "%s", value);
+    else if (!strcmp(line, "stdin")) snprintf(rq->stdin_path, sizeof rq->stdin_path, "%s", value);
+    else if (!strcmp(line, "arg") || !strcmp(line, "env")) {
+      char *decoded = unhex(value);
+      if (!decoded) die("bad hex in %s", line);
+      int is_arg = line[0] == 'a';
+      int *count = is_arg ? &rq->argc : &rq->envc;
+      if (*count >= MAX_ITEMS) die("too many %s items", line);
+      (is_arg ? rq->argv : rq->envp)[(*count)++] = decoded;
+    } else die("unknown request key %s", line);
+  }
+}
+
+/* ---------- the run ---------- */
+
+struct capture {
+  int fd;      /* read end of the program's pipe, -1 once closed */
+  const char *stream; /* "out" or "err": the tag of streamed chunks in interactive runs */
+  int streaming;
+  int file;    /* where the kept bytes go */
+  uint64_t kept, limit;
+  int truncated;
+};
+
+static void set_limit(int resource, uint64_t value) {
+  struct rlimit rl = {value, value};
+  if (setrlimit(resource, &rl) < 0) _exit(127);
+}
+
+/* Runs in the forked child: join the run cgroup, drop privileges, apply limits, exec. Any failure
+ * before exec is reported through err_pipe as an errno value. */
+static void child(const struct request *rq, struct cgroups *cg, int in_fd, int out_w, int err_w,
+                  int err_pipe) {
+  int stage_errno = 0;
+#define FAIL(stage)          \
+  do {                       \
+    stage_errno = errno;     \
+    goto fail;               \
+  } while (0)
+  for (int i = 0; i < cg->count; i++) {
+    if (write_at(cg->run_fd[i], "cgroup.procs", "0") < 0) FAIL("cgroup");
+  }
+  if (dup2(in_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(rq->merge_stderr ? out_w : err_w, 2) < 0)
+    FAIL("dup2");
+  if (chdir(rq->cwd) < 0) FAIL("chdir");
+  /* Nothing the supervisor or bubblewrap holds may reach the program. */
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) FAIL("close_range");
+
+  /* CPU: the kernel's per-process backstop; the supervisor enforces the cgroup-wide total. */
+  uint64_t cpu_s = (rq->cpu_ms + 999) / 1000 + 1;
+  set_limit(RLIMIT_CPU, cpu_s);
+  set_limit(RLIMIT_FSIZE, rq->fsize_kb * 1024u);
+  set_limit(RLIMIT_NOFILE, rq->nofile);
+  set_limit(RLIMIT_STACK, rq->stack_kb * 1024u);
+  set_limit(RLIMIT_CORE, 0);
+  set_limit(RLIMIT_MEMLOCK, 0);
+  set_limit(RLIMIT_MSGQUEUE, 0);
+  /* No RLIMIT_NPROC: it counts per host uid across every Arbiter process on the machine, and it
+   * would fail forks before the cgroup's pids.max could record that the process limit was hit. */
+
+  if (setgroups(0, NULL) < 0) FAIL("setgroups");
+  if (setresgid(run_gid, run_gid, run_gid) < 0) FAIL("setgid");
+  /* Empty the bounding set while CAP_SETPCAP is still held, so no exec can regain anything. */
+  for (int cap = 0; cap <= CAP_LAST_CAP; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  if (setresuid(run_uid, run_uid, run_uid) < 0) FAIL("setuid");
+  /* setresuid cleared the permitted, effective and ambient sets; the inheritable set stays unless
+   * emptied, and nothing should be left to inherit. */
+  struct __user_cap_header_struct cap_header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct cap_data[_LINUX_CAPABILITY_U32S_3];
+  memset(cap_data, 0, sizeof cap_data);
+  if (syscall(SYS_capset, &cap_header, cap_data) < 0) FAIL("capset");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) FAIL("no_new_privs");
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_prog) < 0) FAIL("seccomp");
+
+  environ = (char **)rq->envp;
+  execvp(rq->argv[0], (char *const *)rq->argv);
+  stage_errno = errno;
+fail:
+  if (write(err_pipe, &stage_errno, sizeof stage_errno) < 0) _exit(126);
+  _exit(127);
+#undef FAIL
+}
+
+static void kill_all(void) {
+  /* As PID 1 of the slot, kill(-1) reaches every other process in it and never the supervisor. */
+  kill(-1, SIGKILL);
+}
+
+static int drain(struct capture *c, int *killed_output) {
+  char buf[65536];
+  ssize_t n = read(c->fd, buf, sizeof buf);
+  if (n > 0) {
+    uint64_t room = c->limit > c->kept ? c->limit - c->kept : 0;
+    uint64_t keep = (uint64_t)n < room ? (uint64_t)n : room;
+    if (keep && write(c->file, buf, keep) != (ssize_t)keep) return -1;
+    if (keep && c->streaming) {
+      static char hex[2 * sizeof buf + 1];
+      static const char digits[] = "0123456789abcdef";
+      for (uint64_t i = 0; i < keep; i++) {
+        hex[2 * i] = digits[(unsigned char)buf[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)buf[i] & 15];
+      }
+      hex[2 * keep] = 0;
+      dprintf(1, "%s %s\n", c->stream, hex);
+    }
+    c->kept += keep;
+    if ((uint64_t)n > keep) {
+      c->truncated = 1;
+      if (!*killed_output) {
+        *killed_output = 1;
+        kill_all();
+      }
+    }
+    return 1;
+  }
+  if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    close(c->fd);
+    c->fd = -1;
+  }
+  return 0;
+}
+
+static int open_capture_file(const char *name) {
+  char path[64];
+  snprintf(path, sizeof path, IO_DIR "/%s", name);
+  return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+/* Most interactive stdin held for the program at once. */
+#define PENDING_MAX (8u << 20)
+
+/* A control line during a run: "kill", or in interactive runs "stdin HEX" and "eof". */
+static void handle_control(const char *line, const char **killed, char **pending, size_t *pending_len,
+                           int *stdin_eof, int in_w) {
+  if (strcmp(line, "kill") == 0) {
+    *killed = "cancel";
+    kill_all();
+  } else if (strncmp(line, "stdin ", 6) == 0 && in_w >= 0 && !*stdin_eof) {
+    char *data = unhex(line + 6);
+    size_t n = data ? strlen(line + 6) / 2 : 0;
+    if (!data || *pending_len + n > PENDING_MAX) {
+      free(data);
+      *killed = "io";
+      kill_all();
+      return;
+    }
+    char *grown = realloc(*pending, *pending_len + n + 1);
+    if (!grown) die("out of memory");
+    memcpy(grown + *pending_len, data, n);
+    *pending = grown;
+    *pending_len += n;
+    free(data);
+  } else if (strcmp(line, "eof") == 0) {
+    *stdin_eof = 1;
+  } else if (strncmp(line, "stdin ", 6) != 0) {
+    kill_all();
+    die("unexpected request line during a run: %.40s", line);
+  }
+}
+
+static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
+  if (rq->argc == 0) die("no command");
+  if (apply_limits(cg, rq) < 0) {
+    dprintf(1, "fail cannot prepare the run cgroup: %s\n", strerror(errno));
+    return;
+  }
+  int in_fd, in_w = -1;
+  if (rq->interactive) {
+    int in_pipe[2];
+    if (pipe2(in_pipe, O_CLOEXEC) < 0) {
+      dprintf(1, "fail cannot make the stdin pipe: %s\n", strerror(errno));
+      return;
+    }
+    in_fd = in_pipe[0];
+    in_w = in_pipe[1];
+    fcntl(in_w, F_SETFL, O_NONBLOCK);
+  } else {
+    in_fd = rq->stdin_path[0] ? open(rq->stdin_path, O_RDONLY | O_CLOEXEC) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  /* Interactive stdin the program has not read yet; capped so a client cannot fill our memory. */
+  char *pending = NULL;
+  size_t pending_len = 0;
+  int stdin_eof = 0;
+  int out[2], err[2], exec_err[2];
+  struct capture cap_out = {-1, "out", rq->interactive, open_capture_file("stdout"), 0, rq->out_bytes, 0};
+  struct capture cap_err = {-1, "err", rq->interactive, open_capture_file("stderr"), 0, rq->err_bytes, 0};
+  if (in_fd < 0 || cap_out.file < 0 || cap_err.file < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+      pipe2(err, O_CLOEXEC) < 0 || pipe2(exec_err, O_CLOEXEC) < 0) {
+    dprintf(1, "fail cannot prepare the run's files: %s\n", strerror(errno));
+    return;
+  }
+  cap_out.fd = out[0];
+  cap_err.fd = err[0];
+
+  uint64_t start = now_us();
+  pid_t pid = fork();
+  if (pid < 0) {
+    dprintf(1, "fail fork: %s\n", strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    close(out[0]);
+    close(err[0]);
+    close(exec_err[0]);
+    if (in_w >= 0) close(in_w);
+    child(rq, cg, in_fd, out[1], err[1], exec_err[1]);
+  }
+  close(in_fd);
+  close(out[1]);
+  close(err[1]);
+  close(exec_err[1]);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+
+  int exec_errno = 0;
+  ssize_t got = read(exec_err[0], &exec_errno, sizeof exec_errno);
+  if (got != sizeof exec_errno) exec_errno = 0;
+  close(exec_err[0]);
+  /* The clock starts when the program is really running, not when fork returned. */
+  uint64_t exec_at = now_us();
+
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (ncpu < 1) ncpu = 1;
+  uint64_t wall_deadline = exec_at + rq->wall_ms * 1000u;
+  uint64_t cpu_limit_us = rq->cpu_ms * 1000u;
+  int main_done = 0, main_status = 0, killed_output = 0;
+  const char *killed = "none";
+  int ctl_open = 1;
+
+  while (!main_done || cap_out.fd >= 0 || cap_err.fd >= 0) {
+    /* Control lines that arrived together with the request, or in one read with others. */
+    for (char *line; ctl_open && (line = buffered_line());) {
+      handle_control(line, &killed, &pending, &pending_len, &stdin_eof, in_w);
+    }
+    if (in_w >= 0 && pending_len == 0 && stdin_eof) {
+      close(in_w);
+      in_w = -1;
+    }
+    struct pollfd fds[5];
+    int nfds = 0;
+    fds[nfds++] = (struct pollfd){sigfd, POLLIN, 0};
+    if (cap_out.fd >= 0) fds[nfds++] = (struct pollfd){cap_out.fd, POLLIN, 0};
+    if (cap_err.fd >= 0) fds[nfds++] = (struct pollfd){cap_err.fd, POLLIN, 0};
+    if (ctl_open) fds[nfds++] = (struct pollfd){0, POLLIN, 0};
+    if (in_w >= 0 && pending_len > 0) fds[nfds++] = (struct pollfd){in_w, POLLOUT, 0};
+
+    uint64_t t = now_us();
+    int timeout_ms = -1;
+    if (!main_done) {
+      uint64_t cpu = cgroup_cpu_us(cg);
+      if (cpu > cpu_limit_us) {
+        killed = "cpu";
+        kill_all();
+      } else if (t >= wall_deadline) {
+        killed = "wall";
+        kill_all();
+      }
+      /* CPU time grows at most ncpu times as fast as the clock, so this is the earliest moment
+       * the CPU limit could be crossed; capped so the wall clock is checked often enough too. */
+      uint64_t cpu_left_ms = (cpu_limit_us - (cpu < cpu_limit_us ? cpu : cpu_limit_us)) / 1000u / (uint64_t)ncpu;
+      uint64_t wall_left_ms = t < wall_deadline ? (wall_deadline - t + 999) / 1000u : 0;
+      uint64_t wait = cpu_left_ms < wall_left_ms ? cpu_left_ms : wall_left_ms;
+      if (wait > 100) wait = 100;
+      timeout_ms = (int)(wait < 1 ? 1 : wait);
+    } else {
+      timeout_ms = 100; /* main exited; only leftovers holding pipes remain, and they are dead */
+    }
+    int ready = poll(fds, (nfds_t)nfds, timeout_ms);
+    if (ready < 0 && errno != EINTR) break;
+
+    for (int i = 0; i < nfds && ready > 0; i++) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == sigfd) {
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == sizeof si) {
+        }
+        int status;
+        pid_t w;
+        while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+          if (w == pid) {
+            main_done = 1;
+            main_status = status;
+            kill_all(); /* daemons and stragglers die with the main process */
+          }
+        }
+      } else if (fds[i].fd == 0) {
+        if (fill_input() <= 0) {
+          ctl_open = 0;
+          killed = "cancel";
+          kill_all();
+        }
+      } else if (fds[i].fd == in_w) {
+        ssize_t n = write(in_w, pending, pending_len);
+        if (n > 0) {
+          memmove(pending, pending + n, pending_len - (size_t)n);
+          pending_len -= (size_t)n;
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+          /* The program closed its stdin (EPIPE): what it did not read is dropped. */
+          pending_len = 0;
+          close(in_w);
+          in_w = -1;
+        }
+      } else {
+        struct capture *c = fds[i].fd == cap_out.fd ? &cap_out : &cap_err;
+        if (drain(c, &killed_output) < 0) {
+          killed = "io";
+          kill_all();
+        }
+      }
+    }
+    if (killed_output && strcmp(killed, "none") == 0) killed = "output";
+  }
+  uint64_t end = now_us();
+  if (in_w >= 0) close(in_w);
+  free(pending);
+
+  /* Reap whatever is left; all of it has been sent SIGKILL. */
+  int status;
+  while (waitpid(-1, &status, 0) > 0) {
+  }
+  struct signalfd_siginfo si;
+  while (read(sigfd, &si, sizeof si) == sizeof si) {
+  }
+
+  uint64_t cpu_us = cgroup_cpu_us(cg);
+  uint64_t mem_peak = 0, oom = 0, pids_hit = 0;
+  if (cg->mode == CG_V1) {
+    mem_peak = read_u64_at(cg->run_fd[0], "memory.max_usage_in_bytes");
+    oom = read_keyed(cg->run_fd[0], "memory.oom_control", "oom_kill");
+    pids_hit = read_keyed(cg->run_fd[1], "pids.events", "max");
+  } else {
+    mem_peak = read_u64_at(cg->run_fd[0], "memory.peak");
+    oom = read_keyed(cg->run_fd[0], "memory.events", "oom_kill");
+    pids_hit = read_keyed(cg->run_fd[0], "pids.events", "max");
+  }
+  int clean = 1;
+  for (int attempt = 0; attempt < 50 && cgroup_has_tasks(cg); attempt++) {
+    kill_all();
+    usleep(1000);
+  }
+  if (cgroup_has_tasks(cg)) clean = 0;
+  close(cap_out.file);
+  close(cap_err.file);
+
+  int exit_code = -1, sig = 0;
+  if (WIFEXITED(main_status)) exit_code = WEXITSTATUS(main_status);
+  if (WIFSIGNALED(main_status)) sig = WTERMSIG(main_status);
+  dprintf(1,
+          "ok exit=%d signal=%d exec_errno=%d setup_us=%llu cpu_us=%llu wall_us=%llu mem_bytes=%llu oom=%llu "
+          "pids_hit=%llu killed=%s out_bytes=%llu out_truncated=%d err_bytes=%llu "
+          "err_truncated=%d clean=%d\n",
+          exit_code, sig, exec_errno, (unsigned long long)(exec_at - start), (unsigned long long)cpu_us,
+          (unsigned long long)(end - (exec_errno ? start : exec_at)), (unsigned long long)mem_peak,
+          (unsigned long long)oom, (unsigned long long)pids_hit, killed,
+          (unsigned long long)cap_out.kept, cap_out.truncated, (unsigned long long)cap_err.kept,
+          cap_err.truncated, clean);
+  /* After the report: the next run's cgroup is made while the caller reads this one's output. */
+  if (clean) prepare_run_cgroups(cg);
+  else cg->ready = 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) die("usage: arbiter-supervisor v1|v2 UID GID");
+  struct cgroups cg = {0};
+  if (strcmp(argv[1], "v1") == 0) {
+    cg.mode = CG_V1;
+    cg.count = 3;
+  } else if (strcmp(argv[1], "v2") == 0) {
+    cg.mode = CG_V2;
+    cg.count = 1;
+  } else {
+    die("unknown cgroup mode %s", argv[1]);
+  }
+  for (int i = 0; i < 3; i++) {
+    cg.slot_fd[i] = i < cg.count ? 3 + i : -1;
+    cg.run_fd[i] = -1;
+    if (i < cg.count && fcntl(cg.slot_fd[i], F_SETFD, FD_CLOEXEC) < 0)
+      die("cgroup fd %d (%s) missing", 3 + i, cg.mode == CG_V1 ? v1_names[i] : "v2");
+  }
+  run_uid = (uid_t)strtoul(argv[2], NULL, 10);
+  run_gid = (gid_t)strtoul(argv[3], NULL, 10);
+  if (run_uid == 0 || run_gid == 0) die("refusing to run programs as root");
+
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (sigfd < 0) die("signalfd: %s", strerror(errno));
+
+  build_seccomp();
+  if (cg.mode == CG_V1) {
+    int memsw = openat(cg.slot_fd[0], "memory.memsw.limit_in_bytes", O_RDONLY | O_CLOEXEC);
+    cg.has_memsw = memsw >= 0;
+    if (memsw >= 0) close(memsw);
+  }
+  if (prepare_run_cgroups(&cg) < 0) die("cannot create the run cgroup: %s", strerror(errno));
+  dprintf(1, "ready\n");
+
+  struct request rq;
+  while (read_request(&rq)) {
+    run(&rq, &cg, sigfd);
+    free_request(&rq);
+  }
+  return 0;
+}

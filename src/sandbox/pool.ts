@@ -1,0 +1,339 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ArbiterError } from '../errors.js';
+import { DEFAULT_ETC_ENTRIES, type BoxLayout } from './bwrap-args.js';
+import {
+  createSlotCgroups,
+  detectCgroups,
+  removeCgroupTree,
+  removeStaleInstances,
+  type CgroupSystem,
+} from './cgroups.js';
+import { DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
+import type { InteractiveIO, InteractiveRun, RunResult, RunSpec, SandboxFile } from './run-spec.js';
+import { SandboxSlot } from './slot.js';
+import { ensureSupervisor } from './supervisor-binary.js';
+
+export interface SandboxPoolOptions {
+  /** Warm slots, i.e. programs running at once. Default: the number of cores. */
+  concurrency?: number;
+  /** Slot i runs programs as uid and gid uidBase + i. Default: 60000. */
+  uidBase?: number;
+  /** Host directory for this pool's generated files (passwd, group, hosts). Default: /run/arbiter/<pid>. */
+  runtimeDir?: string;
+  /** Work directory size cap per slot, KiB. Default: 256 MiB. */
+  boxSizeKb?: number;
+  /** /tmp and /dev/shm size cap per slot, KiB. Default: 64 MiB. */
+  tmpSizeKb?: number;
+  /** Server-wide ceilings; RunSpec limits above them are clamped. Default: DEFAULT_MAX_LIMITS. */
+  maxLimits?: RunLimits;
+  /** Extra host directories visible read-only (toolchains outside /usr). Default: none. */
+  readOnlyDirs?: string[];
+  /** /etc entries visible read-only. Default: DEFAULT_ETC_ENTRIES. */
+  etcEntries?: readonly string[];
+}
+
+export const DEFAULT_POOL_OPTIONS = {
+  concurrency: availableParallelism(),
+  uidBase: 60_000,
+  boxSizeKb: 256 * 1024,
+  tmpSizeKb: 64 * 1024,
+  maxLimits: DEFAULT_MAX_LIMITS,
+  readOnlyDirs: [] as string[],
+  etcEntries: DEFAULT_ETC_ENTRIES,
+} as const;
+
+export interface SandboxPoolStats {
+  slots: number;
+  busy: number;
+  waiting: number;
+  /** Slots replaced because a reset could not be proven clean or the slot died. */
+  rebuilt: number;
+  runs: number;
+  cgroupVersion: 'v1' | 'v2';
+}
+
+/** Checks what the sandbox needs before any slot starts, naming the fix for each gap. */
+export function checkSandboxPrerequisites(): CgroupSystem {
+  if (process.getuid?.() !== 0) {
+    throw new ArbiterError(
+      'SANDBOX_UNAVAILABLE',
+      'the sandbox needs root (for cgroups and per-slot uids); run Arbiter as root',
+    );
+  }
+  try {
+    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new ArbiterError(
+      'SANDBOX_UNAVAILABLE',
+      'bubblewrap (bwrap) is not installed; run scripts/setup or apt-get install bubblewrap',
+    );
+  }
+  return detectCgroups();
+}
+
+/**
+ * A lease on one slot: files written, programs run (a compile, then each test), all in one work
+ * directory, until release() wipes it for the next lease.
+ */
+export class SandboxLease {
+  #released = false;
+  constructor(
+    readonly slot: SandboxSlot,
+    readonly pool: SandboxPool,
+  ) {}
+
+  writeFiles(files: readonly SandboxFile[]): void {
+    this.slot.writeFiles(files);
+  }
+
+  readFile(name: string): Buffer | null {
+    return this.slot.readFile(name);
+  }
+
+  removeFile(name: string): void {
+    this.slot.removeFile(name);
+  }
+
+  listFiles(maxFiles?: number): { name: string; size: number; executable: boolean }[] {
+    return this.slot.listFiles(maxFiles);
+  }
+
+  run(spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
+    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
+    return this.slot.run(this.pool.clampSpec(spec), signal);
+  }
+
+  /** An interactive run (see SandboxSlot.runInteractive); limits are clamped like any run's. */
+  runInteractive(spec: RunSpec, io: InteractiveIO, signal?: AbortSignal): InteractiveRun {
+    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
+    return this.slot.runInteractive(this.pool.clampSpec(spec), io, signal);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.pool.giveBack(this.slot);
+  }
+}
+
+/** A fixed set of warm slots shared by every run of the process. */
+export class SandboxPool {
+  readonly options: typeof DEFAULT_POOL_OPTIONS & { runtimeDir: string };
+  readonly cgroups: CgroupSystem;
+  readonly #instance = `${process.pid}-${Date.now().toString(36)}`;
+  readonly #supervisor: string;
+  readonly #slots: (SandboxSlot | null)[];
+  readonly #idle: SandboxSlot[] = [];
+  readonly #waiters: {
+    resolve: (slot: SandboxSlot) => void;
+    reject: (error: Error) => void;
+    signal?: AbortSignal;
+  }[] = [];
+  #closed = false;
+  #rebuilt = 0;
+  #runs = 0;
+  #starting = new Set<Promise<void>>();
+
+  private constructor(options: SandboxPoolOptions, cgroups: CgroupSystem) {
+    const concurrency = options.concurrency ?? DEFAULT_POOL_OPTIONS.concurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 512) {
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `sandbox concurrency must be an integer from 1 to 512, got ${concurrency}`,
+      );
+    }
+    this.options = {
+      ...DEFAULT_POOL_OPTIONS,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      concurrency,
+      runtimeDir: options.runtimeDir ?? join('/run/arbiter', String(process.pid)),
+    } as SandboxPool['options'];
+    this.cgroups = cgroups;
+    this.#supervisor = ensureSupervisor();
+    this.#slots = new Array<SandboxSlot | null>(concurrency).fill(null);
+  }
+
+  /** Starts every slot. Fails with SANDBOX_UNAVAILABLE, naming the fix, when the machine cannot sandbox. */
+  static async create(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
+    const cgroups = checkSandboxPrerequisites();
+    removeStaleInstances(cgroups);
+    const pool = new SandboxPool(options, cgroups);
+    pool.#writeEtcFiles();
+    try {
+      await Promise.all(pool.#slots.map((_, index) => pool.#startSlot(index)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  #etcFiles(): BoxLayout['etcFiles'] {
+    const dir = this.options.runtimeDir;
+    return { passwd: join(dir, 'passwd'), group: join(dir, 'group'), hosts: join(dir, 'hosts') };
+  }
+
+  #writeEtcFiles(): void {
+    // Explicit modes: a restrictive umask would otherwise hide these files from the slots' uids.
+    mkdirSync(this.options.runtimeDir, { recursive: true });
+    chmodSync(this.options.runtimeDir, 0o755);
+    const files = this.#etcFiles();
+    const users = this.#slots.map((_, i) => this.options.uidBase + i);
+    writeFileSync(
+      files.passwd,
+      [
+        'root:x:0:0:root:/nonexistent:/usr/sbin/nologin',
+        ...users.map((u) => `arbiter${u}:x:${u}:${u}:arbiter:/tmp:/bin/sh`),
+      ].join('\n') + '\n',
+    );
+    writeFileSync(files.group, ['root:x:0:', ...users.map((u) => `arbiter${u}:x:${u}:`)].join('\n') + '\n');
+    writeFileSync(files.hosts, '127.0.0.1 localhost arbiter\n::1 localhost\n');
+    for (const file of Object.values(files)) chmodSync(file, 0o644);
+  }
+
+  #layout(index: number): BoxLayout {
+    const uid = this.options.uidBase + index;
+    const outputKb = this.options.maxLimits.outputKb;
+    return {
+      supervisorPath: this.#supervisor,
+      cgroupVersion: this.cgroups.version,
+      uid,
+      gid: uid,
+      boxSizeKb: this.options.boxSizeKb,
+      tmpSizeKb: this.options.tmpSizeKb,
+      // Both captured streams at their maximum, plus a stdin file of the same size.
+      ioSizeKb: outputKb * 3 + 1024,
+      etcFiles: this.#etcFiles(),
+      readOnlyDirs: this.options.readOnlyDirs,
+      etcEntries: this.options.etcEntries,
+    };
+  }
+
+  async #startSlot(index: number): Promise<void> {
+    const cgroupDirs = createSlotCgroups(this.cgroups, this.#instance, index);
+    const slot = await SandboxSlot.start({ index, layout: this.#layout(index), cgroupDirs });
+    if (this.#closed) {
+      await slot.close();
+      return;
+    }
+    this.#slots[index] = slot;
+    this.#handOut(slot);
+  }
+
+  /** Replaces a broken slot in the background; capacity is one lower until it is back. */
+  #rebuild(index: number): void {
+    this.#slots[index] = null;
+    this.#rebuilt++;
+    const attempt = async (delayMs: number): Promise<void> => {
+      if (this.#closed) return;
+      try {
+        await this.#startSlot(index);
+      } catch (error) {
+        process.emitWarning(`sandbox slot ${index} failed to restart: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return attempt(Math.min(delayMs * 2, 30_000));
+      }
+    };
+    const started = attempt(100).finally(() => this.#starting.delete(started));
+    this.#starting.add(started);
+  }
+
+  #handOut(slot: SandboxSlot): void {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters.shift()!;
+      if (waiter.signal?.aborted) continue;
+      waiter.resolve(slot);
+      return;
+    }
+    this.#idle.push(slot);
+  }
+
+  /** Called by SandboxLease.release(). */
+  giveBack(slot: SandboxSlot): void {
+    this.#runs += slot.runs;
+    slot.runs = 0;
+    if (this.#closed) {
+      void slot.close();
+      return;
+    }
+    // A lease given back mid-run (an interactive client went away) cannot be reset under the
+    // program's feet: the slot is replaced, which kills everything in it.
+    if (slot.busy) slot.markBroken(`sandbox slot ${slot.index}: released while a run was in progress`);
+    if (slot.broken || !slot.reset()) {
+      void slot.close();
+      this.#rebuild(slot.index);
+      return;
+    }
+    this.#handOut(slot);
+  }
+
+  /** Waits for a free slot (FIFO). */
+  acquire(signal?: AbortSignal): Promise<SandboxLease> {
+    if (this.#closed) return Promise.reject(new ArbiterError('SANDBOX_CLOSED', 'the sandbox pool is closed'));
+    signal?.throwIfAborted();
+    const slot = this.#idle.pop();
+    if (slot) return Promise.resolve(new SandboxLease(slot, this));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: (s: SandboxSlot) => resolve(new SandboxLease(s, this)), reject, signal };
+      this.#waiters.push(waiter);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = this.#waiters.indexOf(waiter);
+          if (at >= 0) this.#waiters.splice(at, 1);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** One program in a fresh work directory: acquire, write files, run, release. */
+  async run(spec: RunSpec & { files?: readonly SandboxFile[] }, signal?: AbortSignal): Promise<RunResult> {
+    const lease = await this.acquire(signal);
+    try {
+      if (spec.files) lease.writeFiles(spec.files);
+      return await lease.run(spec, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Applies the server-wide maximum to a spec's limits. */
+  clampSpec(spec: RunSpec): RunSpec {
+    const max = this.options.maxLimits;
+    const limits = { ...spec.limits };
+    for (const key of Object.keys(limits) as (keyof RunLimits)[])
+      limits[key] = Math.min(limits[key], max[key]);
+    return { ...spec, limits };
+  }
+
+  stats(): SandboxPoolStats {
+    const live = this.#slots.filter((s): s is SandboxSlot => s !== null);
+    return {
+      slots: live.length,
+      busy: live.length - this.#idle.length,
+      waiting: this.#waiters.length,
+      rebuilt: this.#rebuilt,
+      runs: this.#runs,
+      cgroupVersion: this.cgroups.version,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(new ArbiterError('SANDBOX_CLOSED', 'the sandbox pool is closed'));
+    }
+    await Promise.allSettled([...this.#starting]);
+    await Promise.all(this.#slots.map((slot) => slot?.close()));
+    this.#idle.length = 0;
+    for (const root of Object.values(this.cgroups.roots))
+      removeCgroupTree(join(root, 'arbiter', this.#instance));
+    rmSync(this.options.runtimeDir, { recursive: true, force: true });
+  }
+}

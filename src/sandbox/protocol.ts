@@ -1,0 +1,110 @@
+import { ArbiterError } from '../errors.js';
+import { DEFAULT_SANDBOX_ENV, type RunSpec } from './run-spec.js';
+
+/** Where the supervisor finds stdin and leaves the captured output, inside the slot. */
+export const IO_DIR = '/.arbiter';
+export const STDIN_PATH = `${IO_DIR}/stdin`;
+
+/** The supervisor's report of one run (src/sandbox/native/supervisor.c). */
+export interface SupervisorReport {
+  exit: number;
+  signal: number;
+  execErrno: number;
+  setupUs: number;
+  cpuUs: number;
+  wallUs: number;
+  memBytes: number;
+  oom: number;
+  pidsHit: number;
+  killed: 'none' | 'cpu' | 'wall' | 'output' | 'cancel' | 'io';
+  outBytes: number;
+  outTruncated: boolean;
+  errBytes: number;
+  errTruncated: boolean;
+  clean: boolean;
+}
+
+const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
+
+/** Encodes a run request as the supervisor's line protocol. */
+export function encodeRequest(spec: RunSpec, hasStdin: boolean, interactive = false): string {
+  const { limits } = spec;
+  if (spec.command.length === 0) throw new ArbiterError('INVALID_INPUT', 'a run needs a command');
+  const lines = [
+    `cpu_ms ${limits.cpuMs}`,
+    `wall_ms ${limits.wallMs}`,
+    `mem_kb ${limits.memoryKb}`,
+    `pids ${limits.pids}`,
+    `fsize_kb ${limits.fileSizeKb}`,
+    `nofile ${limits.openFiles}`,
+    `stack_kb ${limits.stackKb}`,
+    `out_bytes ${limits.outputKb * 1024}`,
+    `err_bytes ${limits.outputKb * 1024}`,
+    `merge_stderr ${spec.mergeStderr ? 1 : 0}`,
+    `interactive ${interactive ? 1 : 0}`,
+    `cwd ${spec.cwd ?? '/box'}`,
+    `stdin ${hasStdin ? STDIN_PATH : ''}`,
+  ];
+  for (const arg of spec.command) lines.push(`arg ${hex(arg)}`);
+  for (const [key, value] of Object.entries(spec.env ?? DEFAULT_SANDBOX_ENV)) {
+    if (key.includes('=') || key.includes('\0') || value.includes('\0')) {
+      throw new ArbiterError('INVALID_INPUT', `environment variable ${JSON.stringify(key)} is not valid`);
+    }
+    lines.push(`env ${hex(`${key}=${value}`)}`);
+  }
+  if (spec.cwd !== undefined && /[\n\0]/.test(spec.cwd)) {
+    throw new ArbiterError('INVALID_INPUT', 'cwd must not contain newlines');
+  }
+  lines.push('run', '');
+  return lines.join('\n');
+}
+
+const KILLED = new Set(['none', 'cpu', 'wall', 'output', 'cancel', 'io']);
+
+/** Control lines for an interactive run: a chunk of stdin, and the end of stdin. */
+export const encodeStdinChunk = (data: Buffer): string => `stdin ${data.toString('hex')}\n`;
+export const STDIN_EOF_LINE = 'eof\n';
+
+/** An output chunk the supervisor streams during an interactive run, or null for other lines. */
+export function parseOutputChunk(line: string): { stream: 'stdout' | 'stderr'; data: Buffer } | null {
+  if (line.startsWith('out ')) return { stream: 'stdout', data: Buffer.from(line.slice(4), 'hex') };
+  if (line.startsWith('err ')) return { stream: 'stderr', data: Buffer.from(line.slice(4), 'hex') };
+  return null;
+}
+
+/** Parses one report line. Throws SANDBOX_FAILED for "fail ..." or anything malformed. */
+export function parseReport(line: string): SupervisorReport {
+  if (line.startsWith('fail ')) throw new ArbiterError('SANDBOX_FAILED', `supervisor: ${line.slice(5)}`);
+  if (!line.startsWith('ok '))
+    throw new ArbiterError('SANDBOX_FAILED', `unexpected supervisor output: ${line.slice(0, 200)}`);
+  const fields = new Map<string, string>();
+  for (const pair of line.slice(3).trim().split(' ')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) fields.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  const num = (key: string): number => {
+    const value = Number(fields.get(key));
+    if (!Number.isFinite(value))
+      throw new ArbiterError('SANDBOX_FAILED', `supervisor report lacks ${key}: ${line}`);
+    return value;
+  };
+  const killed = fields.get('killed') ?? '';
+  if (!KILLED.has(killed)) throw new ArbiterError('SANDBOX_FAILED', `supervisor report has killed=${killed}`);
+  return {
+    exit: num('exit'),
+    signal: num('signal'),
+    execErrno: num('exec_errno'),
+    setupUs: num('setup_us'),
+    cpuUs: num('cpu_us'),
+    wallUs: num('wall_us'),
+    memBytes: num('mem_bytes'),
+    oom: num('oom'),
+    pidsHit: num('pids_hit'),
+    killed: killed as SupervisorReport['killed'],
+    outBytes: num('out_bytes'),
+    outTruncated: num('out_truncated') === 1,
+    errBytes: num('err_bytes'),
+    errTruncated: num('err_truncated') === 1,
+    clean: num('clean') === 1,
+  };
+}

@@ -1,0 +1,276 @@
+import type { ArbiterConfig } from '../config.js';
+import { ArbiterError } from '../errors.js';
+import { parseChecker } from '../judge/checkers.js';
+import { compileLimitsFor } from '../judge/execute.js';
+import type { FinalStatus, TestCase } from '../judge/types.js';
+import type { LanguageRegistry } from '../languages/registry.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import { checkLimitsWithin, resolveLimits, type RunLimits } from '../sandbox/limits.js';
+import type { Store, SubmissionRecord } from '../store/types.js';
+import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
+import { canSee, type Caller } from './caller.js';
+import { uuid7 } from './uuid7.js';
+import type { SubmissionEvents } from './events.js';
+import { checkVersion, normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
+
+/** Seconds a client should wait before retrying when the queue is full: about one drain step. */
+const QUEUE_FULL_RETRY_SECONDS = 5;
+
+/** What a client sends to create a submission (DESIGN.md, POST /api/v1/submissions). */
+export interface SubmissionInput {
+  language: string;
+  version?: string;
+  source?: string;
+  files?: FileInput[];
+  stdin?: string;
+  args?: string[];
+  limits?: Partial<RunLimits>;
+  tests?: TestCase[];
+  problemId?: string;
+  checker?: unknown;
+  stopOnFirstFailure?: boolean;
+  priority?: number;
+  callbackUrl?: string;
+  cache?: boolean;
+  /** Limits for the compile; unset ones come from the server's compile defaults. */
+  compileLimits?: Partial<RunLimits>;
+  /** Extra compiler flags (Judge0's compiler_options), appended to the compile command. */
+  compilerOptions?: string[];
+  /** stderr into stdout (Judge0's redirect_stderr_to_stdout). */
+  mergeStderr?: boolean;
+  /** Kept with the request for a compatibility API to answer in its own terms; the judge never reads it. */
+  compat?: Record<string, unknown>;
+}
+
+export interface SubmitOutcome {
+  record: SubmissionRecord;
+  position: number | null;
+}
+
+/** Counters the metrics and stats endpoints read. */
+export interface ServiceCounters {
+  cacheHits: number;
+  cacheMisses: number;
+  timedOut: number;
+}
+
+/** Cancels a running submission's sandbox; implemented by the worker pool. */
+export interface RunningJobs {
+  cancel(id: string): boolean;
+}
+
+/**
+ * The service's one entry point for submissions, shared by the native, simple and compatibility
+ * APIs: validate and store, queue, cancel, look up, wait.
+ */
+export class SubmissionService {
+  readonly counters: ServiceCounters = { cacheHits: 0, cacheMisses: 0, timedOut: 0 };
+  running: RunningJobs = { cancel: () => false };
+
+  constructor(
+    readonly config: ArbiterConfig,
+    readonly store: Store,
+    readonly queue: JobQueue,
+    readonly registry: LanguageRegistry,
+    readonly events: SubmissionEvents,
+  ) {}
+
+  async submit(input: SubmissionInput, caller: Caller): Promise<SubmitOutcome> {
+    const language = this.registry.getInstalled(input.language);
+    const version = await this.registry.version(language);
+    checkVersion(language, input.version, version);
+    const files = normalizeFiles(language, input.source, input.files);
+
+    let tests = input.tests ? validateTests(input.tests) : undefined;
+    let checkerInput = input.checker;
+    let problemLimits: Partial<RunLimits> | undefined;
+    if (input.problemId !== undefined) {
+      const problem = await this.store.getProblem(input.problemId);
+      if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${input.problemId}`);
+      if (input.tests) throw new ArbiterError('INVALID_INPUT', 'give either tests or problemId, not both');
+      tests = problem.tests;
+      checkerInput ??= problem.checker;
+      problemLimits = problem.limits;
+    }
+    const checker = checkerInput === undefined ? undefined : parseChecker(checkerInput);
+    if (checker?.type === 'custom') this.registry.getInstalled(checker.language);
+
+    checkLimitsWithin(input.limits, this.config.maxLimits);
+    const defaults = resolveLimits(problemLimits, this.config.defaultLimits, this.config.maxLimits);
+    const limits = resolveLimits(input.limits, defaults, this.config.maxLimits);
+
+    if (input.priority !== undefined && (!Number.isInteger(input.priority) || input.priority < 0)) {
+      throw new ArbiterError('INVALID_INPUT', 'priority must be a whole number >= 0');
+    }
+    // A request may lower its priority, never raise it above its key's.
+    const priority = Math.min(input.priority ?? caller.priority, caller.priority);
+    if (input.callbackUrl !== undefined) {
+      await checkWebhookTarget(input.callbackUrl, { allowlist: this.config.webhookAllowlist });
+    }
+
+    const request: SubmissionRecord['request'] = { files, limits };
+    if (input.stdin !== undefined) request.stdin = input.stdin;
+    if (input.args !== undefined) request.args = input.args;
+    if (tests !== undefined) request.tests = tests;
+    if (checker !== undefined) request.checker = checker;
+    if (input.stopOnFirstFailure !== undefined) request.stopOnFirstFailure = input.stopOnFirstFailure;
+    if (input.cache) request.cache = true;
+    if (input.compileLimits !== undefined) {
+      checkLimitsWithin(input.compileLimits, this.config.maxLimits);
+      request.compileLimits = resolveLimits(
+        input.compileLimits,
+        compileLimitsFor(language),
+        this.config.maxLimits,
+      );
+    }
+    if (input.compilerOptions?.length) request.compilerOptions = input.compilerOptions;
+    if (input.mergeStderr) request.mergeStderr = true;
+    if (input.compat !== undefined) request.compat = input.compat;
+
+    const now = Date.now();
+    const cacheKey = input.cache ? resultCacheKey({ language: language.id, version, ...request }) : null;
+    const cached = cacheKey ? await this.store.getCachedResult(cacheKey) : null;
+    if (cacheKey) {
+      if (cached) this.counters.cacheHits++;
+      else this.counters.cacheMisses++;
+    }
+    if (!cached && (await this.queue.length()) >= this.config.maxQueueLength) {
+      throw new ArbiterError(
+        'QUEUE_FULL',
+        `the queue is full (${this.config.maxQueueLength} waiting); retry shortly`,
+        {
+          retryAfter: QUEUE_FULL_RETRY_SECONDS,
+        },
+      );
+    }
+
+    const record = await this.store.createSubmission(
+      {
+        id: uuid7(now),
+        priority,
+        keyId: caller.keyId,
+        language: language.id,
+        version,
+        problemId: input.problemId ?? null,
+        callbackUrl: input.callbackUrl ?? null,
+        request,
+      },
+      now,
+    );
+    if (cached) {
+      await this.finish(record, cached.status, { ...cached, cached: true });
+      return { record: (await this.store.getSubmission(record.id))!, position: null };
+    }
+    let position: number;
+    try {
+      ({ position } = await this.queue.enqueue(record));
+    } catch (error) {
+      // The client hears 503 and will retry: this copy must not run later behind its back.
+      await this.finish(
+        record,
+        'internal_error',
+        emptyResult('internal_error', 'not queued: the queue was unavailable'),
+      );
+      throw error;
+    }
+    this.events.publish({
+      type: 'queued',
+      id: record.id,
+      keyId: record.keyId,
+      status: 'queued',
+      position,
+      at: now,
+    });
+    return { record, position };
+  }
+
+  /** Records a final status once; later calls for the same submission change nothing. */
+  async finish(
+    record: SubmissionRecord,
+    status: FinalStatus,
+    result: NonNullable<SubmissionRecord['result']>,
+  ): Promise<boolean> {
+    const done = await this.store.finishSubmission(record.id, status, result, Date.now());
+    if (done)
+      this.events.publish({ type: 'finished', id: record.id, keyId: record.keyId, status, at: Date.now() });
+    return done;
+  }
+
+  /** The submission, if this caller may see it; 404 otherwise (not 403: ids are not confirmed to strangers). */
+  async get(id: string, caller: Caller): Promise<SubmissionRecord> {
+    const record = await this.store.getSubmission(id);
+    if (!record || !canSee(caller, record.keyId)) {
+      throw new ArbiterError('SUBMISSION_NOT_FOUND', `no submission with id ${id}`);
+    }
+    return record;
+  }
+
+  position(id: string): Promise<number | null> {
+    return this.queue.position(id);
+  }
+
+  /** Cancels a queued or running submission; a finished one is left as it is. */
+  async cancel(id: string, caller: Caller): Promise<SubmissionRecord> {
+    const record = await this.get(id, caller);
+    if (record.status !== 'queued' && record.status !== 'running') return record;
+    if (await this.queue.remove(id)) {
+      await this.finish(record, 'cancelled', emptyResult('cancelled', 'cancelled before it ran'));
+    } else if (this.running.cancel(id)) {
+      await this.waitForFinal(id, 10_000);
+    } else {
+      // Running in another process, or claimed a moment ago: record the cancel here (the worker's
+      // later finish changes nothing) and ask whoever runs it to stop.
+      await this.finish(record, 'cancelled', emptyResult('cancelled', 'cancelled while running'));
+      this.events.requestCancel(id);
+    }
+    return (await this.store.getSubmission(id))!;
+  }
+
+  /** Resolves with the submission once final, or as it is when `timeoutMs` passes. */
+  waitForFinal(id: string, timeoutMs: number, signal?: AbortSignal): Promise<SubmissionRecord> {
+    return new Promise((resolve, reject) => {
+      const wait: { timer?: NodeJS.Timeout; settled: boolean } = { settled: false };
+      const done = () => {
+        if (wait.settled) return;
+        wait.settled = true;
+        clearTimeout(wait.timer);
+        unsubscribe();
+        signal?.removeEventListener('abort', done);
+        this.store.getSubmission(id).then((record) => resolve(record!), reject);
+      };
+      const unsubscribe = this.events.onSubmission(id, (event) => {
+        if (event.type === 'finished') done();
+      });
+      wait.timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      // Looked at after subscribing, so a finish in between is never missed.
+      this.store.getSubmission(id).then((now) => {
+        if (!now || (now.status !== 'queued' && now.status !== 'running')) done();
+      }, reject);
+    });
+  }
+
+  /** Cancels submissions that waited longer than the queue timeout. Returns how many. */
+  async expireWaiting(now = Date.now()): Promise<number> {
+    let expired = 0;
+    for (const { id, createdAt } of await this.queue.oldest(1000)) {
+      if (now - createdAt < this.config.queueTimeoutMs) break;
+      const record = await this.store.getSubmission(id);
+      if (record && (await this.queue.remove(id))) {
+        const seconds = Math.round(this.config.queueTimeoutMs / 1000);
+        await this.finish(
+          record,
+          'cancelled',
+          emptyResult('cancelled', `waited longer than ${seconds} s in the queue`),
+        );
+        this.counters.timedOut++;
+        expired++;
+      }
+    }
+    return expired;
+  }
+}
+
+export function emptyResult(status: FinalStatus, message: string): NonNullable<SubmissionRecord['result']> {
+  return { status, tests: [], score: null, maxScore: null, compileCached: false, message };
+}

@@ -1,0 +1,50 @@
+import type { SubmissionRecord } from '../store/types.js';
+
+/** A submission as the API returns it (DESIGN.md's result shape). */
+export interface SubmissionView {
+  id: string;
+  status: SubmissionRecord['status'];
+  language: string;
+  version: string | null;
+  problemId?: string;
+  position?: number;
+  compile?: NonNullable<SubmissionRecord['result']>['compile'];
+  run?: NonNullable<SubmissionRecord['result']>['run'];
+  tests: NonNullable<SubmissionRecord['result']>['tests'];
+  score: number | null;
+  maxScore: number | null;
+  message?: string;
+  cached?: boolean;
+  attempts: number;
+  queueMs: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toView(record: SubmissionRecord, position: number | null): SubmissionView {
+  const result = record.result;
+  const view: SubmissionView = {
+    id: record.id,
+    status: record.status,
+    language: record.language,
+    version: record.version,
+    tests: result?.tests ?? [],
+    score: result?.score ?? null,
+    maxScore: result?.maxScore ?? null,
+    attempts: record.attempts,
+    queueMs: record.startedAt !== null ? record.startedAt - record.createdAt : null,
+    createdAt: iso(record.createdAt)!,
+    startedAt: iso(record.startedAt),
+    finishedAt: iso(record.finishedAt),
+  };
+  if (record.problemId) view.problemId = record.problemId;
+  if (position !== null) view.position = position;
+  if (result?.compile) view.compile = result.compile;
+  if (result?.run) view.run = result.run;
+  if (result?.message) view.message = result.message;
+  if (result?.cached) view.cached = true;
+  return view;
+}

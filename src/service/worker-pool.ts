@@ -1,0 +1,161 @@
+import type { FinalStatus, JudgeResult } from '../judge/types.js';
+import { judge, type JudgeDeps } from '../judge/judge.js';
+import type { LanguageRegistry } from '../languages/registry.js';
+import type { SubmissionRecord } from '../store/types.js';
+import { resultCacheKey } from './normalize.js';
+import { emptyResult, type RunningJobs, type SubmissionService } from './submission-service.js';
+import type { TimingWindow } from './stats.js';
+
+/** Pause before claiming again after the queue's back end failed. */
+const CLAIM_RETRY_MS = 1_000;
+
+export interface WorkerPoolOptions {
+  /** Loops claiming jobs; normally the sandbox pool's size. */
+  concurrency: number;
+  /** Called after each finished job (webhooks, metrics). */
+  onFinished?: (
+    record: SubmissionRecord,
+    result: JudgeResult,
+    timing: { waitMs: number; runMs: number },
+  ) => void;
+}
+
+/**
+ * In-process workers: each loop claims the next submission, judges it, and records the result.
+ * Cancelling a running job aborts its sandbox run at once.
+ */
+export class WorkerPool implements RunningJobs {
+  readonly #running = new Map<string, AbortController>();
+  readonly #stop = new AbortController();
+  readonly #loops: Promise<void>[] = [];
+  #draining = false;
+  /** Set when shutdown's grace period ran out: results of jobs still running are not recorded. */
+  #abandoned = false;
+
+  constructor(
+    readonly service: SubmissionService,
+    readonly deps: JudgeDeps & { registry: LanguageRegistry },
+    readonly timings: TimingWindow,
+    readonly options: WorkerPoolOptions,
+  ) {
+    service.running = this;
+    // A cancel may come from another node; whoever runs the job stops it.
+    service.events.onCancelRequest((id) => this.cancel(id));
+  }
+
+  start(): void {
+    for (let i = 0; i < this.options.concurrency; i++) this.#loops.push(this.#loop());
+  }
+
+  get busy(): number {
+    return this.#running.size;
+  }
+
+  cancel(id: string): boolean {
+    const controller = this.#running.get(id);
+    if (!controller) return false;
+    controller.abort();
+    return true;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#draining) {
+      let record: SubmissionRecord | null;
+      try {
+        record = await this.service.queue.claim(this.#stop.signal);
+      } catch (error) {
+        // The queue's back end is down (503 for clients): wait a moment and ask again.
+        process.emitWarning(`claiming a job failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS).unref());
+        continue;
+      }
+      if (!record) return;
+      await this.#process(record);
+    }
+  }
+
+  async #process(record: SubmissionRecord): Promise<void> {
+    const controller = new AbortController();
+    this.#running.set(record.id, controller);
+    const startedAt = Date.now();
+    this.service.events.publish({
+      type: 'running',
+      id: record.id,
+      keyId: record.keyId,
+      status: 'running',
+      at: startedAt,
+    });
+    let result: NonNullable<SubmissionRecord['result']>;
+    try {
+      const language = this.deps.registry.getInstalled(record.language);
+      const { request } = record;
+      result = await judge(this.deps, {
+        language,
+        version: record.version ?? 'unknown',
+        files: request.files,
+        args: request.args,
+        stdin: request.stdin,
+        limits: request.limits,
+        tests: request.tests,
+        checker: request.checker,
+        stopOnFirstFailure: request.stopOnFirstFailure,
+        compileLimits: request.compileLimits,
+        compilerOptions: request.compilerOptions,
+        mergeStderr: request.mergeStderr,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      const status: FinalStatus = controller.signal.aborted ? 'cancelled' : 'internal_error';
+      result = emptyResult(
+        status,
+        controller.signal.aborted ? 'cancelled while running' : (error as Error).message,
+      );
+    } finally {
+      this.#running.delete(record.id);
+    }
+    if (this.#abandoned) return; // left as running in the store and unacknowledged: it runs again later
+    if (controller.signal.aborted && result.status !== 'cancelled')
+      result = { ...result, status: 'cancelled' };
+    const finishedAt = Date.now();
+    let recorded = false;
+    try {
+      recorded = await this.service.finish(record, result.status, result);
+    } catch (error) {
+      // The store is down. The job stays running there; completing it in the queue lets the
+      // reconciler run it again once the store is back, and a result is still written only once.
+      process.emitWarning(`recording the result of ${record.id} failed: ${(error as Error).message}`);
+    }
+    await this.service.queue.complete(record.id).catch(() => undefined);
+    if (recorded) {
+      const timing = { waitMs: startedAt - record.createdAt, runMs: finishedAt - startedAt };
+      this.timings.record({ at: finishedAt, ...timing, status: result.status, language: record.language });
+      if (record.request.cache && result.status !== 'internal_error' && result.status !== 'cancelled') {
+        const key = resultCacheKey({ language: record.language, version: record.version, ...record.request });
+        await this.service.store.putCachedResult(key, result, finishedAt);
+      }
+      this.options.onFinished?.(record, result, timing);
+    }
+  }
+
+  /**
+   * Stops claiming and waits up to `graceMs` for running jobs. Jobs still running then are stopped
+   * without a result, so the store still holds them as running and the next start re-queues them.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    this.#stop.abort();
+    const all = Promise.all(this.#loops);
+    let timedOut = false;
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, graceMs).unref(),
+    );
+    await Promise.race([all, timer]);
+    if (timedOut) {
+      this.#abandoned = true;
+      for (const controller of this.#running.values()) controller.abort();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Append-only, numbered schema migrations for the scale-out PostgreSQL store. Each runs in its own
+ * transaction, under an advisory lock, and is recorded in schema_migrations (see migratePostgres in
+ * postgres-store.ts); never edit one that has shipped, add the next.
+ *
+ * The SQL names no schema: it runs with search_path set to the store's schema. Timestamps are BIGINT
+ * milliseconds, as in the SQLite store; request, result and problem data are JSONB.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE submissions (
+        seq          BIGSERIAL PRIMARY KEY,
+        id           TEXT NOT NULL UNIQUE,
+        status       TEXT NOT NULL,
+        priority     INTEGER NOT NULL,
+        key_id       TEXT,
+        language     TEXT NOT NULL,
+        version      TEXT,
+        problem_id   TEXT,
+        callback_url TEXT,
+        request      JSONB NOT NULL,
+        result       JSONB,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        created_at   BIGINT NOT NULL,
+        started_at   BIGINT,
+        finished_at  BIGINT
+      );
+      -- The run order (listQueued) and the position of a job (countAhead): only queued rows, which
+      -- keeps the index small however many finished submissions are kept.
+      CREATE INDEX submissions_queue ON submissions (priority DESC, seq) WHERE status = 'queued';
+      -- The reconciler's scan (listUnfinished) and crash recovery (requeueRunning).
+      CREATE INDEX submissions_unfinished ON submissions (seq) WHERE status IN ('queued', 'running');
+      -- A key's submissions, newest first (WebSocket subscriptions, listings).
+      CREATE INDEX submissions_key ON submissions (key_id, created_at);
+      -- Retention cleanup (deleteFinishedBefore).
+      CREATE INDEX submissions_finished ON submissions (finished_at) WHERE finished_at IS NOT NULL;
+      -- countByStatus: an index-only scan instead of reading every row.
+      CREATE INDEX submissions_status_language ON submissions (status, language);
+
+      CREATE TABLE problems (
+        id         TEXT PRIMARY KEY,
+        data       JSONB NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX problems_created ON problems (created_at);
+
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        hash        TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        priority    INTEGER NOT NULL,
+        rate        DOUBLE PRECISION NOT NULL,
+        created_at  BIGINT NOT NULL,
+        revoked_at  BIGINT
+      );
+      CREATE INDEX api_keys_created ON api_keys (created_at);
+
+      CREATE TABLE result_cache (
+        key        TEXT PRIMARY KEY,
+        result     JSONB NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,637 @@
+// PostgresStore against a real PostgreSQL (127.0.0.1:5432 here, or ARBITER_TEST_POSTGRES_URL), with
+// the expectations of sqlite-store.test.ts plus what only a network database has: concurrent
+// migrations, outages and reconnection. Each test works in its own schema, dropped afterwards; when
+// PostgreSQL is missing the tests fail, naming it.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { test } from 'node:test';
+import pg from 'pg';
+import { isArbiterError } from '../errors.js';
+import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import {
+  dropTestSchema,
+  openTestPostgresStore,
+  testSchemaName,
+  TEST_POSTGRES_URL,
+} from '../../test/helpers/postgres.js';
+import { PostgresStore } from './postgres-store.js';
+import type { NewSubmission, ProblemRecord, Store, SubmissionRecord } from './types.js';
+
+let n = 0;
+const submission = (priority = 1, language = 'python3'): NewSubmission => ({
+  id: `s${++n}`,
+  priority,
+  keyId: null,
+  language,
+  version: '3.11.2',
+  problemId: null,
+  callbackUrl: null,
+  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
+});
+const result = {
+  status: 'accepted' as const,
+  tests: [],
+  score: null,
+  maxScore: null,
+  compileCached: false,
+};
+
+/** A store that hangs instead of failing fails these tests at this point rather than stalling the run. */
+const OUTAGE_TEST_TIMEOUT_MS = 20_000;
+
+/** Runs `body` with a fresh store in a fresh schema, and drops the schema whatever happens. */
+async function withStore(
+  body: (store: PostgresStore, reconnect: () => Promise<PostgresStore>) => Promise<void>,
+) {
+  const { store, connectionString, schema, drop } = await openTestPostgresStore();
+  const others: PostgresStore[] = [];
+  try {
+    await body(store, async () => {
+      const other = await PostgresStore.connect({ connectionString, schema });
+      others.push(other);
+      return other;
+    });
+  } finally {
+    for (const other of others) await other.close();
+    await drop();
+  }
+}
+
+const urlWithPort = (port: number): string => {
+  const url = new URL(TEST_POSTGRES_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+};
+
+const isUnavailable = (error: unknown): boolean => {
+  assert.ok(
+    isArbiterError(error, 'DEPENDENCY_UNAVAILABLE'),
+    `expected DEPENDENCY_UNAVAILABLE, got ${String(error)}`,
+  );
+  assert.match(error.message, /^PostgreSQL is unavailable: /);
+  assert.equal(error.status, 503);
+  return true;
+};
+
+/** Every Store method, called with harmless arguments: none may hang or answer while PostgreSQL is down. */
+const everyMethod = (store: Store): [string, () => Promise<unknown>][] => [
+  ['createSubmission', () => store.createSubmission(submission(), 1)],
+  ['getSubmission', () => store.getSubmission('x')],
+  ['markRunning', () => store.markRunning('x', 1)],
+  ['finishSubmission', async () => store.finishSubmission('x', 'accepted', result, 1)],
+  ['requeueRunning', () => store.requeueRunning()],
+  ['listQueued', () => store.listQueued()],
+  ['countAhead', () => store.countAhead(1, 1)],
+  ['listUnfinished', () => store.listUnfinished(1, 1)],
+  ['deleteFinishedBefore', () => store.deleteFinishedBefore(1)],
+  ['countByStatus', () => store.countByStatus()],
+  ['putProblem', () => store.putProblem({ id: 'p', title: 't', tests: [], createdAt: 1, updatedAt: 1 })],
+  ['getProblem', () => store.getProblem('p')],
+  ['listProblems', () => store.listProblems()],
+  ['deleteProblem', () => store.deleteProblem('p')],
+  [
+    'createKey',
+    () =>
+      store.createKey(
+        { id: 'k', name: 'n', role: 'user', priority: 1, ratePerSec: 1, createdAt: 1, revokedAt: null },
+        'h',
+      ),
+  ],
+  ['findKeyByHash', () => store.findKeyByHash('h')],
+  ['listKeys', () => store.listKeys()],
+  ['revokeKey', () => store.revokeKey('k', 1)],
+  ['getCachedResult', () => store.getCachedResult('c')],
+  ['putCachedResult', () => store.putCachedResult('c', result, 1)],
+];
+
+/**
+ * A TCP proxy in front of PostgreSQL that the test can take down (closing every connection and
+ * refusing new ones), make hang (accepting connections and never answering), and bring back on the
+ * same port: outages and a recovery, without touching the real server.
+ */
+class OutageProxy {
+  readonly #sockets = new Set<net.Socket>();
+  #hanging = false;
+  readonly #server = net.createServer((client) => {
+    const target = new URL(TEST_POSTGRES_URL);
+    const sockets = this.#hanging
+      ? [client]
+      : [client, net.connect(Number(target.port || 5432), target.hostname)];
+    for (const socket of sockets) {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      // A reset when the proxy goes down is the point of the exercise.
+      socket.on('error', () => socket.destroy());
+    }
+    if (sockets[1]) client.pipe(sockets[1]).pipe(client);
+  });
+  port = 0;
+
+  async up(): Promise<void> {
+    this.#hanging = false;
+    if (this.#server.listening) return;
+    this.#server.listen(this.port, '127.0.0.1');
+    await once(this.#server, 'listening');
+    this.port = (this.#server.address() as net.AddressInfo).port;
+  }
+
+  /** Drops every connection; new ones are accepted and then get no answer. */
+  hang(): void {
+    this.#hanging = true;
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  async down(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    if (!this.#server.listening) return;
+    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+  }
+}
+
+test('migrations run once, are recorded, and a second connect applies none', async () => {
+  await withStore(async (store, reconnect) => {
+    assert.deepEqual(store.migrated, [1]);
+    const again = await reconnect();
+    assert.deepEqual(again.migrated, []);
+    const { rows } = await store.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
+    assert.deepEqual(rows, [{ version: 1, name: 'initial schema' }]);
+  });
+});
+
+test('processes starting at once on a fresh schema migrate it exactly once', async () => {
+  const schema = testSchemaName();
+  const connecting = await Promise.allSettled(
+    [1, 2, 3].map(() => PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema })),
+  );
+  const stores = connecting.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  try {
+    assert.deepEqual(
+      connecting.flatMap((c) => (c.status === 'rejected' ? [String(c.reason)] : [])),
+      [],
+      'every connect succeeds',
+    );
+    assert.deepEqual(
+      stores.map((s) => s.migrated).sort((a, b) => b.length - a.length),
+      [[1], [], []],
+      'one applied the migration, the others waited and found it recorded',
+    );
+    const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations');
+    assert.deepEqual(rows, [{ version: 1 }]);
+    for (const store of stores) assert.equal(await store.ping(), true);
+  } finally {
+    for (const store of stores) await store.close();
+    await dropTestSchema(schema);
+  }
+});
+
+test('tables live in the schema asked for, not in public', async () => {
+  await withStore(async (store) => {
+    const { rows } = await store.pool.query<{ table_schema: string }>(
+      `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'submissions' AND table_schema = $1`,
+      [store.schema],
+    );
+    assert.deepEqual(rows, [{ table_schema: store.schema }]);
+    const { rows: path } = await store.pool.query<{ search_path: string }>('SHOW search_path');
+    assert.equal(path[0]!.search_path, `"${store.schema}"`);
+  });
+});
+
+test('a submission moves queued → running → final exactly once', async () => {
+  await withStore(async (store) => {
+    const created = await store.createSubmission(submission(), 1000);
+    assert.equal(created.status, 'queued');
+    assert.equal(created.attempts, 0);
+    assert.deepEqual([created.startedAt, created.finishedAt, created.result], [null, null, null]);
+    assert.equal(typeof created.seq, 'number');
+    const running = (await store.markRunning(created.id, 2000))!;
+    assert.equal(running.status, 'running');
+    assert.equal(running.attempts, 1);
+    // A queue may hand a job out again when its worker died: that is a new attempt, not an error.
+    assert.equal((await store.markRunning(created.id, 2001))!.attempts, 2);
+    assert.equal(await store.finishSubmission(created.id, 'accepted', result, 3000), true);
+    assert.equal(
+      await store.finishSubmission(created.id, 'internal_error', result, 3001),
+      false,
+      'a final status never changes',
+    );
+    const final = (await store.getSubmission(created.id))!;
+    assert.equal(final.status, 'accepted');
+    assert.deepEqual(final.result, result);
+    assert.equal(await store.markRunning(created.id, 3002), null, 'a finished submission never runs again');
+    assert.deepEqual([final.createdAt, final.startedAt, final.finishedAt], [1000, 2001, 3000]);
+    assert.equal(await store.getSubmission('missing'), null);
+    assert.equal(await store.markRunning('missing', 1), null);
+    assert.equal(await store.finishSubmission('missing', 'accepted', null, 1), false);
+  });
+});
+
+test('a submission cancelled while queued never runs; a null result is stored as none', async () => {
+  await withStore(async (store) => {
+    const record = await store.createSubmission(submission(), 1);
+    assert.equal(await store.finishSubmission(record.id, 'cancelled', null, 2), true);
+    assert.equal(await store.markRunning(record.id, 3), null);
+    const final = (await store.getSubmission(record.id))!;
+    assert.deepEqual(
+      [final.status, final.result, final.startedAt, final.finishedAt],
+      ['cancelled', null, null, 2],
+    );
+  });
+});
+
+test('after a crash the queue comes back in order, interrupted runs in their place', async () => {
+  await withStore(async (before, reconnect) => {
+    const low = await before.createSubmission(submission(1), 1);
+    const high = await before.createSubmission(submission(5), 2);
+    const wasRunning = await before.createSubmission(submission(1), 0);
+    const done = await before.createSubmission(submission(9), 0);
+    await before.markRunning(wasRunning.id, 3);
+    await before.markRunning(done.id, 3);
+    await before.finishSubmission(done.id, 'accepted', result, 4);
+    await before.close();
+
+    const store = await reconnect(); // a new process on the same data
+    assert.equal(await store.requeueRunning(), 1);
+    assert.equal(await store.requeueRunning(), 0, 'nothing is running any more');
+    const requeued = (await store.getSubmission(wasRunning.id))!;
+    assert.deepEqual([requeued.status, requeued.startedAt, requeued.attempts], ['queued', null, 1]);
+    // Priority first, then insertion order: wasRunning was created after low.
+    assert.deepEqual(
+      (await store.listQueued()).map((r) => r.id),
+      [high.id, low.id, wasRunning.id],
+    );
+    assert.deepEqual(
+      (await store.listQueued(2)).map((r) => r.id),
+      [high.id, low.id],
+    );
+    assert.deepEqual(await store.listQueued(0), []);
+    assert.equal(
+      (await store.markRunning(wasRunning.id, 5))!.attempts,
+      2,
+      'the interrupted run counts as an attempt',
+    );
+  });
+});
+
+test('countAhead counts queued submissions with a higher priority or the same and an earlier seq', async () => {
+  await withStore(async (store) => {
+    const a = await store.createSubmission(submission(1), 1);
+    const b = await store.createSubmission(submission(5), 2);
+    const c = await store.createSubmission(submission(1), 3);
+    const d = await store.createSubmission(submission(1), 4);
+    assert.equal(await store.countAhead(b.priority, b.seq), 0);
+    assert.equal(await store.countAhead(a.priority, a.seq), 1);
+    assert.equal(await store.countAhead(d.priority, d.seq), 3);
+    await store.markRunning(a.id, 5); // running is not waiting
+    await store.finishSubmission(c.id, 'cancelled', null, 6);
+    assert.equal(await store.countAhead(d.priority, d.seq), 1);
+    assert.equal(await store.countAhead(10, 0), 0);
+  });
+});
+
+test('listUnfinished returns queued and running submissions created before the cut, oldest first', async () => {
+  await withStore(async (store) => {
+    const queued = await store.createSubmission(submission(9), 10);
+    const running = await store.createSubmission(submission(1), 20);
+    const finished = await store.createSubmission(submission(1), 30);
+    const late = await store.createSubmission(submission(1), 100);
+    await store.markRunning(running.id, 40);
+    await store.finishSubmission(finished.id, 'accepted', result, 50);
+    const ids = async (before: number, limit: number) =>
+      (await store.listUnfinished(before, limit)).map((r) => r.id);
+    assert.deepEqual(await ids(100, 10), [queued.id, running.id]);
+    assert.deepEqual(await ids(101, 10), [queued.id, running.id, late.id]);
+    assert.deepEqual(await ids(101, 1), [queued.id]);
+    assert.deepEqual(await ids(10, 10), [], 'created_at < before, strictly');
+  });
+});
+
+test('retention deletes only finished submissions older than the cut', async () => {
+  await withStore(async (store) => {
+    const old = await store.createSubmission(submission(), 1);
+    await store.finishSubmission(old.id, 'accepted', null, 10);
+    const fresh = await store.createSubmission(submission(), 1);
+    await store.finishSubmission(fresh.id, 'accepted', null, 1000);
+    const waiting = await store.createSubmission(submission(), 1);
+    assert.equal(await store.deleteFinishedBefore(500), 1);
+    assert.equal(await store.getSubmission(old.id), null);
+    assert.ok(await store.getSubmission(fresh.id));
+    assert.ok(await store.getSubmission(waiting.id));
+    assert.equal(await store.deleteFinishedBefore(500), 0);
+  });
+});
+
+test('countByStatus groups by status and language, with numeric counts', async () => {
+  await withStore(async (store) => {
+    assert.deepEqual(await store.countByStatus(), []);
+    await store.createSubmission(submission(1, 'python3'), 1);
+    await store.createSubmission(submission(1, 'python3'), 1);
+    await store.createSubmission(submission(1, 'cpp'), 1);
+    const done = await store.createSubmission(submission(1, 'python3'), 1);
+    await store.finishSubmission(done.id, 'wrong_answer', result, 2);
+    const counts = await store.countByStatus();
+    const key = (c: { status: string; language: string }) => `${c.status}/${c.language}`;
+    assert.deepEqual(
+      [...counts].sort((x, y) => key(x).localeCompare(key(y))),
+      [
+        { status: 'queued', language: 'cpp', count: 1 },
+        { status: 'queued', language: 'python3', count: 2 },
+        { status: 'wrong_answer', language: 'python3', count: 1 },
+      ],
+    );
+  });
+});
+
+test('keys are found by hash until revoked, and listed with their revocation', async () => {
+  await withStore(async (store) => {
+    const key = {
+      id: 'k1',
+      name: 'class',
+      role: 'user' as const,
+      priority: 5,
+      ratePerSec: 2.5,
+      createdAt: 1,
+      revokedAt: null,
+    };
+    await store.createKey(key, 'hash1');
+    await store.createKey({ ...key, id: 'k2', name: 'admin', role: 'admin', createdAt: 2 }, 'hash2');
+    await assert.rejects(store.createKey({ ...key, id: 'k3' }, 'hash1'), 'a hash is unique');
+    assert.deepEqual(await store.findKeyByHash('hash1'), key);
+    assert.equal(await store.findKeyByHash('nope'), null);
+    assert.equal(await store.revokeKey('k1', 7), true);
+    assert.equal(await store.revokeKey('k1', 8), false, 'revoked once');
+    assert.equal(await store.revokeKey('nope', 8), false);
+    assert.equal(await store.findKeyByHash('hash1'), null);
+    assert.deepEqual(await store.listKeys(), [
+      { ...key, revokedAt: 7 },
+      { ...key, id: 'k2', name: 'admin', role: 'admin', createdAt: 2 },
+    ]);
+  });
+});
+
+test('problems round-trip, update in place and delete', async () => {
+  await withStore(async (store) => {
+    const sum: ProblemRecord = {
+      id: 'p',
+      title: 'Sum',
+      tests: [{ stdin: '1 2', expected: '3', weight: 2, hidden: true, name: 'first' }],
+      limits: { cpuMs: 500 },
+      checker: { type: 'float', absolute: 1e-9 },
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    const other: ProblemRecord = { id: 'q', title: 'Other', tests: [], createdAt: 2, updatedAt: 2 };
+    await store.putProblem(other);
+    await store.putProblem(sum);
+    assert.deepEqual(await store.getProblem('p'), sum);
+    const updated = { ...sum, title: 'Sum of two', updatedAt: 5 };
+    await store.putProblem(updated);
+    assert.deepEqual(await store.getProblem('p'), updated);
+    assert.deepEqual(await store.listProblems(), [updated, other], 'ordered by creation');
+    assert.equal(await store.deleteProblem('p'), true);
+    assert.equal(await store.deleteProblem('p'), false);
+    assert.equal(await store.getProblem('p'), null);
+  });
+});
+
+test('the result cache round-trips and a second put replaces the first', async () => {
+  await withStore(async (store) => {
+    assert.equal(await store.getCachedResult('key'), null);
+    await store.putCachedResult('key', result, 1);
+    assert.deepEqual(await store.getCachedResult('key'), result);
+    const wrong = { ...result, status: 'wrong_answer' as const, score: 0, maxScore: 1 };
+    await store.putCachedResult('key', wrong, 2);
+    assert.deepEqual(await store.getCachedResult('key'), wrong);
+  });
+});
+
+test('JSON that JSONB cannot hold as is (U+0000, unpaired surrogates) round-trips exactly', async () => {
+  await withStore(async (store) => {
+    const awkward = [
+      'nul \u0000 inside',
+      '\u0000',
+      'lone high \uD800 and low \uDC00, a pair \uD83D\uDE00',
+      '\uE000arbiter-escaped:looks escaped but is not',
+      '100% %00 %25 %u0041 \\u0000',
+      '',
+    ];
+    const request: SubmissionRecord['request'] = {
+      files: [{ name: 'main.py', content: awkward.join('|') }],
+      stdin: awkward[0],
+      args: awkward,
+      limits: DEFAULT_RUN_LIMITS,
+      compat: { 'key \u0000 with nul': awkward[2], nested: { deeper: [awkward, null, 1.5, true] } },
+    };
+    const record = await store.createSubmission({ ...submission(), request }, 1);
+    assert.deepEqual(record.request, request);
+    const output: NonNullable<SubmissionRecord['result']> = {
+      ...result,
+      status: 'runtime_error' as const,
+      run: {
+        status: 'runtime_error',
+        stdout: awkward.join('\n'),
+        stderr: '\u0000\uDFFF',
+        exitCode: 1,
+        signal: null,
+        cpuMs: 1,
+        wallMs: 2,
+        memoryKb: 3,
+      },
+      message: awkward[3]!,
+    };
+    await store.finishSubmission(record.id, 'runtime_error', output, 2);
+    const stored = (await store.getSubmission(record.id))!;
+    assert.deepEqual(stored.request, request);
+    assert.deepEqual(stored.result, output);
+    await store.putCachedResult('k', output, 1);
+    assert.deepEqual(await store.getCachedResult('k'), output);
+    const problem: ProblemRecord = {
+      id: 'p',
+      title: awkward[2]!,
+      tests: [{ stdin: awkward[0], expected: awkward[1] }],
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    await store.putProblem(problem);
+    assert.deepEqual(await store.getProblem('p'), problem);
+    // Ordinary strings are stored as they are, so the JSONB stays queryable.
+    const { rows } = await store.pool.query<{ name: string }>(
+      `SELECT request->'files'->0->>'name' AS name FROM submissions WHERE id = $1`,
+      [record.id],
+    );
+    assert.equal(rows[0]!.name, 'main.py');
+  });
+});
+
+test('millisecond timestamps past 2^31 and large seqs come back as numbers', async () => {
+  await withStore(async (store) => {
+    const now = Date.now();
+    const record = await store.createSubmission(submission(), now);
+    assert.equal(record.createdAt, now);
+    assert.equal(typeof record.seq, 'number');
+    await store.pool.query(`SELECT setval(pg_get_serial_sequence('submissions', 'seq'), 4000000000)`);
+    const next = await store.createSubmission(submission(), now + 1);
+    assert.equal(next.seq, 4_000_000_001);
+    assert.equal(await store.countAhead(next.priority, next.seq), 1);
+  });
+});
+
+test('options are checked at once, naming the bad one', async () => {
+  for (const [options, pattern] of [
+    [{ schema: 'Public' }, /postgres schema/],
+    [{ schema: 'pg_mine' }, /postgres schema/],
+    [{ schema: 'a"; DROP TABLE x; --' }, /postgres schema/],
+    [{ maxConnections: 0 }, /postgres maxConnections/],
+    [{ connectionTimeoutMs: 1.5 }, /postgres connectionTimeoutMs/],
+    [{ connectionString: '' }, /postgres connectionString/],
+  ] as const) {
+    await assert.rejects(
+      PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, ...options }),
+      (error: unknown) => isArbiterError(error, 'INVALID_INPUT') && pattern.test(error.message),
+    );
+  }
+});
+
+test(
+  'nothing listens: connect fails promptly with DEPENDENCY_UNAVAILABLE',
+  { timeout: OUTAGE_TEST_TIMEOUT_MS },
+  async () => {
+    const started = performance.now();
+    await assert.rejects(PostgresStore.connect({ connectionString: urlWithPort(1) }), isUnavailable);
+    assert.ok(performance.now() - started < 3_000, 'without waiting for a timeout');
+  },
+);
+
+test(
+  'a server that accepts and never answers: connect gives up after connectionTimeoutMs',
+  { timeout: OUTAGE_TEST_TIMEOUT_MS },
+  async () => {
+    const held = new Set<net.Socket>();
+    const server = net.createServer((socket) => held.add(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        PostgresStore.connect({
+          connectionString: urlWithPort((server.address() as net.AddressInfo).port),
+          connectionTimeoutMs: 300,
+        }),
+        isUnavailable,
+      );
+      assert.ok(performance.now() - started < 2_000, 'the connection timeout applies');
+    } finally {
+      for (const socket of held) socket.destroy();
+      server.close();
+    }
+  },
+);
+
+test(
+  'while PostgreSQL is down every method rejects with DEPENDENCY_UNAVAILABLE, ping is false, and the store recovers by itself',
+  { timeout: OUTAGE_TEST_TIMEOUT_MS },
+  async () => {
+    const proxy = new OutageProxy();
+    await proxy.up();
+    const schema = testSchemaName();
+    const store = await PostgresStore.connect({
+      connectionString: urlWithPort(proxy.port),
+      schema,
+    });
+    try {
+      const before = await store.createSubmission(submission(), 1);
+      assert.equal(await store.ping(), true);
+
+      await proxy.down(); // the pooled connections drop, new ones are refused
+      const started = performance.now();
+      for (const [name, call] of everyMethod(store)) {
+        await assert.rejects(call(), isUnavailable, `${name} while down`);
+      }
+      assert.equal(await store.ping(), false);
+      assert.ok(performance.now() - started < 5_000, 'promptly, not after timeouts');
+
+      await proxy.up();
+      assert.equal(await store.ping(), true);
+      assert.equal((await store.getSubmission(before.id))!.id, before.id, 'the data is still there');
+      const after = await store.createSubmission(submission(), 2);
+      assert.ok(after.seq > before.seq);
+    } finally {
+      await store.close();
+      await proxy.down();
+      await dropTestSchema(schema);
+    }
+  },
+);
+
+test(
+  'connections terminated by the server (57P01) are replaced without crashing the process',
+  { timeout: OUTAGE_TEST_TIMEOUT_MS },
+  async () => {
+    const applicationName = `arbiter-test-${testSchemaName()}`;
+    const idleErrors: (Error & { code?: string })[] = [];
+    let idleErrorReported = () => {};
+    const { store, drop } = await openTestPostgresStore({
+      applicationName,
+      onIdleError: (error) => {
+        idleErrors.push(error);
+        idleErrorReported();
+      },
+    });
+    /** Resolves once `count` idle connections have reported their error. */
+    const idleErrorsReach = (count: number) =>
+      new Promise<void>((resolve) => {
+        idleErrorReported = () => idleErrors.length >= count && resolve();
+        idleErrorReported();
+      });
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      await Promise.all([store.listQueued(), store.countByStatus()]); // a few idle connections in the pool
+      const { rows } = await admin.query(
+        'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      );
+      assert.ok(rows.length >= 1);
+      await idleErrorsReach(rows.length);
+      assert.deepEqual(new Set(idleErrors.map((e) => e.code)), new Set(['57P01']), 'admin_shutdown');
+      assert.equal(await store.ping(), true);
+      assert.deepEqual(await store.listQueued(), []);
+    } finally {
+      await admin.end();
+      await drop();
+    }
+  },
+);
+
+test(
+  'while PostgreSQL accepts connections and never answers, methods give up after connectionTimeoutMs',
+  { timeout: OUTAGE_TEST_TIMEOUT_MS },
+  async () => {
+    const proxy = new OutageProxy();
+    await proxy.up();
+    const schema = testSchemaName();
+    const connectionTimeoutMs = 300;
+    const store = await PostgresStore.connect({
+      connectionString: urlWithPort(proxy.port),
+      schema,
+      connectionTimeoutMs,
+    });
+    try {
+      proxy.hang();
+      for (const [name, call] of everyMethod(store).slice(0, 3)) {
+        const started = performance.now();
+        await assert.rejects(call(), isUnavailable, `${name} while PostgreSQL hangs`);
+        assert.ok(performance.now() - started < connectionTimeoutMs + 1_000, `${name} gave up in time`);
+      }
+      assert.equal(await store.ping(), false);
+      await proxy.up();
+      assert.equal(await store.ping(), true);
+      assert.deepEqual(await store.listQueued(), []);
+    } finally {
+      await store.close();
+      await proxy.down();
+      await dropTestSchema(schema);
+    }
+  },
+);

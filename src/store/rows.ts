@@ -1,0 +1,67 @@
+import type { SubmissionStatus } from '../judge/types.js';
+import type { ApiKeyRecord, SubmissionRecord } from './types.js';
+
+/**
+ * Table rows as both SQL back ends return them (the same schema, snake_case). `J` is how JSON
+ * columns arrive: text from SQLite, already parsed from PostgreSQL's JSONB.
+ */
+export interface SubmissionRow<J> {
+  seq: number;
+  id: string;
+  status: SubmissionStatus;
+  priority: number;
+  key_id: string | null;
+  language: string;
+  version: string | null;
+  problem_id: string | null;
+  callback_url: string | null;
+  request: J;
+  result: J | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface KeyRow {
+  id: string;
+  name: string;
+  role: ApiKeyRecord['role'];
+  priority: number;
+  rate: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** A submission row as a record; `json` turns the back end's JSON column value into data. */
+export function submissionFromRow<J>(row: SubmissionRow<J>, json: (value: J) => unknown): SubmissionRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    priority: row.priority,
+    keyId: row.key_id,
+    language: row.language,
+    version: row.version,
+    problemId: row.problem_id,
+    callbackUrl: row.callback_url,
+    request: json(row.request) as SubmissionRecord['request'],
+    result: row.result === null ? null : (json(row.result) as SubmissionRecord['result']),
+    attempts: row.attempts,
+    seq: row.seq,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function keyFromRow(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    priority: row.priority,
+    ratePerSec: row.rate,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Append-only, numbered schema migrations for the embedded SQLite store. Each runs in a transaction
+ * and is recorded in schema_migrations; never edit one that has shipped, add the next.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE submissions (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        status       TEXT NOT NULL,
+        priority     INTEGER NOT NULL,
+        key_id       TEXT,
+        language     TEXT NOT NULL,
+        version      TEXT,
+        problem_id   TEXT,
+        callback_url TEXT,
+        request      TEXT NOT NULL,
+        result       TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        started_at   INTEGER,
+        finished_at  INTEGER
+      );
+      -- The queue's run order on restart, and the live queue's scan.
+      CREATE INDEX submissions_queue ON submissions (status, priority DESC, seq);
+      -- A key's submissions, newest first (WebSocket subscriptions, listings).
+      CREATE INDEX submissions_key ON submissions (key_id, created_at);
+      -- Retention cleanup.
+      CREATE INDEX submissions_finished ON submissions (finished_at) WHERE finished_at IS NOT NULL;
+
+      CREATE TABLE problems (
+        id         TEXT PRIMARY KEY,
+        data       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        hash        TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        priority    INTEGER NOT NULL,
+        rate        REAL NOT NULL,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      );
+
+      CREATE TABLE result_cache (
+        key        TEXT PRIMARY KEY,
+        result     TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

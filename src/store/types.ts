@@ -1,0 +1,123 @@
+import type { CheckerSpec, JudgeResult, SubmissionStatus, TestCase } from '../judge/types.js';
+import type { RunLimits } from '../sandbox/limits.js';
+
+/** A submission's request as stored: already validated and normalised by the API layer. */
+export interface StoredRequest {
+  files: { name: string; content: string; encoding?: 'utf8' | 'base64' }[];
+  stdin?: string;
+  args?: string[];
+  limits: RunLimits;
+  tests?: TestCase[];
+  checker?: CheckerSpec;
+  stopOnFirstFailure?: boolean;
+  cache?: boolean;
+  compileLimits?: RunLimits;
+  compilerOptions?: string[];
+  mergeStderr?: boolean;
+  /** A compatibility API's own view of the request (Judge0's fields); the judge never reads it. */
+  compat?: Record<string, unknown>;
+}
+
+export interface SubmissionRecord {
+  id: string;
+  status: SubmissionStatus;
+  /** Higher runs first; FIFO within a priority. */
+  priority: number;
+  keyId: string | null;
+  language: string;
+  version: string | null;
+  problemId: string | null;
+  callbackUrl: string | null;
+  request: StoredRequest;
+  result: (JudgeResult & { message?: string; cached?: boolean }) | null;
+  /** How many times a worker has started it (more than 1 after a crash). */
+  attempts: number;
+  /** Insertion order, for FIFO within a priority. */
+  seq: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type NewSubmission = Pick<
+  SubmissionRecord,
+  'id' | 'priority' | 'keyId' | 'language' | 'version' | 'problemId' | 'callbackUrl' | 'request'
+>;
+
+export interface ProblemRecord {
+  id: string;
+  title: string;
+  tests: TestCase[];
+  limits?: Partial<RunLimits>;
+  checker?: CheckerSpec;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type KeyRole = 'admin' | 'user';
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: KeyRole;
+  /** Queue priority of this key's submissions. */
+  priority: number;
+  /** Requests per second for this key's bucket (burst is twice that). */
+  ratePerSec: number;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface StatusCount {
+  status: SubmissionStatus;
+  language: string;
+  count: number;
+}
+
+/**
+ * Persistence of submissions, problems, keys and cached results. Async, because the scale-out
+ * back end (PostgreSQL) is; the SQLite one answers at once.
+ */
+export interface Store {
+  createSubmission(submission: NewSubmission, now: number): Promise<SubmissionRecord>;
+  getSubmission(id: string): Promise<SubmissionRecord | null>;
+  /**
+   * queued → running, counting the attempt; also running → running, when a queue hands out again a
+   * job whose worker died. Null when it is final already (cancelled meanwhile).
+   */
+  markRunning(id: string, now: number): Promise<SubmissionRecord | null>;
+  /** running|queued → a final status with its result. False when it already was final (idempotent). */
+  finishSubmission(
+    id: string,
+    status: SubmissionStatus,
+    result: SubmissionRecord['result'],
+    now: number,
+  ): Promise<boolean>;
+  /** Crash recovery: every running submission goes back to queued. Returns how many. */
+  requeueRunning(): Promise<number>;
+  /** Queued submissions in run order (priority desc, then seq); all of them without `limit`. */
+  listQueued(limit?: number): Promise<SubmissionRecord[]>;
+  /** Submissions that run before this one: queued, with a higher priority or the same and an earlier seq. */
+  countAhead(priority: number, seq: number): Promise<number>;
+  /** Queued or running submissions created before `before` (ms), oldest first: the reconciler's input. */
+  listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]>;
+  /** Removes finished submissions older than `before` (ms). Returns how many. */
+  deleteFinishedBefore(before: number): Promise<number>;
+  countByStatus(): Promise<StatusCount[]>;
+
+  putProblem(problem: ProblemRecord): Promise<void>;
+  getProblem(id: string): Promise<ProblemRecord | null>;
+  listProblems(): Promise<ProblemRecord[]>;
+  deleteProblem(id: string): Promise<boolean>;
+
+  createKey(key: ApiKeyRecord, hash: string): Promise<void>;
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  listKeys(): Promise<ApiKeyRecord[]>;
+  revokeKey(id: string, now: number): Promise<boolean>;
+
+  getCachedResult(key: string): Promise<SubmissionRecord['result']>;
+  putCachedResult(key: string, result: NonNullable<SubmissionRecord['result']>, now: number): Promise<void>;
+
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

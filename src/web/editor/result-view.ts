@@ -1,0 +1,127 @@
+/** Shows a submission: the verdict line, the three output panes and, for problems, the test table. */
+import { byId, formatKb, formatMs, statusLabel, statusTone } from '../shared/format.js';
+import type { StageView, SubmissionView, TestView } from '../shared/types.js';
+
+export class ResultView {
+  readonly #verdict = byId('verdict');
+  readonly #badge = byId('verdict-badge');
+  readonly #metrics = byId('verdict-metrics');
+  readonly #stdout = byId('stdout');
+  readonly #notes = [byId('stdout-note'), byId('stderr-note')];
+  readonly #stderr = byId('stderr');
+  readonly #compile = byId('compile-output');
+  readonly #testsSection = byId('tests-section');
+  readonly #testsScore = byId('tests-score');
+  readonly #testsBody = byId<HTMLTableElement>('tests').tBodies[0]!;
+
+  /** Empties every pane before a new run. */
+  clear(): void {
+    this.#verdict.hidden = true;
+    this.#verdict.dataset.status = '';
+    for (const pane of [this.#stdout, this.#stderr, this.#compile]) setPane(pane, '');
+    this.#testsSection.hidden = true;
+    this.#testsBody.replaceChildren();
+    for (const note of this.#notes) note.textContent = '';
+  }
+
+  show(submission: SubmissionView): void {
+    const { status, compile, run } = submission;
+    this.#verdict.hidden = false;
+    this.#verdict.dataset.status = status;
+    this.#badge.textContent = statusLabel(status);
+    this.#badge.className = `badge tone-${statusTone(status)}`;
+    const measured = run ?? compile;
+    const parts = measured
+      ? [
+          `${run ? '' : 'compile: '}CPU ${formatMs(measured.cpuMs)}`,
+          `wall ${formatMs(measured.wallMs)}`,
+          `memory ${formatKb(measured.memoryKb)}`,
+        ]
+      : [];
+    if (run) parts.push(...why(run));
+    if (submission.maxScore !== null) parts.push(`score ${submission.score ?? 0} / ${submission.maxScore}`);
+    if (submission.cached) parts.push('from the result cache');
+    this.#metrics.textContent = parts.join(' · ');
+
+    setPane(this.#stdout, stageText(run?.stdout, run?.stdoutTruncated));
+    const errors = [stageText(run?.stderr, run?.stderrTruncated), run?.message, submission.message]
+      .filter((s): s is string => Boolean(s))
+      .join('\n');
+    setPane(this.#stderr, errors);
+    setPane(this.#compile, compileText(compile));
+
+    // With tests, the panes show one test's run: the first that failed, else the last.
+    const failed = submission.tests.findIndex((t) => t.status !== 'accepted');
+    const shown = failed === -1 ? submission.tests.length - 1 : failed;
+    for (const note of this.#notes)
+      note.textContent = submission.tests.length > 0 && run ? `(test ${shown + 1})` : '';
+    this.#testsSection.hidden = submission.tests.length === 0;
+    if (submission.tests.length > 0) {
+      const passed = submission.tests.filter((t) => t.status === 'accepted').length;
+      this.#testsScore.textContent = `${passed} of ${submission.tests.length} tests passed; score ${submission.score ?? 0} of ${submission.maxScore ?? 0}.`;
+      this.#testsBody.replaceChildren(...submission.tests.map(testRow));
+    }
+  }
+}
+
+/** Limits a run can hit (the sandbox's RunReason), as the verdict line names them. */
+const LIMIT_REASONS: Readonly<Record<string, string>> = {
+  cpu: 'CPU time',
+  wall: 'wall time',
+  memory: 'memory',
+  output: 'output size',
+  processes: 'processes',
+  file_size: 'file size',
+};
+
+/** Why a run ended as it did: the limit it hit, or its exit code or signal. */
+function why(run: StageView): string[] {
+  if (run.reason && LIMIT_REASONS[run.reason]) return [`limit: ${LIMIT_REASONS[run.reason]}`];
+  if (run.signal !== null && run.signal !== undefined) return [`signal ${run.signal}`];
+  if (run.exitCode !== null && run.exitCode !== 0) return [`exit code ${run.exitCode}`];
+  return [];
+}
+
+function stageText(text: string | undefined, truncated: boolean | undefined): string {
+  if (!text) return '';
+  return truncated ? `${text}\n… (cut at the output limit)` : text;
+}
+
+function compileText(compile: StageView | undefined): string {
+  if (!compile) return '';
+  return [compile.stdout, compile.stderr, compile.message].filter(Boolean).join('\n');
+}
+
+/** Fills a pane; an empty one shows its placeholder (CSS reads data-empty). */
+function setPane(pane: HTMLElement, text: string): void {
+  pane.textContent = text;
+  pane.classList.toggle('empty', text === '');
+}
+
+function cell(text: string, className?: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function testRow(test: TestView, index: number): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.dataset.status = test.status;
+  const verdict = cell('');
+  const badge = document.createElement('span');
+  badge.className = `badge small tone-${statusTone(test.status)}`;
+  badge.textContent = statusLabel(test.status);
+  verdict.append(badge);
+  const details = test.hidden ? 'hidden test' : (test.message ?? '');
+  row.append(
+    cell(String(index + 1), 'num'),
+    cell(test.name ?? `test ${index + 1}`),
+    verdict,
+    cell(formatMs(test.cpuMs), 'num'),
+    cell(formatMs(test.wallMs), 'num'),
+    cell(formatKb(test.memoryKb), 'num'),
+    cell(details, 'details'),
+  );
+  return row;
+}

@@ -1,0 +1,129 @@
+/**
+ * The API's shapes as the pages read them (DESIGN.md's contract). Written out here rather than
+ * imported from the server's modules, which bring Node's types into browser code.
+ */
+
+export interface StageView {
+  status: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: number | null;
+  cpuMs: number;
+  wallMs: number;
+  memoryKb: number;
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
+  reason?: string | null;
+  message?: string;
+}
+
+export interface TestView {
+  name?: string;
+  status: string;
+  cpuMs: number;
+  wallMs: number;
+  memoryKb: number;
+  weight: number;
+  message?: string;
+  stdout?: string;
+  hidden?: boolean;
+}
+
+export interface SubmissionView {
+  id: string;
+  status: string;
+  language: string;
+  problemId?: string;
+  position?: number;
+  compile?: StageView;
+  run?: StageView;
+  tests: TestView[];
+  score: number | null;
+  maxScore: number | null;
+  message?: string;
+  cached?: boolean;
+  queueMs: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** What SSE and the WebSocket push: an event, and the whole submission once finished. */
+export interface SubmissionEventView {
+  type: 'queued' | 'running' | 'finished' | 'status' | 'subscribed' | 'error';
+  id?: string;
+  status?: string;
+  position?: number;
+  at?: number;
+  message?: string;
+  submission?: SubmissionView;
+}
+
+export interface LanguageView {
+  id: string;
+  name: string;
+  version: string | null;
+  compiled: boolean;
+}
+
+export interface ProblemSummary {
+  id: string;
+  title: string;
+  testCount: number;
+}
+
+export interface TimingSummary {
+  count: number;
+  avgWaitMs: number;
+  p95WaitMs: number;
+  avgRunMs: number;
+  p95RunMs: number;
+}
+
+/** GET /api/v1/queue */
+export interface QueueStats {
+  length: number;
+  running: number;
+  workers: number;
+  maxLength: number;
+  rateLimitFactor: number;
+  totals: {
+    queued: number;
+    running: number;
+    processed: number;
+    accepted: number;
+    failed: number;
+    cancelled: number;
+    timedOut: number;
+  };
+  last15Minutes: TimingSummary;
+  byLanguage: Record<string, { statuses: Record<string, number>; timings: TimingSummary | null }>;
+}
+
+/** GET /health/detailed */
+export interface HealthDetailed {
+  status: string;
+  version: string;
+  mode: string;
+  uptimeSeconds: number;
+  queue: { length: number; maxLength: number };
+  store: { kind: string; ok: boolean; error?: string };
+  sandbox: {
+    slots: number;
+    busy: number;
+    waiting: number;
+    rebuilt: number;
+    runs: number;
+    cgroupVersion?: string;
+    ok: boolean;
+  };
+  workers: { host: string; pid: number; concurrency: number; running: number }[];
+  rateLimit: { factor: number; ipRatePerSec: number };
+  caches: {
+    compile: { hits: number; misses: number; entries?: number; bytes?: number };
+    result: { hits: number; misses: number };
+  };
+  push: { subscribers: number };
+  languages: { installed: number; known: number; missing: string[] };
+}

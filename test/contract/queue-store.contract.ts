@@ -1,0 +1,131 @@
+// The queue and store contract: the embedded back end (SQLite + in-memory lanes) and the scale-out
+// back end pass the same assertions. Every call is awaited, so sync and async back ends both fit.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { JobQueue } from '../../src/queue/job-queue.js';
+import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/limits.js';
+import type { NewSubmission, Store } from '../../src/store/types.js';
+
+export interface QueueStoreBackend {
+  store: Store;
+  queue: JobQueue;
+  /** Simulates a crash and restart on the same data: a new store and queue, recovered. */
+  restart(): Promise<QueueStoreBackend>;
+  close(): Promise<void>;
+}
+
+export function queueStoreContract(name: string, open: () => Promise<QueueStoreBackend>): void {
+  const submission = (priority = 1, language = 'python3'): NewSubmission => ({
+    id: randomUUID(),
+    priority,
+    keyId: null,
+    language,
+    version: '1',
+    problemId: null,
+    callbackUrl: null,
+    request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
+  });
+  const result = {
+    status: 'accepted' as const,
+    tests: [],
+    score: null,
+    maxScore: null,
+    compileCached: false,
+  };
+
+  describe(`queue + store contract: ${name}`, () => {
+    test('priority first, FIFO within a priority, each job claimed once', async () => {
+      const backend = await open();
+      try {
+        const ids: string[] = [];
+        for (const priority of [1, 1, 5, 1, 5]) {
+          const record = await backend.store.createSubmission(submission(priority), Date.now());
+          await backend.queue.enqueue(record);
+          ids.push(record.id);
+        }
+        // As a worker does: claim, (run,) complete, claim the next. A queue may bound how many
+        // claimed jobs are outstanding at once, so claiming all without completing is not the contract.
+        const claimed = [];
+        for (let i = 0; i < 5; i++) {
+          const record = (await backend.queue.claim())!;
+          assert.equal((await backend.store.getSubmission(record.id))!.status, 'running');
+          claimed.push(record.id);
+          await backend.queue.complete(record.id);
+        }
+        assert.deepEqual(claimed, [ids[2], ids[4], ids[0], ids[1], ids[3]]);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test('positions count the jobs ahead; removal takes a job out', async () => {
+      const backend = await open();
+      try {
+        const a = await backend.store.createSubmission(submission(), Date.now());
+        const b = await backend.store.createSubmission(submission(), Date.now());
+        assert.equal((await backend.queue.enqueue(a)).position, 0);
+        assert.equal((await backend.queue.enqueue(b)).position, 1);
+        // What the service does on cancel: out of the queue, then final in the store.
+        assert.equal(await backend.queue.remove(a.id), true);
+        await backend.store.finishSubmission(a.id, 'cancelled', null, Date.now());
+        assert.equal(await backend.queue.position(b.id), 0);
+        assert.equal(await backend.queue.length(), 1);
+        assert.equal((await backend.queue.claim())!.id, b.id);
+        await backend.queue.complete(b.id);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test('a final status is written once; later writes change nothing', async () => {
+      const backend = await open();
+      try {
+        const record = await backend.store.createSubmission(submission(), Date.now());
+        await backend.queue.enqueue(record);
+        await backend.queue.claim();
+        assert.equal(await backend.store.finishSubmission(record.id, 'accepted', result, Date.now()), true);
+        assert.equal(
+          await backend.store.finishSubmission(record.id, 'internal_error', result, Date.now()),
+          false,
+        );
+        assert.equal((await backend.store.getSubmission(record.id))!.status, 'accepted');
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test('after a crash, queued jobs are still queued and running ones run again', async () => {
+      const backend = await open();
+      const queued = await backend.store.createSubmission(submission(), Date.now());
+      const running = await backend.store.createSubmission(submission(), Date.now());
+      await backend.queue.enqueue(running);
+      await backend.queue.enqueue(queued);
+      assert.equal((await backend.queue.claim())!.id, running.id);
+      const restarted = await backend.restart();
+      try {
+        const again = [(await restarted.queue.claim())!.id, (await restarted.queue.claim())!.id].sort();
+        assert.deepEqual(again, [queued.id, running.id].sort(), 'nothing lost, nothing twice');
+        assert.equal((await restarted.store.getSubmission(running.id))!.attempts, 2);
+        assert.equal((await restarted.store.getSubmission(queued.id))!.attempts, 1);
+      } finally {
+        await restarted.close();
+      }
+    });
+
+    test('counts by status and language', async () => {
+      const backend = await open();
+      try {
+        const record = await backend.store.createSubmission(submission(1, 'c'), Date.now());
+        const counts = await backend.store.countByStatus();
+        assert.ok(
+          counts.some((c) => c.language === 'c' && c.status === 'queued' && c.count >= 1),
+          JSON.stringify(counts),
+        );
+        assert.ok(record.seq > 0);
+      } finally {
+        await backend.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,179 @@
+// The judge pipeline against the real sandbox: compile once, every test, checkers, scores, caches.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CompileCache } from '../../src/judge/compile-cache.js';
+import { judge, type JudgeDeps } from '../../src/judge/judge.js';
+import type { JudgeRequest } from '../../src/judge/types.js';
+import { resolveLimits, type SandboxPool } from '../../src/sandbox/index.js';
+import { createTestPool, registry } from '../helpers/sandbox.js';
+
+let pool: SandboxPool;
+let deps: JudgeDeps;
+const cacheDir = mkdtempSync(join(tmpdir(), 'arbiter-judge-'));
+before(async () => {
+  pool = await createTestPool(2);
+  deps = { pool, registry, compileCache: new CompileCache({ dir: cacheDir }) };
+});
+after(async () => {
+  await pool.close();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const SUM_C =
+  '#include <stdio.h>\nint main(void){long a,b; if(scanf("%ld %ld",&a,&b)!=2) return 3; printf("%ld\\n",a+b); return 0;}\n';
+const request = (overrides: Partial<JudgeRequest>): JudgeRequest => ({
+  language: registry.get('c'),
+  version: 'test',
+  files: [{ name: 'main.c', content: SUM_C }],
+  limits: resolveLimits({ cpuMs: 1000, wallMs: 3000 }),
+  ...overrides,
+});
+
+test('every test runs against one binary; weights make the score; the first failure sets the status', async () => {
+  const result = await judge(
+    deps,
+    request({
+      tests: [
+        { stdin: '1 2', expected: '3', weight: 2 },
+        { stdin: '10 5', expected: '16', weight: 3 },
+        { stdin: '-4 4', expected: '0\n\n', weight: 5 },
+      ],
+    }),
+  );
+  assert.equal(result.status, 'wrong_answer');
+  assert.deepEqual(
+    result.tests.map((t) => t.status),
+    ['accepted', 'wrong_answer', 'accepted'],
+  );
+  assert.equal(result.score, 7);
+  assert.equal(result.maxScore, 10);
+  assert.match(result.tests[1]!.message ?? '', /expected "16", got "15"/);
+  assert.equal(result.run?.stdout, '15\n', 'run shows the first failing test');
+});
+
+test('a resubmission takes the compiled binary from the cache', async () => {
+  const source = SUM_C.replace('return 0;', 'return 0; /* cache probe */');
+  const first = await judge(deps, request({ files: [{ name: 'main.c', content: source }], stdin: '2 2' }));
+  const second = await judge(deps, request({ files: [{ name: 'main.c', content: source }], stdin: '3 3' }));
+  assert.equal(first.compileCached, false);
+  assert.equal(second.compileCached, true);
+  assert.equal(second.status, 'accepted');
+  assert.equal(second.run?.stdout, '6\n', 'the cached binary runs');
+  assert.ok(second.compile, 'the original compile output is still shown');
+});
+
+test('stopOnFirstFailure skips the remaining tests', async () => {
+  const result = await judge(
+    deps,
+    request({
+      stopOnFirstFailure: true,
+      tests: [
+        { stdin: '1 1', expected: '3' },
+        { stdin: '1 1', expected: '2' },
+      ],
+    }),
+  );
+  assert.equal(result.tests.length, 1);
+  assert.equal(result.status, 'wrong_answer');
+  assert.equal(result.score, 0);
+});
+
+test('run failures are per-test statuses: time limit and runtime error', async () => {
+  const loop =
+    '#include <stdio.h>\nint main(void){int n; scanf("%d",&n); if(n==1) for(;;); if(n==2) return 7; printf("ok\\n"); return 0;}\n';
+  const result = await judge(
+    deps,
+    request({
+      files: [{ name: 'main.c', content: loop }],
+      limits: resolveLimits({ cpuMs: 300, wallMs: 2000 }),
+      tests: [
+        { stdin: '0', expected: 'ok' },
+        { stdin: '1', expected: 'ok' },
+        { stdin: '2', expected: 'ok' },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    result.tests.map((t) => t.status),
+    ['accepted', 'time_limit_exceeded', 'runtime_error'],
+  );
+  assert.equal(result.status, 'time_limit_exceeded');
+});
+
+test('hidden tests never carry the program output', async () => {
+  const result = await judge(deps, request({ tests: [{ stdin: '1 2', expected: '4', hidden: true }] }));
+  assert.equal(result.status, 'wrong_answer');
+  assert.equal(result.tests[0]!.stdout, undefined);
+  assert.equal(result.tests[0]!.hidden, true);
+  assert.equal(result.run?.stdout, '', 'nor does the summary run');
+});
+
+test('checkers: tokens and float tolerance', async () => {
+  const echo = registry.get('python3');
+  const tokens = await judge(deps, {
+    ...request({}),
+    language: echo,
+    files: [{ name: 'main.py', content: 'print("1   2\\n3")' }],
+    tests: [{ expected: '1 2 3' }],
+    checker: { type: 'tokens' },
+  });
+  assert.equal(tokens.status, 'accepted');
+  const float = await judge(deps, {
+    ...request({}),
+    language: echo,
+    files: [{ name: 'main.py', content: 'print(3.14159265)' }],
+    tests: [{ expected: '3.1416' }, { expected: '3.2' }],
+    checker: { type: 'float', absolute: 1e-4 },
+  });
+  assert.deepEqual(
+    float.tests.map((t) => t.status),
+    ['accepted', 'wrong_answer'],
+  );
+});
+
+test('a custom checker program decides, in its own sandbox run', async () => {
+  const checker = {
+    type: 'custom' as const,
+    language: 'python3',
+    // Accepts any output whose number is even; prints why not.
+    source:
+      'import sys\nn = int(open("output.txt").read())\nif n % 2 == 0: sys.exit(0)\nprint(f"{n} is odd")\nsys.exit(1)\n',
+  };
+  const result = await judge(deps, request({ checker, tests: [{ stdin: '1 1' }, { stdin: '1 2' }] }));
+  assert.deepEqual(
+    result.tests.map((t) => t.status),
+    ['accepted', 'wrong_answer'],
+  );
+  assert.equal(result.tests[1]!.message, '3 is odd');
+});
+
+test('a compile error stops before any test', async () => {
+  const result = await judge(
+    deps,
+    request({ files: [{ name: 'main.c', content: 'int main( {' }], tests: [{ expected: '1' }] }),
+  );
+  assert.equal(result.status, 'compilation_error');
+  assert.equal(result.tests.length, 0);
+  assert.match(result.compile!.stderr, /error/);
+});
+
+test('cancelling aborts a running program at once', async () => {
+  const controller = new AbortController();
+  const started = Date.now();
+  const pending = judge(
+    deps,
+    request({
+      language: registry.get('python3'),
+      files: [{ name: 'main.py', content: 'while True: pass' }],
+      limits: resolveLimits({ cpuMs: 20_000, wallMs: 30_000 }),
+      signal: controller.signal,
+    }),
+  );
+  setTimeout(() => controller.abort(), 300);
+  const result = await pending;
+  assert.equal(result.status, 'cancelled');
+  assert.ok(Date.now() - started < 10_000, 'ended long before its 20 s limit');
+});
