@@ -58,8 +58,16 @@ export function createSlotCgroups(system: CgroupSystem, instance: string, slot: 
 
 /** Removes a cgroup directory tree, deepest first. A cgroup that still holds tasks stays. */
 export function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  // Another instance starting at the same moment may be sweeping the same stale tree: whatever
+  // vanishes under us is already done.
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
     if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
   }
   try {
@@ -84,7 +92,14 @@ export function removeStaleInstances(system: CgroupSystem): void {
   for (const root of Object.values(system.roots)) {
     const parent = join(root, 'arbiter');
     if (!existsSync(parent)) continue;
-    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = readdirSync(parent, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const entry of entries) {
       const pid = Number(entry.name.split('-')[0]);
       if (entry.isDirectory() && Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
         removeCgroupTree(join(parent, entry.name));
