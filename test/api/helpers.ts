@@ -27,6 +27,7 @@ const BASE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
 
 const tempDirs = new Set<string>();
 const liveServers = new Set<TestServer>();
+const startingChildren = new Set<ChildProcess>();
 
 /** A fresh temp dir, removed by cleanup(). */
 export function tempDir(prefix = 'arbiter-api-'): string {
@@ -118,6 +119,10 @@ export async function startServer(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // Tracked from spawn on, not from ready: when servers start side by side and one fails, cleanup()
+  // runs while the others are still starting, and must stop them too or the test file never ends.
+  startingChildren.add(child);
+  void exited.then(() => startingChildren.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
     let pending = '';
     const timer = setTimeout(() => {
@@ -158,9 +163,17 @@ function withoutArbiterEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ARBITER_')));
 }
 
-/** Kills every server still running (SIGKILL) and removes every temp dir. For after() hooks. */
+/** Kills every server still running or starting (SIGKILL) and removes every temp dir. For after() hooks. */
 export async function cleanup(): Promise<void> {
   await Promise.all([...liveServers].map((server) => server.kill9()));
+  await Promise.all(
+    [...startingChildren].map((child) => {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      else return undefined;
+      return gone;
+    }),
+  );
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }
