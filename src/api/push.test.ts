@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
 import type { Runtime } from '../runtime.js';
+import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SubmissionEvents } from '../service/events.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { streamSubmissionEvents } from './push.js';
@@ -19,7 +20,7 @@ const queued: SubmissionRecord = {
   version: '3.11.2',
   problemId: null,
   callbackUrl: null,
-  request: { language: 'python3', source: 'print(1)' } as SubmissionRecord['request'],
+  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
   result: null,
   attempts: 0,
   seq: 1,

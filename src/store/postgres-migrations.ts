@@ -33,8 +33,6 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX submissions_queue ON submissions (priority DESC, seq) WHERE status = 'queued';
       -- The reconciler's scan (listUnfinished) and crash recovery (requeueRunning).
       CREATE INDEX submissions_unfinished ON submissions (seq) WHERE status IN ('queued', 'running');
-      -- A key's submissions, newest first (WebSocket subscriptions, listings).
-      CREATE INDEX submissions_key ON submissions (key_id, created_at);
       -- Retention cleanup (deleteFinishedBefore).
       CREATE INDEX submissions_finished ON submissions (finished_at) WHERE finished_at IS NOT NULL;
       -- countByStatus: an index-only scan instead of reading every row.

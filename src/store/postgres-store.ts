@@ -338,8 +338,6 @@ const SQL = {
   finish: `UPDATE submissions SET status = $1, result = $2, finished_at = $3 WHERE id = $4 AND ${UNFINISHED}`,
   requeue: `UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'`,
   listQueued: `SELECT ${SUBMISSION} FROM submissions WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $1`,
-  countAhead: `SELECT count(*) AS n FROM submissions
-    WHERE status = 'queued' AND (priority > $1 OR (priority = $1 AND seq < $2))`,
   listUnfinished: `SELECT ${SUBMISSION} FROM submissions WHERE ${UNFINISHED} AND created_at < $1 ORDER BY seq LIMIT $2`,
   deleteFinished: 'DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < $1',
   countByStatus: `SELECT status, language, count(*) AS count FROM submissions
@@ -464,10 +462,6 @@ export class PostgresStore implements Store {
 
   async listQueued(limit = -1): Promise<SubmissionRecord[]> {
     return (await this.#rows<SubmissionRow>('listQueued', [sqlLimit(limit)])).map(toRecord);
-  }
-
-  async countAhead(priority: number, seq: number): Promise<number> {
-    return (await this.#rows<{ n: number }>('countAhead', [priority, seq]))[0]!.n;
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

@@ -148,3 +148,55 @@ test('keys are found by hash until revoked; problems and the result cache round-
   assert.deepEqual(await store.getCachedResult('key'), result);
   await store.close();
 });
+
+test('inserts arriving together share one transaction, each resolving with its own committed row', async () => {
+  const store = new SqliteStore(join(dir, 'group.db'));
+  const created = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => store.createSubmission(submission(i % 3), i)),
+  );
+  const seqs = created.map((r) => r.seq);
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'seq follows call order',
+  );
+  assert.equal(new Set(seqs).size, 50);
+  for (const record of created) assert.deepEqual(await store.getSubmission(record.id), record);
+  // One WAL commit for the group: the write counter of a second connection moves by one.
+  const other = new SqliteStore(join(dir, 'group.db'));
+  const seen = other.db.prepare('PRAGMA data_version').pluck();
+  const before = seen.get() as number;
+  await Promise.all([store.createSubmission(submission(), 100), store.createSubmission(submission(), 101)]);
+  assert.equal((seen.get() as number) - before, 1, 'two inserts in one turn are one commit');
+  await other.close();
+  await store.close();
+});
+
+test('a bad insert in a group fails alone; the others are committed', async () => {
+  const store = new SqliteStore(join(dir, 'group-bad.db'));
+  const first = submission();
+  await store.createSubmission(first, 1);
+  const outcomes = await Promise.allSettled([
+    store.createSubmission(submission(), 2),
+    store.createSubmission({ ...submission(), id: first.id }, 3), // the id is taken
+    store.createSubmission(submission(), 4),
+  ]);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  for (const outcome of outcomes)
+    if (outcome.status === 'fulfilled') assert.ok(await store.getSubmission(outcome.value.id));
+  await store.close();
+});
+
+test('close() commits inserts still waiting for their group', async () => {
+  const path = join(dir, 'group-close.db');
+  const store = new SqliteStore(path);
+  const pending = store.createSubmission(submission(), 1);
+  await store.close();
+  const record = await pending;
+  const reopened = new SqliteStore(path);
+  assert.deepEqual(await reopened.getSubmission(record.id), record);
+  await reopened.close();
+});

@@ -16,6 +16,13 @@ import type {
 type SubmissionRow = Rows.SubmissionRow<string>;
 type KeyRow = Rows.KeyRow;
 
+interface PendingInsert {
+  submission: NewSubmission;
+  now: number;
+  resolve: (record: SubmissionRecord) => void;
+  reject: (error: Error) => void;
+}
+
 const FINAL_GUARD = `status IN ('queued', 'running')`;
 
 // SQLite keeps JSON as text; the row mapping is shared with the PostgreSQL store.
@@ -56,6 +63,8 @@ export function migrateSqlite(db: Database.Database): number[] {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
+  readonly #insertAll: (batch: readonly PendingInsert[]) => SubmissionRecord[];
+  #pendingInserts: PendingInsert[] = [];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -69,8 +78,7 @@ export class SqliteStore implements Store {
     this.#stmt = {
       insert: db.prepare(
         `INSERT INTO submissions (id, status, priority, key_id, language, version, problem_id, callback_url, request, created_at)
-         VALUES (@id, 'queued', @priority, @keyId, @language, @version, @problemId, @callbackUrl, @request, @createdAt)
-         RETURNING *`,
+         VALUES (@id, 'queued', @priority, @keyId, @language, @version, @problemId, @callbackUrl, @request, @createdAt)`,
       ),
       get: db.prepare('SELECT * FROM submissions WHERE id = ?'),
       markRunning: db.prepare(
@@ -85,9 +93,6 @@ export class SqliteStore implements Store {
       ),
       listQueued: db.prepare(
         `SELECT * FROM submissions WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?`,
-      ),
-      countAhead: db.prepare(
-        `SELECT count(*) AS n FROM submissions WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))`,
       ),
       listUnfinished: db.prepare(
         `SELECT * FROM submissions WHERE status IN ('queued', 'running') AND created_at < ? ORDER BY seq LIMIT ?`,
@@ -115,15 +120,63 @@ export class SqliteStore implements Store {
          ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
       ),
     };
+    this.#insertAll = db.transaction((batch: readonly PendingInsert[]) =>
+      batch.map((pending) => this.#insertOne(pending.submission, pending.now)),
+    );
   }
 
-  async createSubmission(submission: NewSubmission, now: number): Promise<SubmissionRecord> {
-    const row = this.#stmt.insert.get({
+  /**
+   * Inserts are committed in groups: every submission that arrives within one turn of the event loop
+   * shares one transaction, so a burst pays for one WAL append instead of one each. Each promise
+   * settles only after its row is committed, so a 202 still means the submission survives a crash.
+   */
+  createSubmission(submission: NewSubmission, now: number): Promise<SubmissionRecord> {
+    return new Promise((resolve, reject) => {
+      if (this.#pendingInserts.push({ submission, now, resolve, reject }) === 1) {
+        setImmediate(() => this.#flushInserts());
+      }
+    });
+  }
+
+  #flushInserts(): void {
+    const batch = this.#pendingInserts.splice(0);
+    if (batch.length === 0) return;
+    let records: SubmissionRecord[] | null = null;
+    try {
+      records = this.#insertAll(batch);
+    } catch {
+      // One bad row must not fail the rest of its group: retry each on its own, to blame the right one.
+    }
+    if (records) {
+      batch.forEach((pending, i) => pending.resolve(records[i]!));
+      return;
+    }
+    for (const pending of batch) {
+      try {
+        pending.resolve(this.#insertOne(pending.submission, pending.now));
+      } catch (error) {
+        pending.reject(error as Error);
+      }
+    }
+  }
+
+  #insertOne(submission: NewSubmission, now: number): SubmissionRecord {
+    const { lastInsertRowid } = this.#stmt.insert.run({
       ...submission,
       request: JSON.stringify(submission.request),
       createdAt: now,
-    }) as SubmissionRow;
-    return toRecord(row);
+    });
+    // Built from what was written rather than read back: the row holds exactly this.
+    return {
+      ...submission,
+      status: 'queued',
+      result: null,
+      attempts: 0,
+      seq: Number(lastInsertRowid),
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    };
   }
 
   async getSubmission(id: string): Promise<SubmissionRecord | null> {
@@ -153,10 +206,6 @@ export class SqliteStore implements Store {
 
   async listQueued(limit = -1): Promise<SubmissionRecord[]> {
     return (this.#stmt.listQueued.all(limit) as SubmissionRow[]).map(toRecord);
-  }
-
-  async countAhead(priority: number, seq: number): Promise<number> {
-    return (this.#stmt.countAhead.get(priority, priority, seq) as { n: number }).n;
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {
@@ -225,6 +274,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#flushInserts();
     if (this.db.open) this.db.close();
   }
 }

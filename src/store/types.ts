@@ -97,8 +97,6 @@ export interface Store {
   requeueRunning(): Promise<number>;
   /** Queued submissions in run order (priority desc, then seq); all of them without `limit`. */
   listQueued(limit?: number): Promise<SubmissionRecord[]>;
-  /** Submissions that run before this one: queued, with a higher priority or the same and an earlier seq. */
-  countAhead(priority: number, seq: number): Promise<number>;
   /** Queued or running submissions created before `before` (ms), oldest first: the reconciler's input. */
   listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]>;
   /** Removes finished submissions older than `before` (ms). Returns how many. */

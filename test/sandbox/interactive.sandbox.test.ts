@@ -39,7 +39,9 @@ test('output of one line arrives before the next line is sent', async () => {
         };
       });
       run.write(`${word}\n`);
-      const ended = run.result.then((r) => Promise.reject(new Error(`the run ended before replying: ${describe(r)}`)));
+      const ended = run.result.then((r) =>
+        Promise.reject(new Error(`the run ended before replying: ${describe(r)}`)),
+      );
       await Promise.race([seen, ended]);
       ended.catch(() => undefined); // settles later, when the run ends normally
       assert.ok(!streamed.includes('done'), 'the program is still running, waiting for more input');
