@@ -262,6 +262,16 @@ export class SandboxPool {
     // A lease given back mid-run (an interactive client went away) cannot be reset under the
     // program's feet: the slot is replaced, which kills everything in it.
     if (slot.busy) slot.markBroken(`sandbox slot ${slot.index}: released while a run was in progress`);
+    // The wipe waits for the next turn of the event loop, so the result this lease produced is
+    // recorded and answered first; nobody can lease the slot until it is clean.
+    setImmediate(() => this.#recycle(slot));
+  }
+
+  #recycle(slot: SandboxSlot): void {
+    if (this.#closed) {
+      void slot.close();
+      return;
+    }
     if (slot.broken || !slot.reset()) {
       void slot.close();
       this.#rebuild(slot.index);
