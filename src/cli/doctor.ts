@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { compileAndRun } from '../judge/execute.js';
+import { dependencyChecks } from './doctor-dependencies.js';
+import { configFromFlags, type ServeOptions } from './serve-command.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { GREETING_SAMPLES } from '../languages/samples.js';
 import { detectCgroups } from '../sandbox/cgroups.js';
@@ -143,11 +145,18 @@ export async function sandboxChecks(deep: boolean): Promise<Check[]> {
   return [...checks, ...toolchains];
 }
 
+export interface DoctorOptions extends ServeOptions {
+  run?: boolean;
+}
+
 /** `arbiter doctor`: prints each check with a fix for each failure; exit code 1 when any failed. */
-export async function doctorCommand(options: { run?: boolean }): Promise<number> {
+export async function doctorCommand(options: DoctorOptions): Promise<number> {
+  // The deployment doctor is asked about: the same config file, environment and flags as serve.
+  const config = configFromFlags(options);
   const checks = machineChecks();
   const usable = checks.every((c) => c.ok);
   if (usable) checks.push(...(await sandboxChecks(options.run ?? false)));
+  checks.push(...(await dependencyChecks(config)));
   for (const c of checks) {
     process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(11)} ${c.detail}\n`);
     if (!c.ok && c.fix) process.stdout.write(`  ${''.padEnd(11)} fix: ${c.fix}\n`);

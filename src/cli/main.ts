@@ -40,16 +40,6 @@ program
     process.exitCode = await languagesCommand(options);
   });
 
-program
-  .command('doctor')
-  .description(
-    'check bubblewrap, cgroups, namespaces, seccomp and every toolchain, with a fix for each failure',
-  )
-  .option('--run', 'also compile and run a sample program in every language')
-  .action(async (options) => {
-    process.exitCode = await doctorCommand(options);
-  });
-
 const withServerOptions = (command: Command) =>
   command
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
@@ -65,6 +55,19 @@ const withScaleOut = (command: Command) =>
     .option('--redis <url>', 'scale-out: Redis for the queue, rate limits and events (or ARBITER_REDIS_URL)')
     .option('--postgres <url>', 'scale-out: PostgreSQL for submissions (or ARBITER_POSTGRES_URL)')
     .option('--schema <name>', 'PostgreSQL schema (default public)');
+
+withScaleOut(
+  withServerOptions(
+    program
+      .command('doctor')
+      .description(
+        'check bubblewrap, cgroups, namespaces, seccomp, every toolchain, the data dir and (scale-out) Redis and PostgreSQL, with a fix for each failure',
+      )
+      .option('--run', 'also compile and run a sample program in every language'),
+  ),
+).action(async (options) => {
+  process.exitCode = await doctorCommand(options);
+});
 
 withScaleOut(
   withServerOptions(

@@ -90,4 +90,42 @@ test('doctor passes on this machine and names the cgroup version', () => {
   assert.match(r.stdout, /cgroup v[12] in use/);
   assert.match(r.stdout, /✓ sandbox/);
   assert.match(r.stdout, /all checks passed/);
+  assert.match(r.stdout, /✓ data dir +\S+ is writable/);
+});
+
+test('doctor --redis --postgres checks the scale-out services; an unreachable one fails with a fix', () => {
+  const schema = `arbiter_doctor_${process.pid}`;
+  const good = arbiter(
+    'doctor',
+    '--redis',
+    'redis://127.0.0.1:6379',
+    '--postgres',
+    'postgres://root@127.0.0.1:5432/test',
+    '--schema',
+    schema,
+    '--data-dir',
+    join(work, 'data'),
+  );
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(
+    good.stdout,
+    /✓ redis +Redis \d+\.\d+\.\d+ at redis:\/\/127\.0\.0\.1:6379, maxmemory-policy noeviction/,
+  );
+  assert.match(
+    good.stdout,
+    new RegExp(`✓ postgresql +PostgreSQL \\d+.*schema ${schema} at migration 0 of 1`),
+  );
+  const bad = arbiter(
+    'doctor',
+    '--redis',
+    'redis://127.0.0.1:1',
+    '--postgres',
+    'postgres://root@127.0.0.1:5432/test',
+  );
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(
+    bad.stdout,
+    /✗ redis +cannot reach redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\n +fix: start Redis >= 6\.2/,
+  );
+  assert.match(bad.stdout, /1 check\(s\) failed/);
 });
