@@ -1,5 +1,6 @@
 import type { StageResult, Submission } from './submit-connection.js';
 import type { RunReason, RunResult, RunStatus } from '../sandbox/run-spec.js';
+import { stageBytes } from '../judge/stage.js';
 import { formatMs, verdictLine } from './format.js';
 
 /** A stage of a remote result in the shape verdictLine() reads (the local RunResult). */
@@ -9,8 +10,9 @@ export function stageAsRunResult(stage: StageResult): RunResult {
     reason: (stage.reason ?? null) as RunReason | null,
     exitCode: stage.exitCode,
     signal: stage.signal,
-    stdout: Buffer.from(stage.stdout),
-    stderr: Buffer.from(stage.stderr),
+    // The program's own bytes where the text could not carry them.
+    stdout: stageBytes(stage, 'stdout'),
+    stderr: stageBytes(stage, 'stderr'),
     stdoutTruncated: stage.stdoutTruncated ?? false,
     stderrTruncated: stage.stderrTruncated ?? false,
     cpuMs: stage.cpuMs,

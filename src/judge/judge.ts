@@ -5,7 +5,7 @@ import type { SandboxLease, SandboxPool } from '../sandbox/pool.js';
 import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
 import { applyMinimumLimits, compileLimitsFor } from './execute.js';
-import { toStage } from './stage.js';
+import { toStage, withoutOutput } from './stage.js';
 import type {
   CheckerSpec,
   FinalStatus,
@@ -222,10 +222,11 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       else {
         entry.stdout = stage.stdout;
         entry.stderr = stage.stderr;
+        if (stage.stdoutBase64 !== undefined) entry.stdoutBase64 = stage.stdoutBase64;
+        if (stage.stderrBase64 !== undefined) entry.stderrBase64 = stage.stderrBase64;
       }
       results.push(entry);
-      if (status !== 'accepted' && run === undefined)
-        run = test.hidden ? { ...stage, stdout: '', stderr: '' } : stage;
+      if (status !== 'accepted' && run === undefined) run = test.hidden ? withoutOutput(stage) : stage;
       if (status === 'cancelled' || status === 'internal_error') break;
       if (status !== 'accepted' && request.stopOnFirstFailure) break;
     }

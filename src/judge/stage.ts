@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { RunResult } from '../sandbox/run-spec.js';
 import type { StageResult } from './types.js';
 
@@ -13,6 +14,9 @@ export function toStage(result: RunResult): StageResult {
     wallMs: round(result.wallMs),
     memoryKb: result.memoryKb,
   };
+  // JSON carries text: bytes that are not UTF-8 would be lost in it, so they travel as base64 too.
+  if (!isUtf8(result.stdout)) stage.stdoutBase64 = result.stdout.toString('base64');
+  if (!isUtf8(result.stderr)) stage.stderrBase64 = result.stderr.toString('base64');
   if (result.stdoutTruncated) stage.stdoutTruncated = true;
   if (result.stderrTruncated) stage.stderrTruncated = true;
   if (result.reason) stage.reason = result.reason;
@@ -21,3 +25,20 @@ export function toStage(result: RunResult): StageResult {
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** A stage's stdout or stderr as the program wrote it, byte for byte. */
+export function stageBytes(
+  stage: Partial<Pick<StageResult, 'stdout' | 'stderr' | 'stdoutBase64' | 'stderrBase64'>>,
+  stream: 'stdout' | 'stderr',
+): Buffer {
+  const exact = stream === 'stdout' ? stage.stdoutBase64 : stage.stderrBase64;
+  return exact === undefined ? Buffer.from(stage[stream] ?? '', 'utf8') : Buffer.from(exact, 'base64');
+}
+
+/** The stage without its output (a hidden test's run): text and exact bytes alike. */
+export function withoutOutput(stage: StageResult): StageResult {
+  const hidden: StageResult = { ...stage, stdout: '', stderr: '' };
+  delete hidden.stdoutBase64;
+  delete hidden.stderrBase64;
+  return hidden;
+}

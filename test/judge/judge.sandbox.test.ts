@@ -111,6 +111,42 @@ test('hidden tests never carry the program output', async () => {
   assert.equal(result.run?.stdout, '', 'nor does the summary run');
 });
 
+const BYTES_C =
+  '#include <stdio.h>\nint main(void){ fputs("\\xfe" "A\\n", stdout); fputs("ok\\n", stderr); return 0; }\n';
+
+test('output that is not UTF-8 keeps its exact bytes in stdoutBase64; UTF-8 output has none', async () => {
+  const result = await judge(deps, request({ files: [{ name: 'main.c', content: BYTES_C }] }));
+  assert.equal(result.status, 'accepted', JSON.stringify(result));
+  assert.equal(result.run?.stdout, '\uFFFDA\n', 'the text shows U+FFFD for the bad byte');
+  assert.deepEqual(Buffer.from(result.run?.stdoutBase64 ?? '', 'base64'), Buffer.from([0xfe, 0x41, 0x0a]));
+  assert.equal(result.run?.stderr, 'ok\n');
+  assert.equal(result.run?.stderrBase64, undefined);
+  const tested = await judge(
+    deps,
+    request({
+      files: [{ name: 'main.c', content: BYTES_C }],
+      tests: [{ expected: 'x' }, { expected: 'x', hidden: true }],
+    }),
+  );
+  assert.equal(tested.tests[0]!.stdoutBase64, undefined, 'a failing visible test shows the checker message');
+  assert.deepEqual(
+    Buffer.from(tested.run?.stdoutBase64 ?? '', 'base64'),
+    Buffer.from([0xfe, 0x41, 0x0a]),
+    'the run summary of a visible failure shows its exact output',
+  );
+  assert.equal(tested.tests[1]!.stdoutBase64, undefined, 'a hidden test never shows its bytes');
+});
+
+test('a hidden failing test leaves no bytes in the run summary either', async () => {
+  const result = await judge(
+    deps,
+    request({ files: [{ name: 'main.c', content: BYTES_C }], tests: [{ expected: 'x', hidden: true }] }),
+  );
+  assert.equal(result.status, 'wrong_answer');
+  assert.equal(result.run?.stdout, '');
+  assert.equal(result.run?.stdoutBase64, undefined);
+});
+
 test('checkers: tokens and float tolerance', async () => {
   const echo = registry.get('python3');
   const tokens = await judge(deps, {

@@ -126,6 +126,13 @@ export interface StageResult {
   memoryKb: number;
   stdoutTruncated?: boolean;
   stderrTruncated?: boolean;
+  /**
+   * The exact bytes of stdout, base64, present only when they are not valid UTF-8 (`stdout` then has
+   * U+FFFD in place of each bad sequence).
+   */
+  stdoutBase64?: string;
+  /** The same for stderr. */
+  stderrBase64?: string;
   /** Which limit or event decided a status other than accepted: cpu, wall, memory, output, ... */
   reason?: string | null;
   message?: string;
@@ -143,6 +150,9 @@ export interface TestResult {
   /** The program's output; left out for hidden tests. */
   stdout?: string;
   stderr?: string;
+  /** As in StageResult: the exact bytes, only when they are not UTF-8. */
+  stdoutBase64?: string;
+  stderrBase64?: string;
   exitCode?: number | null;
   hidden?: boolean;
 }

@@ -20,6 +20,3 @@ export function decodeBase64Bytes(text: string): Buffer | null {
   if (compact.length % 4 !== 0 || !ALPHABET.test(compact)) return null;
   return Buffer.from(compact, 'base64');
 }
-
-/** A Unicode code point that a lossy UTF-8 decode leaves where bytes were not UTF-8. */
-export const REPLACEMENT_CHARACTER = '\uFFFD';

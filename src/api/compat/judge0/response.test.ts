@@ -208,15 +208,24 @@ describe('renderSubmission', () => {
     assert.deepEqual(rendered.body.language, { id: 71, name: 'Python (3.11.2)' });
   });
 
-  test('output that was not UTF-8 needs base64', () => {
-    const bad = record('accepted', { run: stage({ stdout: '\uFFFDA' }) });
+  test('output that was not UTF-8 needs base64, and base64 carries the exact bytes', () => {
+    const bytes = Buffer.from([0xfe, 0x41]);
+    const bad = record('accepted', {
+      run: stage({ stdout: bytes.toString('utf8'), stdoutBase64: bytes.toString('base64') }),
+    });
     assert.deepEqual(renderSubmission(bad, { fields: DEFAULT_FIELDS, base64: false, languages: LANGUAGES }), {
       notUtf8: true,
     });
-    assert.ok(
-      'body' in renderSubmission(bad, { fields: DEFAULT_FIELDS, base64: true, languages: LANGUAGES }),
-    );
+    const encoded = renderSubmission(bad, { fields: ['stdout'], base64: true, languages: LANGUAGES });
+    assert.ok('body' in encoded);
+    assert.deepEqual(Buffer.from(String(encoded.body.stdout), 'base64'), bytes, 'not the U+FFFD text');
     assert.ok('body' in renderSubmission(bad, { fields: ['status'], base64: false, languages: LANGUAGES }));
+  });
+
+  test('a program that prints U+FFFD itself wrote UTF-8: plain text, no base64 needed', () => {
+    const fine = record('accepted', { run: stage({ stdout: '\uFFFDA' }) });
+    const rendered = renderSubmission(fine, { fields: ['stdout'], base64: false, languages: LANGUAGES });
+    assert.deepEqual(rendered, { body: { stdout: '\uFFFDA' } });
   });
 });
 

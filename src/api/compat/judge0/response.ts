@@ -14,9 +14,10 @@
  * - cancelled (DELETE, or a queue timeout) and internal_error: Internal Error, 13, with the reason
  *   in `message`. Exec Format Error, 14, is never produced.
  */
+import { stageBytes } from '../../../judge/stage.js';
 import type { StageResult } from '../../../judge/types.js';
 import type { SubmissionRecord } from '../../../store/types.js';
-import { REPLACEMENT_CHARACTER, encodeBase64Lines } from './base64.js';
+import { encodeBase64Lines } from './base64.js';
 import { ECHO_KEY, TEXT_FIELDS, type Judge0Echo, type Judge0Field } from './fields.js';
 import type { Judge0Language } from './languages.js';
 import { failedCompileOutput } from './multi-file.js';
@@ -25,9 +26,10 @@ import { SIGNALS, STATUS, judge0Status, runtimeErrorStatus } from './statuses.js
 /** What a run came to, in Judge0's terms, before fields are picked and encoded. */
 export interface Judge0Outcome {
   statusId: number;
-  stdout: string | null;
-  stderr: string | null;
-  compileOutput: string | null;
+  /** Text, or the exact bytes when the program's output is not UTF-8. */
+  stdout: Judge0Text | null;
+  stderr: Judge0Text | null;
+  compileOutput: Judge0Text | null;
   message: string | null;
   exitCode: number | null;
   exitSignal: number | null;
@@ -53,7 +55,27 @@ export const NOT_UTF8_MESSAGE =
 export const NOT_UTF8_BATCH_MESSAGE =
   'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter';
 
+/** Output as Judge0 fields carry it: text, or a Buffer of bytes that are not UTF-8. */
+export type Judge0Text = string | Buffer;
+
 const orNull = (text: string | undefined | null): string | null => (text ? text : null);
+
+/** A stream of a stage: its text, or its exact bytes when they are not UTF-8; null when empty. */
+function output(
+  stage: Partial<Pick<StageResult, 'stdout' | 'stderr' | 'stdoutBase64' | 'stderrBase64'>>,
+  stream: 'stdout' | 'stderr',
+): Judge0Text | null {
+  const exact = stream === 'stdout' ? stage.stdoutBase64 : stage.stderrBase64;
+  return exact === undefined ? orNull(stage[stream]) : stageBytes(stage, stream);
+}
+
+/** Two outputs one after the other, as bytes when either is bytes. */
+function joined(a: Judge0Text | null, b: Judge0Text | null): Judge0Text | null {
+  if (a === null || b === null) return a ?? b;
+  return typeof a === 'string' && typeof b === 'string'
+    ? a + b
+    : Buffer.concat([Buffer.from(a), Buffer.from(b)]);
+}
 const EMPTY: Omit<Judge0Outcome, 'statusId'> = {
   stdout: null,
   stderr: null,
@@ -72,7 +94,7 @@ export function outcomeOf(record: SubmissionRecord, echo: Judge0Echo): Judge0Out
   const result = record.result;
   if (!result) return { statusId: STATUS.INTERNAL_ERROR, ...EMPTY, message: 'the submission has no result' };
   const compile = result.compile;
-  const compileOutput = compile ? orNull(`${compile.stdout}${compile.stderr}`) : null;
+  const compileOutput = compile ? joined(output(compile, 'stdout'), output(compile, 'stderr')) : null;
 
   if (record.status === 'compilation_error') {
     const message = compile?.status === 'time_limit_exceeded' ? 'Compilation time limit exceeded' : null;
@@ -85,7 +107,7 @@ export function outcomeOf(record: SubmissionRecord, echo: Judge0Echo): Judge0Out
     return { ...outcome, statusId: STATUS.INTERNAL_ERROR, message: result.message ?? record.status };
   }
 
-  const compileFailure = failedCompileOutput(outcome.stdout ?? '', echo.compile_error_marker);
+  const compileFailure = failedCompileOutput(String(outcome.stdout ?? ''), echo.compile_error_marker);
   if (compileFailure !== null) {
     return { statusId: STATUS.COMPILATION_ERROR, ...EMPTY, compileOutput: orNull(compileFailure) };
   }
@@ -134,8 +156,8 @@ function runOf(result: NonNullable<SubmissionRecord['result']>): Partial<Judge0O
     failed && result.run
       ? fromStage(result.run)
       : {
-          stdout: orNull(first.stdout),
-          stderr: orNull(first.stderr),
+          stdout: output(first, 'stdout'),
+          stderr: output(first, 'stderr'),
           exitCode: first.exitCode ?? null,
           exitSignal: null,
         };
@@ -151,8 +173,8 @@ function runOf(result: NonNullable<SubmissionRecord['result']>): Partial<Judge0O
 
 function fromStage(stage: StageResult): Partial<Judge0Outcome> {
   return {
-    stdout: orNull(stage.stdout),
-    stderr: orNull(stage.stderr),
+    stdout: output(stage, 'stdout'),
+    stderr: output(stage, 'stderr'),
     exitCode: stage.exitCode,
     exitSignal: stage.signal || null,
     time: stage.cpuMs / 1000,
@@ -249,9 +271,10 @@ export function renderSubmission(record: SubmissionRecord, options: RenderOption
   const body: Record<string, unknown> = {};
   for (const field of options.fields) {
     const value = values[field];
-    if (TEXT_FIELDS.has(field) && typeof value === 'string') {
+    if (TEXT_FIELDS.has(field) && (typeof value === 'string' || Buffer.isBuffer(value))) {
+      // Bytes that are not UTF-8 go out exactly in base64; as plain text Judge0 refuses them.
       if (options.base64) body[field] = encodeBase64Lines(value);
-      else if (value.includes(REPLACEMENT_CHARACTER)) return { notUtf8: true };
+      else if (Buffer.isBuffer(value)) return { notUtf8: true };
       else body[field] = value;
     } else {
       body[field] = value;
