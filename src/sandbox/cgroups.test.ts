@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ArbiterError } from '../errors.js';
-import { detectCgroups, removeCgroupTree, removeStaleInstances } from './cgroups.js';
+import { detectCgroups, removeCgroupTree, removeStaleInstances, removeStaleRuntimeDirs } from './cgroups.js';
 
 const base = mkdtempSync(join(tmpdir(), 'arbiter-cgroups-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -50,4 +50,16 @@ test('the stale sweep removes trees of dead instances, keeps live ones, and tole
   // Two instances sweeping at once: the second finds the tree gone and carries on.
   assert.doesNotThrow(() => removeCgroupTree(join(root, 'arbiter', `${DEAD_PID}-abc`)));
   assert.doesNotThrow(() => removeStaleInstances({ version: 'v2', roots: { unified: join(base, 'none') } }));
+});
+
+test('stale runtime dirs: the directory of a dead pid goes, a live one and non-pid names stay', () => {
+  const parent = join(base, 'run');
+  for (const name of [String(DEAD_PID), String(process.pid), 'notes'])
+    mkdirSync(join(parent, name), { recursive: true });
+  writeFileSync(join(parent, String(DEAD_PID), 'passwd'), 'x');
+  removeStaleRuntimeDirs(parent);
+  assert.equal(existsSync(join(parent, String(DEAD_PID))), false);
+  assert.equal(existsSync(join(parent, String(process.pid))), true);
+  assert.equal(existsSync(join(parent, 'notes')), true);
+  assert.doesNotThrow(() => removeStaleRuntimeDirs(join(base, 'absent')));
 });

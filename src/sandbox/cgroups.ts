@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 
@@ -78,7 +78,8 @@ export function removeCgroupTree(dir: string): void {
   }
 }
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -86,6 +87,25 @@ const isAlive = (pid: number): boolean => {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/**
+ * Removes the per-process runtime directories (generated passwd, group, hosts) under `parent` whose
+ * process is gone: a kill -9 never reaches the pool's close().
+ */
+export function removeStaleRuntimeDirs(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const name of names) {
+    const pid = Number(name);
+    if (/^\d+$/.test(name) && pid > 0 && !isAlive(pid))
+      rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
 
 /** Removes the cgroups of Arbiter instances whose process is gone (after a crash or kill -9). */
 export function removeStaleInstances(system: CgroupSystem): void {

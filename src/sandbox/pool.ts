@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 import { DEFAULT_ETC_ENTRIES, type BoxLayout } from './bwrap-args.js';
 import {
@@ -9,12 +9,16 @@ import {
   detectCgroups,
   removeCgroupTree,
   removeStaleInstances,
+  removeStaleRuntimeDirs,
   type CgroupSystem,
 } from './cgroups.js';
 import { DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
 import type { InteractiveIO, InteractiveRun, RunResult, RunSpec, SandboxFile } from './run-spec.js';
 import { SandboxSlot } from './slot.js';
 import { ensureSupervisor } from './supervisor-binary.js';
+
+/** Where each pool keeps its generated passwd, group and hosts, in a directory named by its pid. */
+const RUNTIME_PARENT = '/run/arbiter';
 
 export interface SandboxPoolOptions {
   /** Warm slots, i.e. programs running at once. Default: the number of cores. */
@@ -149,7 +153,7 @@ export class SandboxPool {
       ...DEFAULT_POOL_OPTIONS,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       concurrency,
-      runtimeDir: options.runtimeDir ?? join('/run/arbiter', String(process.pid)),
+      runtimeDir: options.runtimeDir ?? join(RUNTIME_PARENT, String(process.pid)),
     } as SandboxPool['options'];
     this.cgroups = cgroups;
     this.#supervisor = ensureSupervisor();
@@ -161,6 +165,8 @@ export class SandboxPool {
     const cgroups = checkSandboxPrerequisites();
     removeStaleInstances(cgroups);
     const pool = new SandboxPool(options, cgroups);
+    // Only Arbiter's own parent is swept: a caller's runtimeDir may sit among unrelated directories.
+    if (dirname(pool.options.runtimeDir) === RUNTIME_PARENT) removeStaleRuntimeDirs(RUNTIME_PARENT);
     pool.#writeEtcFiles();
     try {
       await Promise.all(pool.#slots.map((_, index) => pool.#startSlot(index)));
