@@ -76,6 +76,7 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
   const store = await PostgresStore.connect({
     connectionString: config.postgresUrl,
     schema: config.postgresSchema,
+    maxConnections: config.postgresPoolSize,
   });
   const queue = await BullmqQueue.open(store, {
     connection: { url: config.redisUrl, maxRetriesPerRequest: null },

@@ -65,6 +65,11 @@ export interface ArbiterConfig {
   postgresUrl: string;
   /** PostgreSQL schema for Arbiter's tables. Default public. */
   postgresSchema: string;
+  /**
+   * PostgreSQL connections this process may hold. Every API node and worker has its own pool, so keep
+   * their sum under the server's max_connections. Default 10.
+   */
+  postgresPoolSize: number;
   /** Prefix of every Redis key, so deployments can share one Redis. Default arbiter. */
   redisPrefix: string;
   /**
@@ -104,6 +109,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<ArbiterConfig, 'anonymous' | 'webhook
     redisUrl: '',
     postgresUrl: '',
     postgresSchema: 'public',
+    postgresPoolSize: 10,
     redisPrefix: 'arbiter',
   });
 
@@ -130,6 +136,7 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_REDIS_URL: 'redisUrl',
   ARBITER_POSTGRES_URL: 'postgresUrl',
   ARBITER_POSTGRES_SCHEMA: 'postgresSchema',
+  ARBITER_POSTGRES_POOL_SIZE: 'postgresPoolSize',
   ARBITER_REDIS_PREFIX: 'redisPrefix',
 };
 
@@ -239,5 +246,7 @@ export function loadConfig(
     throw new ArbiterError('INVALID_INPUT', `config port must be 0-65535, got ${config.port}`);
   if (!Number.isInteger(config.workers) || config.workers < 1)
     throw new ArbiterError('INVALID_INPUT', `config workers must be a whole number >= 1`);
+  if (!Number.isInteger(config.postgresPoolSize) || config.postgresPoolSize < 1)
+    throw new ArbiterError('INVALID_INPUT', `config postgresPoolSize must be a whole number >= 1`);
   return config;
 }
