@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+  type Dirent,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 
@@ -56,18 +65,22 @@ export function createSlotCgroups(system: CgroupSystem, instance: string, slot: 
   return dirs;
 }
 
-/** Removes a cgroup directory tree, deepest first. A cgroup that still holds tasks stays. */
-export function removeCgroupTree(dir: string): void {
-  // Another instance starting at the same moment may be sweeping the same stale tree: whatever
-  // vanishes under us is already done.
-  let entries;
+/**
+ * A directory's entries; none when it is gone. Another instance starting at the same moment may be
+ * sweeping the same stale tree: whatever vanishes under us is already done.
+ */
+function entriesOf(dir: string): Dirent[] {
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  for (const entry of entries) {
+}
+
+/** Removes a cgroup directory tree, deepest first. A cgroup that still holds tasks stays. */
+export function removeCgroupTree(dir: string): void {
+  for (const entry of entriesOf(dir)) {
     if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
   }
   try {
@@ -93,14 +106,7 @@ export const isAlive = (pid: number): boolean => {
  * process is gone: a kill -9 never reaches the pool's close().
  */
 export function removeStaleRuntimeDirs(parent: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  for (const name of names) {
+  for (const { name } of entriesOf(parent)) {
     const pid = Number(name);
     if (/^\d+$/.test(name) && pid > 0 && !isAlive(pid))
       rmSync(join(parent, name), { recursive: true, force: true });
@@ -111,15 +117,7 @@ export function removeStaleRuntimeDirs(parent: string): void {
 export function removeStaleInstances(system: CgroupSystem): void {
   for (const root of Object.values(system.roots)) {
     const parent = join(root, 'arbiter');
-    if (!existsSync(parent)) continue;
-    let entries;
-    try {
-      entries = readdirSync(parent, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    for (const entry of entries) {
+    for (const entry of entriesOf(parent)) {
       const pid = Number(entry.name.split('-')[0]);
       if (entry.isDirectory() && Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
         removeCgroupTree(join(parent, entry.name));
