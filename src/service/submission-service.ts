@@ -2,13 +2,13 @@ import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
 import { parseChecker } from '../judge/checkers.js';
 import { compileLimitsFor } from '../judge/execute.js';
-import type { FinalStatus, TestCase } from '../judge/types.js';
+import type { FinalStatus, SubmissionStatus, TestCase } from '../judge/types.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { checkLimitsWithin, resolveLimits, type RunLimits } from '../sandbox/limits.js';
-import type { Store, SubmissionRecord } from '../store/types.js';
+import type { Store, SubmissionQuery, SubmissionRecord } from '../store/types.js';
 import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
-import { canSee, type Caller } from './caller.js';
+import { canSee, isAdmin, type Caller } from './caller.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
 import { checkVersion, normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
@@ -203,6 +203,29 @@ export class SubmissionService {
       throw new ArbiterError('SUBMISSION_NOT_FOUND', `no submission with id ${id}`);
     }
     return record;
+  }
+
+  /**
+   * A page of the caller's submissions, newest first: admins see every key's (or one key's, asked
+   * by keyId), others their own key's (anonymous callers, the anonymous ones). The cursor is the
+   * seq of the last submission of the previous page; null when nothing older remains.
+   */
+  async list(
+    caller: Caller,
+    options: { limit: number; cursor?: number; status?: SubmissionStatus; language?: string; keyId?: string },
+  ): Promise<{ records: SubmissionRecord[]; nextCursor: number | null }> {
+    if (options.keyId !== undefined && !isAdmin(caller) && options.keyId !== caller.keyId)
+      throw new ArbiterError('FORBIDDEN', 'only an admin key may list the submissions of another key');
+    const query: SubmissionQuery = {
+      keyId: isAdmin(caller) ? options.keyId : caller.keyId,
+      limit: options.limit,
+    };
+    if (options.cursor !== undefined) query.beforeSeq = options.cursor;
+    if (options.status !== undefined) query.status = options.status;
+    if (options.language !== undefined) query.language = options.language;
+    const records = await this.store.listSubmissions(query);
+    const full = records.length === options.limit;
+    return { records, nextCursor: full ? records.at(-1)!.seq : null };
   }
 
   position(id: string): Promise<number | null> {

@@ -48,3 +48,24 @@ export function toView(record: SubmissionRecord, position: number | null): Submi
   if (result?.cached) view.cached = true;
   return view;
 }
+
+/** A submission in a listing: its state and score, without sources or outputs (GET it for those). */
+export type SubmissionSummary = Omit<SubmissionView, 'compile' | 'run' | 'tests' | 'position'> & {
+  /** Tests passed and run; absent without tests. */
+  testsPassed?: number;
+  testsRun?: number;
+};
+
+export function toSummary(record: SubmissionRecord): SubmissionSummary {
+  const view = toView(record, null);
+  const tests = view.tests;
+  const result: SubmissionSummary & Partial<SubmissionView> = view;
+  delete result.compile;
+  delete result.run;
+  delete result.tests;
+  if (tests.length > 0) {
+    result.testsPassed = tests.filter((t) => t.status === 'accepted').length;
+    result.testsRun = tests.length;
+  }
+  return result;
+}

@@ -28,7 +28,9 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         started_at   BIGINT,
         finished_at  BIGINT
       );
-      -- The run order (listQueued) and the position of a job (countAhead): only queued rows, which
+      -- A key's submissions, newest first (listSubmissions).
+      CREATE INDEX submissions_key ON submissions (key_id, seq);
+      -- The run order (listQueued): only queued rows, which
       -- keeps the index small however many finished submissions are kept.
       CREATE INDEX submissions_queue ON submissions (priority DESC, seq) WHERE status = 'queued';
       -- The reconciler's scan (listUnfinished) and crash recovery (requeueRunning).

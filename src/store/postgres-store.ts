@@ -3,12 +3,14 @@ import pg from 'pg';
 import { ArbiterError, isArbiterError } from '../errors.js';
 import type { SubmissionStatus } from '../judge/types.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   NewSubmission,
   ProblemRecord,
   StatusCount,
   Store,
+  SubmissionQuery,
   SubmissionRecord,
 } from './types.js';
 
@@ -462,6 +464,19 @@ export class PostgresStore implements Store {
 
   async listQueued(limit = -1): Promise<SubmissionRecord[]> {
     return (await this.#rows<SubmissionRow>('listQueued', [sqlLimit(limit)])).map(toRecord);
+  }
+
+  async listSubmissions(query: SubmissionQuery): Promise<SubmissionRecord[]> {
+    const { sql, values } = submissionQuerySql(query, (n) => `$${n}`);
+    try {
+      const result = await this.pool.query<SubmissionRow>(
+        `SELECT ${SUBMISSION} FROM submissions ${sql}`,
+        values,
+      );
+      return result.rows.map(toRecord);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

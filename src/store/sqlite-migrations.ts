@@ -26,6 +26,8 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       );
       -- The queue's run order on restart, and the live queue's scan.
       CREATE INDEX submissions_queue ON submissions (status, priority DESC, seq);
+      -- A key's submissions, newest first (listSubmissions).
+      CREATE INDEX submissions_key ON submissions (key_id, seq);
       -- Retention cleanup.
       CREATE INDEX submissions_finished ON submissions (finished_at) WHERE finished_at IS NOT NULL;
 

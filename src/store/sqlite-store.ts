@@ -4,12 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SubmissionStatus } from '../judge/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   NewSubmission,
   ProblemRecord,
   StatusCount,
   Store,
+  SubmissionQuery,
   SubmissionRecord,
 } from './types.js';
 
@@ -206,6 +208,14 @@ export class SqliteStore implements Store {
 
   async listQueued(limit = -1): Promise<SubmissionRecord[]> {
     return (this.#stmt.listQueued.all(limit) as SubmissionRow[]).map(toRecord);
+  }
+
+  async listSubmissions(query: SubmissionQuery): Promise<SubmissionRecord[]> {
+    const { sql, values } = submissionQuerySql(query, () => '?');
+    // A handful of shapes at most: better-sqlite3 prepares each once per call, cheaply.
+    return (this.db.prepare(`SELECT * FROM submissions ${sql}`).all(...values) as SubmissionRow[]).map(
+      toRecord,
+    );
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

@@ -39,6 +39,17 @@ export interface SubmissionRecord {
   finishedAt: number | null;
 }
 
+/** Which submissions a listing returns. Each field left out does not narrow it. */
+export interface SubmissionQuery {
+  /** Only this key's submissions; null: only anonymous ones; undefined: every key's. */
+  keyId?: string | null;
+  status?: SubmissionStatus;
+  language?: string;
+  /** Only submissions older than this seq (the cursor of the previous page). */
+  beforeSeq?: number;
+  limit: number;
+}
+
 export type NewSubmission = Pick<
   SubmissionRecord,
   'id' | 'priority' | 'keyId' | 'language' | 'version' | 'problemId' | 'callbackUrl' | 'request'
@@ -99,6 +110,8 @@ export interface Store {
   listQueued(limit?: number): Promise<SubmissionRecord[]>;
   /** Queued or running submissions created before `before` (ms), oldest first: the reconciler's input. */
   listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]>;
+  /** Submissions newest first (seq descending), narrowed by `query`: a page of GET /api/v1/submissions. */
+  listSubmissions(query: SubmissionQuery): Promise<SubmissionRecord[]>;
   /** Removes finished submissions older than `before` (ms). Returns how many. */
   deleteFinishedBefore(before: number): Promise<number>;
   countByStatus(): Promise<StatusCount[]>;

@@ -543,6 +543,80 @@ test('GET /metrics is Prometheus text with queue, jobs, HTTP and rate-limit metr
   assert.equal(metricValue(text, 'arbiter_ratelimit_factor'), 1);
 });
 
+test('GET /api/v1/submissions lists own submissions newest first, a page at a time; admins see all', async () => {
+  interface Page {
+    submissions: { id: string; status: string; language: string; testsPassed?: number; run?: unknown }[];
+    nextCursor: string | null;
+  }
+  const mine: string[] = [];
+  for (const n of [1, 2, 3])
+    mine.push(await submit(server, { language: 'python3', source: `print(${n})` }, userKey));
+  const judged = await submit(
+    server,
+    {
+      language: 'python3',
+      source: 'print(input())',
+      tests: [
+        { stdin: 'a', expected: 'a' },
+        { stdin: 'b', expected: 'x' },
+      ],
+    },
+    userKey,
+  );
+  mine.push(judged);
+  const anonymous = await submit(server, { language: 'python3', source: 'print(0)' });
+  await waitFinal(server, judged, userKey);
+
+  const first = await request<Page>(server, 'GET', '/api/v1/submissions?limit=3', { key: userKey });
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(
+    first.body.submissions.map((s) => s.id),
+    [mine[3], mine[2], mine[1]],
+  );
+  assert.equal(first.body.submissions[0]!.testsPassed, 1);
+  assert.equal(first.body.submissions[0]!.run, undefined, 'summaries carry no outputs');
+  assert.ok(first.body.nextCursor);
+  // Earlier tests submitted with this key too: page on until the end, each submission once.
+  const seen = first.body.submissions.map((s) => s.id);
+  let cursor: string | null = first.body.nextCursor;
+  for (let pages = 0; cursor !== null; pages++) {
+    assert.ok(pages < 50, 'the pages end');
+    const page: { body: Page } = await request<Page>(
+      server,
+      'GET',
+      `/api/v1/submissions?limit=3&cursor=${cursor}`,
+      {
+        key: userKey,
+      },
+    );
+    seen.push(...page.body.submissions.map((s) => s.id));
+    cursor = page.body.nextCursor;
+  }
+  assert.equal(seen[3], mine[0], 'the second page goes on where the first stopped');
+  assert.equal(new Set(seen).size, seen.length, 'no submission on two pages');
+
+  const anon = await request<Page>(server, 'GET', '/api/v1/submissions?limit=100');
+  assert.ok(anon.body.submissions.some((s) => s.id === anonymous));
+  // Bound to loopback, an anonymous caller is the machine's own user, an admin: it sees every key's.
+  assert.ok(anon.body.submissions.some((s) => s.id === mine[0]));
+  const admin = await request<Page>(server, 'GET', '/api/v1/submissions?limit=100', { key: adminKey });
+  for (const id of [...mine, anonymous])
+    assert.ok(
+      admin.body.submissions.some((s) => s.id === id),
+      id,
+    );
+  const filtered = await request<Page>(server, 'GET', '/api/v1/submissions?status=wrong_answer&limit=100', {
+    key: userKey,
+  });
+  assert.ok(filtered.body.submissions.some((s) => s.id === judged));
+  assert.ok(filtered.body.submissions.every((s) => s.status === 'wrong_answer'));
+
+  const bad = await request(server, 'GET', '/api/v1/submissions?limit=1000', { key: userKey });
+  assertErrorBody(bad, { status: 400 });
+  const other = await request(server, 'GET', '/api/v1/submissions?keyId=someone-else', { key: userKey });
+  assertErrorBody(other, { status: 403, code: 'ARB_ERR_AUTH_FORBIDDEN' });
+});
+
 test('GET /docs/json is an OpenAPI document listing every native and simple route', async () => {
   const response = await request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
     server,
@@ -552,7 +626,7 @@ test('GET /docs/json is an OpenAPI document listing every native and simple rout
   assert.equal(response.status, 200, response.text);
   assert.match(response.body.openapi, /^3\./);
   const expected: [string, string[]][] = [
-    ['/api/v1/submissions', ['post']],
+    ['/api/v1/submissions', ['get', 'post']],
     ['/api/v1/submissions/batch', ['post']],
     ['/api/v1/submissions/{id}', ['get', 'delete']],
     ['/api/v1/submissions/{id}/events', ['get']],

@@ -228,6 +228,26 @@ test('languages() and queue()', async () => {
   assert.ok(queue.totals.processed >= 1);
 });
 
+test('listSubmissions() pages newest first and filters by status and language', async () => {
+  const a = await client.run({ language: 'python3', source: 'print("a")' });
+  const b = await client.run({ language: 'python3', source: 'print("b")' });
+  const page = await client.listSubmissions({ limit: 1, language: 'python3' });
+  assert.deepEqual(
+    page.submissions.map((s) => s.id),
+    [b.id],
+  );
+  assert.ok(page.nextCursor);
+  const next = await client.listSubmissions({ limit: 1, language: 'python3', cursor: page.nextCursor });
+  assert.deepEqual(
+    next.submissions.map((s) => s.id),
+    [a.id],
+  );
+  const none = await client.listSubmissions({ language: 'python3', status: 'memory_limit_exceeded' });
+  assert.deepEqual(none, { submissions: [], nextCursor: null });
+  const error = await client.listSubmissions({ limit: 0 }).catch((e: unknown) => e);
+  assert.ok(error instanceof ArbiterApiError && error.status === 400, String(error));
+});
+
 test('an abort signal stops wait() and run() with an AbortError', async () => {
   const { id } = await client.submit(sleeper);
   try {

@@ -7,7 +7,7 @@ import type { ErrorBody } from '../../src/api/error-format.js';
 import type { queueStats } from '../../src/api/v1/info.js';
 import type { LanguageInfo } from '../../src/languages/registry.js';
 import type { SubmissionInput } from '../../src/service/submission-service.js';
-import type { SubmissionView } from '../../src/service/submission-view.js';
+import type { SubmissionSummary, SubmissionView } from '../../src/service/submission-view.js';
 import type { ProblemRecord } from '../../src/store/types.js';
 
 /** Each entry is `true` when its types fit, `never` (and a compile error below) when not. */
@@ -21,7 +21,8 @@ const serverToSdk: [
   Assignable<ProblemRecord, Sdk.Problem>,
   Assignable<ErrorBody, Sdk.ErrorBody>,
   Assignable<SubmissionView['status'], Sdk.SubmissionStatus>,
-] = [true, true, true, true, true, true];
+  Assignable<SubmissionSummary, Sdk.SubmissionSummary>,
+] = [true, true, true, true, true, true, true];
 
 /** ...and what the SDK sends fits what the server accepts. */
 const sdkToServer: [

@@ -127,5 +127,43 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
         await backend.close();
       }
     });
+
+    test('listings: newest first, by key (anonymous apart), status and language, paged by seq', async () => {
+      const backend = await open();
+      try {
+        const { store } = backend;
+        const mine = `key-${randomUUID()}`;
+        const other = `key-${randomUUID()}`;
+        const made = [];
+        for (const [keyId, language] of [
+          [mine, 'python3'],
+          [other, 'python3'],
+          [mine, 'c'],
+          [null, 'python3'],
+          [mine, 'python3'],
+        ] as const) {
+          made.push(await store.createSubmission({ ...submission(1, language), keyId }, Date.now()));
+        }
+        const ids = (records: { id: string }[]) => records.map((r) => r.id);
+        const [m1, o1, m2, anon, m3] = made.map((r) => r.id);
+        assert.deepEqual(ids(await store.listSubmissions({ keyId: mine, limit: 10 })), [m3, m2, m1]);
+        assert.deepEqual(ids(await store.listSubmissions({ keyId: null, limit: 10 })), [anon]);
+        assert.deepEqual(ids(await store.listSubmissions({ keyId: mine, language: 'c', limit: 10 })), [m2]);
+        const page1 = await store.listSubmissions({ keyId: mine, limit: 2 });
+        assert.deepEqual(ids(page1), [m3, m2]);
+        const page2 = await store.listSubmissions({ keyId: mine, limit: 2, beforeSeq: page1.at(-1)!.seq });
+        assert.deepEqual(ids(page2), [m1]);
+        await store.finishSubmission(m1!, 'accepted', result, Date.now());
+        assert.deepEqual(ids(await store.listSubmissions({ keyId: mine, status: 'accepted', limit: 10 })), [
+          m1,
+        ]);
+        const everyone = ids(await store.listSubmissions({ limit: 100 }));
+        for (const id of [m1, o1, m2, anon, m3])
+          assert.ok(everyone.includes(id!), `${id} listed for an admin`);
+        assert.deepEqual(everyone.slice(0, 5), [m3, anon, m2, o1, m1], 'newest first');
+      } finally {
+        await backend.close();
+      }
+    });
   });
 }

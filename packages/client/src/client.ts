@@ -10,9 +10,11 @@ import {
   isFinalStatus,
   type BatchItem,
   type Language,
+  type ListOptions,
   type QueueStats,
   type Submission,
   type SubmissionInput,
+  type SubmissionPage,
   type SubmitResponse,
 } from './types.js';
 import { DEFAULT_WAIT_OPTIONS, waitForSubmission, type WaitOptions } from './wait.js';
@@ -83,6 +85,14 @@ export class ArbiterClient {
   /** The submission as it is now. */
   get(id: string, options: CallOptions = {}): Promise<Submission> {
     return this.#http.json({ ...options, method: 'GET', path: submissionPath(id) });
+  }
+
+  /** A page of this key's submissions, newest first (an admin key: everyone's). */
+  listSubmissions(list: ListOptions = {}, options: CallOptions = {}): Promise<SubmissionPage> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(list)) if (value !== undefined) query.set(name, String(value));
+    const search = query.toString() ? `?${query.toString()}` : '';
+    return this.#http.json({ ...options, method: 'GET', path: `/api/v1/submissions${search}` });
   }
 
   /** Cancels a queued or running submission (a running program is killed); a finished one comes back unchanged. */

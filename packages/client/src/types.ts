@@ -182,6 +182,31 @@ export interface Submission {
   finishedAt: string | null;
 }
 
+/** A submission in a listing: its state and score, without outputs (get() it for those). */
+export type SubmissionSummary = Omit<Submission, 'compile' | 'run' | 'tests' | 'position'> & {
+  /** Tests passed and run; absent without tests. */
+  testsPassed?: number;
+  testsRun?: number;
+};
+
+/** What listSubmissions() narrows by; each field left out does not narrow. */
+export interface ListOptions {
+  /** Submissions per page, 1 to 100. Default 20. */
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+  status?: SubmissionStatus;
+  language?: string;
+  /** Admin keys only: one key's submissions. */
+  keyId?: string;
+}
+
+/** One page of a listing; nextCursor is null on the last. */
+export interface SubmissionPage {
+  submissions: SubmissionSummary[];
+  nextCursor: string | null;
+}
+
 /** The answer to a submit: the id and where it stands. */
 export interface SubmitResponse {
   id: string;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { ArbiterError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { SubmissionInput } from '../../service/submission-service.js';
-import { toView } from '../../service/submission-view.js';
+import { toSummary, toView } from '../../service/submission-view.js';
+import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
 import { callerOf } from '../context.js';
 import { toArbiterError, withRetryAfter } from '../error-format.js';
 import { idParams, submissionBodySchema } from '../schemas.js';
@@ -10,6 +11,9 @@ import { streamSubmissionEvents } from '../push.js';
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
+/** Submissions per listing page: by default, and at most. */
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
 
 export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { service } = runtime;
@@ -25,6 +29,49 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
       throw error;
     }
   };
+
+  app.get<{
+    Querystring: {
+      limit: number;
+      cursor?: string;
+      status?: SubmissionStatus;
+      language?: string;
+      keyId?: string;
+    };
+  }>(
+    '/api/v1/submissions',
+    {
+      schema: {
+        summary: "The caller's submissions, newest first, a page at a time (admins: every key's)",
+        description:
+          'Summaries without sources or outputs. Pass nextCursor back as cursor for the next page; ' +
+          'it is null on the last one. keyId (admins only) narrows to one key.',
+        tags: ['submissions'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
+            cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
+            status: { type: 'string', enum: [...SUBMISSION_STATUSES] },
+            language: { type: 'string', minLength: 1, maxLength: 64 },
+            keyId: { type: 'string', minLength: 1, maxLength: 100 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { cursor, ...rest } = request.query;
+      const page = await service.list(callerOf(request), {
+        ...rest,
+        ...(cursor === undefined ? {} : { cursor: Number(cursor) }),
+      });
+      return {
+        submissions: page.records.map(toSummary),
+        nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
+      };
+    },
+  );
 
   app.post<{ Body: SubmissionInput; Querystring: { wait?: boolean } }>(
     '/api/v1/submissions',
