@@ -66,6 +66,8 @@ export interface RunningJobs {
 export class SubmissionService {
   readonly counters: ServiceCounters = { cacheHits: 0, cacheMisses: 0, timedOut: 0 };
   running: RunningJobs = { cancel: () => false };
+  /** Final rows of this process's own finishes, held only while their event is delivered. */
+  readonly #justFinished = new Map<string, SubmissionRecord>();
 
   constructor(
     readonly config: ArbiterConfig,
@@ -189,11 +191,20 @@ export class SubmissionService {
     record: SubmissionRecord,
     status: FinalStatus,
     result: NonNullable<SubmissionRecord['result']>,
+    options: { current?: boolean } = {},
   ): Promise<boolean> {
-    const done = await this.store.finishSubmission(record.id, status, result, Date.now());
-    if (done)
-      this.events.publish({ type: 'finished', id: record.id, keyId: record.keyId, status, at: Date.now() });
-    return done;
+    const now = Date.now();
+    const done = await this.store.finishSubmission(record.id, status, result, now);
+    if (!done) return false;
+    // A caller holding the row as it is now (the worker that claimed it) knows the final row
+    // exactly: waiters in this process take it from here instead of reading it back.
+    if (options.current) this.#justFinished.set(record.id, { ...record, status, result, finishedAt: now });
+    try {
+      this.events.publish({ type: 'finished', id: record.id, keyId: record.keyId, status, at: now });
+    } finally {
+      this.#justFinished.delete(record.id);
+    }
+    return true;
   }
 
   /** The submission, if this caller may see it; 404 otherwise (not 403: ids are not confirmed to strangers). */
@@ -259,7 +270,9 @@ export class SubmissionService {
         clearTimeout(wait.timer);
         unsubscribe();
         signal?.removeEventListener('abort', done);
-        this.store.getSubmission(id).then((record) => resolve(record!), reject);
+        const final = this.#justFinished.get(id);
+        if (final) resolve(final);
+        else this.store.getSubmission(id).then((record) => resolve(record!), reject);
       };
       const unsubscribe = this.events.onSubmission(id, (event) => {
         if (event.type === 'finished') done();

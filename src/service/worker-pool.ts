@@ -119,7 +119,8 @@ export class WorkerPool implements RunningJobs {
     const finishedAt = Date.now();
     let recorded = false;
     try {
-      recorded = await this.service.finish(record, result.status, result);
+      // `record` is the row as markRunning left it: this worker is the only writer since.
+      recorded = await this.service.finish(record, result.status, result, { current: true });
     } catch (error) {
       // The store is down. The job stays running there; completing it in the queue lets the
       // reconciler run it again once the store is back, and a result is still written only once.

@@ -1,0 +1,86 @@
+// How waiting for a result behaves around a finish: with a real SQLite store and queue. The
+// language registry is not reached (submissions are written to the store directly).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadConfig } from '../config.js';
+import { LanguageRegistry } from '../languages/registry.js';
+import { EmbeddedQueue } from '../queue/embedded-queue.js';
+import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { SubmissionRecord } from '../store/types.js';
+import { SubmissionEvents } from './events.js';
+import { SubmissionService } from './submission-service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'arbiter-service-'));
+const store = new SqliteStore(join(dir, 'arbiter.db'));
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Counts reads, so a test can tell a result that came from memory from one read back. */
+let reads = 0;
+const counted = new Proxy(store, {
+  get(target, name, receiver) {
+    if (name === 'getSubmission')
+      return (id: string) => {
+        reads++;
+        return target.getSubmission(id);
+      };
+    const value = Reflect.get(target, name, receiver) as unknown;
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+  },
+});
+const service = new SubmissionService(
+  loadConfig({}),
+  counted,
+  new EmbeddedQueue(counted),
+  new LanguageRegistry(),
+  new SubmissionEvents(),
+);
+
+const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
+
+async function running(): Promise<SubmissionRecord> {
+  const created = await store.createSubmission(
+    {
+      id: `s-${Math.random()}`,
+      priority: 1,
+      keyId: null,
+      language: 'python3',
+      version: '3.11.2',
+      problemId: null,
+      callbackUrl: null,
+      request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
+    },
+    Date.now(),
+  );
+  return (await store.markRunning(created.id, Date.now()))!;
+}
+
+test("a worker's own finish hands waiters the final row without reading it back, equal to the stored one", async () => {
+  const record = await running();
+  const waiting = service.waitForFinal(record.id, 5_000);
+  await new Promise((resolve) => setImmediate(resolve)); // the waiter's first look is done
+  reads = 0;
+  assert.equal(await service.finish(record, 'accepted', result, { current: true }), true);
+  const final = await waiting;
+  assert.equal(reads, 0, 'no read after the finish');
+  assert.deepEqual(final, await store.getSubmission(record.id));
+});
+
+test('any other finish is read back; a second finish changes nothing and wakes nobody', async () => {
+  const record = await running();
+  const waiting = service.waitForFinal(record.id, 5_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  reads = 0;
+  assert.equal(await service.finish(record, 'cancelled', { ...result, status: 'cancelled' }), true);
+  const final = await waiting;
+  assert.equal(reads, 1);
+  assert.equal(final.status, 'cancelled');
+  assert.equal(await service.finish(record, 'accepted', result, { current: true }), false);
+  assert.equal((await store.getSubmission(record.id))!.status, 'cancelled');
+});
