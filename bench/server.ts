@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SubmissionView } from '../src/service/submission-view.js';
+import { JsonClient } from './json-client.js';
 
 /** The project root: the server runs from source, exactly as `arbiter serve` does under tsx. */
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -142,14 +143,9 @@ export async function startServer(config: Record<string, unknown>): Promise<Benc
       throw error;
     }
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const request = async <T>(method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: body === undefined ? { authorization: headers.authorization } : headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as T };
-    };
+    const client = new JsonClient(url, headers);
+    const request = <T>(method: string, path: string, body?: unknown) =>
+      client.request<T>(method, path, body);
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
@@ -163,6 +159,7 @@ export async function startServer(config: Record<string, unknown>): Promise<Benc
       post: (path, body) => request('POST', path, body),
       get: (path) => request('GET', path),
       async stop(how = 'kill') {
+        client.close();
         if (how === 'graceful') {
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -143,7 +143,7 @@ export function e2eTable(result: E2eResult): Table {
       `${result.shape.warmupRuns} warm-up runs each, then ${result.shape.passes} passes of ${result.shape.runs}; bare and service passes alternate; conc = loops, one request in flight each.`,
       "service: POST /api/v1/submissions?wait=true {language:'python3', source:'print(1)'} (runs python3 -B main.py); each answer checked for 200, accepted and stdout.",
       "bare: node spawn of /usr/bin/python3 -c 'print(1)' with the sandbox's environment, output collected, awaited to exit.",
-      'server: arbiter serve, workers = cores, fetch (keep-alive) from the bench process.',
+      'server: arbiter serve, workers = cores; client: node:http with one keep-alive agent in the bench process (bench/json-client.ts; fetch costs the shared cores about 4x the CPU per request).',
       'round trip, queue, judge, run wall: medians over the measured submissions; queue = queueMs, judge = finishedAt - startedAt, run wall = run.wallMs (the program in its slot).',
       'added/run: extra wall time per result through the service, concurrency x (1/service - 1/bare).',
       `busy: all ${result.bareCpu[0]?.cores ?? '?'} cores' busy share during the passes (median); server CPU/result: the server process's CPU time per result.`,
