@@ -84,3 +84,16 @@ test('any other finish is read back; a second finish changes nothing and wakes n
   assert.equal(await service.finish(record, 'accepted', result, { current: true }), false);
   assert.equal((await store.getSubmission(record.id))!.status, 'cancelled');
 });
+
+test('peekFinished shows the final row to listeners of the finished event, and only then', async () => {
+  const record = await running();
+  let seen: SubmissionRecord | undefined;
+  const off = service.events.onSubmission(record.id, (event) => {
+    if (event.type === 'finished') seen = service.peekFinished(record.id);
+  });
+  await service.finish(record, 'accepted', result, { current: true });
+  off();
+  assert.equal(seen?.status, 'accepted');
+  assert.deepEqual(seen?.result, result);
+  assert.equal(service.peekFinished(record.id), undefined, 'gone once delivered');
+});

@@ -207,6 +207,15 @@ export class SubmissionService {
     return true;
   }
 
+  /**
+   * The final row of a finish this process is delivering right now (its `finished` event is being
+   * published), when the finishing worker knew it; undefined otherwise. Listeners use it to skip a
+   * read-back.
+   */
+  peekFinished(id: string): SubmissionRecord | undefined {
+    return this.#justFinished.get(id);
+  }
+
   /** The submission, if this caller may see it; 404 otherwise (not 403: ids are not confirmed to strangers). */
   async get(id: string, caller: Caller): Promise<SubmissionRecord> {
     const record = await this.store.getSubmission(id);
@@ -270,7 +279,7 @@ export class SubmissionService {
         clearTimeout(wait.timer);
         unsubscribe();
         signal?.removeEventListener('abort', done);
-        const final = this.#justFinished.get(id);
+        const final = this.peekFinished(id);
         if (final) resolve(final);
         else this.store.getSubmission(id).then((record) => resolve(record!), reject);
       };

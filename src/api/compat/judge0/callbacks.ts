@@ -9,7 +9,7 @@
  */
 import type { Runtime } from '../../../runtime.js';
 import { deliverWebhook } from '../../../webhooks/deliver.js';
-import { DEFAULT_FIELDS } from './fields.js';
+import { DEFAULT_FIELDS, ECHO_KEY } from './fields.js';
 import { judge0Languages } from './languages.js';
 import { echoOf, renderSubmission } from './response.js';
 import type { Judge0Settings } from './settings.js';
@@ -20,7 +20,11 @@ export function startJudge0Callbacks(runtime: Runtime, settings: Judge0Settings)
   return runtime.events.onOutbound((message) => {
     if (message.kind !== 'event' || message.event.type !== 'finished') return;
     const event = message.event;
-    Promise.all([runtime.store.getSubmission(event.id), judge0Languages(runtime.registry)])
+    // Most submissions are not Judge0's: when this process just wrote the final row, it tells so
+    // without a read (and without listing languages).
+    const known = runtime.service.peekFinished(event.id);
+    if (known && !known.request.compat?.[ECHO_KEY]) return;
+    Promise.all([known ?? runtime.store.getSubmission(event.id), judge0Languages(runtime.registry)])
       .catch((error: Error) => {
         process.emitWarning(`Judge0 callback lookup failed: ${error.message}`);
         return [null, null] as const;
