@@ -180,6 +180,23 @@ test('a compile error shows in the compile output pane', async () => {
   assertNoPageErrors();
 });
 
+test('output that is not UTF-8 is shown with U+FFFD and a note saying so', async () => {
+  const page = await openEditor();
+  await page.selectOption('#language', 'c');
+  await setCode(
+    page,
+    '#include <stdio.h>\nint main(void) {\n  fputs("A\\xfe" "B\\n", stdout);\n}\n',
+    'paste',
+  );
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'accepted');
+  const shown = await text(page, '#stdout');
+  assert.match(shown, /^A\uFFFDB\n/);
+  assert.match(shown, /not UTF-8: each � stands for bytes the API keeps exactly in base64/);
+  await page.close();
+  assertNoPageErrors();
+});
+
 test('an infinite loop waits its turn, runs live, and ends in time_limit_exceeded', async () => {
   // Two CPU-bound programs take both workers, so the editor's run has to queue first.
   const busy = { language: 'python3', source: 'while True:\n    pass\n' };

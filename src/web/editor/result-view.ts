@@ -43,8 +43,12 @@ export class ResultView {
     if (submission.cached) parts.push('from the result cache');
     this.#metrics.textContent = parts.join(' · ');
 
-    setPane(this.#stdout, stageText(run?.stdout, run?.stdoutTruncated));
-    const errors = [stageText(run?.stderr, run?.stderrTruncated), run?.message, submission.message]
+    setPane(this.#stdout, stageText(run?.stdout, run?.stdoutTruncated, run?.stdoutBase64));
+    const errors = [
+      stageText(run?.stderr, run?.stderrTruncated, run?.stderrBase64),
+      run?.message,
+      submission.message,
+    ]
       .filter((s): s is string => Boolean(s))
       .join('\n');
     setPane(this.#stderr, errors);
@@ -82,9 +86,14 @@ function why(run: StageView): string[] {
   return [];
 }
 
-function stageText(text: string | undefined, truncated: boolean | undefined): string {
+function stageText(text: string | undefined, truncated: boolean | undefined, exact?: string): string {
   if (!text) return '';
-  return truncated ? `${text}\n… (cut at the output limit)` : text;
+  const notes = [];
+  if (truncated) notes.push('… (cut at the output limit)');
+  // The text has U+FFFD where the program wrote bytes that are not UTF-8; say so, and where they are.
+  if (exact !== undefined)
+    notes.push('… (not UTF-8: each � stands for bytes the API keeps exactly in base64)');
+  return [text, ...notes].join('\n');
 }
 
 function compileText(compile: StageView | undefined): string {

@@ -14,6 +14,9 @@ export interface StageView {
   memoryKb: number;
   stdoutTruncated?: boolean;
   stderrTruncated?: boolean;
+  /** Present only when the output is not UTF-8: its exact bytes. */
+  stdoutBase64?: string;
+  stderrBase64?: string;
   reason?: string | null;
   message?: string;
 }
