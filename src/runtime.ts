@@ -11,6 +11,7 @@ import { AdaptiveRatePolicy } from './ratelimit/adaptive.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { SandboxPool } from './sandbox/pool.js';
 import { SubmissionEvents } from './service/events.js';
+import { recoverLostFinishes } from './service/lost-finishes.js';
 import { TimingWindow } from './service/stats.js';
 import { SubmissionService } from './service/submission-service.js';
 import { toView } from './service/submission-view.js';
@@ -24,6 +25,8 @@ import { PACKAGE_VERSION } from './project-root.js';
 const HOUSEKEEPING_MS = 1000;
 const RETENTION_EVERY_MS = 60_000;
 const RECONCILE_EVERY_MS = 10_000;
+/** Scale-out: how often the store is asked about `finished` events that pub/sub may have lost. */
+const RECOVER_FINISHES_EVERY_MS = 3_000;
 const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
 
 /**
@@ -158,6 +161,7 @@ export class Runtime {
   #startHousekeeping(): void {
     let lastRetention = 0;
     let lastReconcile = 0;
+    let lastRecovery = 0;
     const tick = async () => {
       this.#queueLength = await this.queue.length();
       this.adaptive.update(this.#queueLength, Math.max(1, this.config.maxQueueLength));
@@ -171,6 +175,11 @@ export class Runtime {
       if (this.backends.reconcile && now - lastReconcile >= RECONCILE_EVERY_MS) {
         lastReconcile = now;
         await this.backends.reconcile();
+      }
+      // In one process a finish reaches its listeners synchronously; only pub/sub can lose one.
+      if (this.backends.mode === 'scale-out' && now - lastRecovery >= RECOVER_FINISHES_EVERY_MS) {
+        lastRecovery = now;
+        this.metrics.eventsRecovered.inc(await recoverLostFinishes(this.events, this.store));
       }
     };
     let running = false;

@@ -23,6 +23,7 @@ export class ArbiterMetrics {
   readonly httpDuration: Histogram<'route'>;
   readonly rateLimited: Counter<'scope'>;
   readonly webhooks: Counter<'outcome'>;
+  readonly eventsRecovered: Counter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -112,6 +113,11 @@ export class ArbiterMetrics {
       name: 'arbiter_webhook_deliveries_total',
       help: 'Webhook deliveries by outcome.',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.eventsRecovered = new Counter({
+      name: 'arbiter_events_recovered_total',
+      help: 'Finished events that pub/sub lost, delivered to their listeners from the store instead.',
       registers,
     });
   }

@@ -116,6 +116,10 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
           listen((event) => enqueue(() => payload(runtime, event).catch(() => ({ ...event })))),
         );
       };
+      const unsubscribeId = (id: unknown) => {
+        subscriptions.get(`id:${String(id)}`)?.();
+        subscriptions.delete(`id:${String(id)}`);
+      };
       socket.on(
         'message',
         (data) =>
@@ -153,14 +157,14 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
             subscribe(`id:${id}`, (l) => runtime.events.onSubmission(id, l));
             enqueue(async () => {
               const now = (await runtime.store.getSubmission(id)) ?? record;
+              // Final already: nothing more will come, so the subscription ends here, as an SSE
+              // stream does (events queued before this snapshot still go out after it).
+              if (isFinal(now.status)) unsubscribeId(id);
               return { type: 'status', id, submission: toView(now, await runtime.service.position(id)) };
             });
           }
         }
-        for (const id of Array.isArray(message.unsubscribe) ? message.unsubscribe : []) {
-          subscriptions.get(`id:${id}`)?.();
-          subscriptions.delete(`id:${id}`);
-        }
+        for (const id of Array.isArray(message.unsubscribe) ? message.unsubscribe : []) unsubscribeId(id);
       };
       socket.on('close', () => {
         runtime.subscribers--;

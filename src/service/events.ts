@@ -21,6 +21,12 @@ export type OutboundMessage = { kind: 'event'; event: SubmissionEvent } | { kind
  */
 export class SubmissionEvents {
   readonly #emitter = new EventEmitter();
+  /**
+   * Every id someone here listens to by id (SSE streams, WebSocket subscriptions, `?wait=true`):
+   * since when, and whether its `finished` has been delivered here. Pub/sub across processes is at
+   * most once, so a sweep asks the store about the ids still waiting (see `awaitingFinish`).
+   */
+  readonly #watched = new Map<string, { since: number; finished: boolean }>();
 
   constructor() {
     // Thousands of SSE and WebSocket subscribers are normal; the default warning at 10 is not.
@@ -35,7 +41,10 @@ export class SubmissionEvents {
 
   /** An event from elsewhere (another node, via the bridge): delivered here only. */
   deliver(event: SubmissionEvent): void {
-    this.#emitter.emit(`id:${event.id}`, event);
+    const watch = this.#watched.get(event.id);
+    // A finish recovered from the store reached the id's listeners already: not twice.
+    if (event.type !== 'finished' || !watch?.finished) this.#emitter.emit(`id:${event.id}`, event);
+    if (event.type === 'finished' && watch) watch.finished = true;
     if (event.keyId) this.#emitter.emit(`key:${event.keyId}`, event);
     this.#emitter.emit('all', event);
   }
@@ -61,9 +70,36 @@ export class SubmissionEvents {
     return () => this.#emitter.off('outbound', listener);
   }
 
+  /**
+   * A `finished` event whose publish was lost (its worker died between writing the result and
+   * publishing it, or the pub/sub connection dropped), found by asking the store. It goes to the
+   * id's listeners only, and only if no `finished` reached them yet: key and `all` listeners may
+   * have seen the real one, and get no copy. True when it was delivered.
+   */
+  deliverRecovered(event: SubmissionEvent & { type: 'finished' }): boolean {
+    const watch = this.#watched.get(event.id);
+    if (!watch || watch.finished) return false;
+    watch.finished = true;
+    this.#emitter.emit(`id:${event.id}`, event);
+    return true;
+  }
+
+  /** Ids listened to for at least `minAgeMs` whose `finished` has not been delivered here. */
+  awaitingFinish(minAgeMs: number, now = Date.now()): string[] {
+    const ids: string[] = [];
+    for (const [id, watch] of this.#watched)
+      if (!watch.finished && now - watch.since >= minAgeMs) ids.push(id);
+    return ids;
+  }
+
   /** Returns the unsubscribe function. */
   onSubmission(id: string, listener: (event: SubmissionEvent) => void): () => void {
-    return this.#on(`id:${id}`, listener);
+    if (!this.#watched.has(id)) this.#watched.set(id, { since: Date.now(), finished: false });
+    const off = this.#on(`id:${id}`, listener);
+    return () => {
+      off();
+      if (this.#emitter.listenerCount(`id:${id}`) === 0) this.#watched.delete(id);
+    };
   }
 
   onKey(keyId: string, listener: (event: SubmissionEvent) => void): () => void {

@@ -5,8 +5,9 @@ import type { OutboundMessage, SubmissionEvents } from './events.js';
 /**
  * Joins the event hubs of every API node and worker through Redis pub/sub: an event published in
  * one process reaches the SSE and WebSocket subscribers of all the others, and a cancel reaches the
- * worker that runs the job. Pub/sub delivers at most once; a subscriber that misses an event still
- * reads the final state from the store (SSE sends the current state first), so nothing depends on it.
+ * worker that runs the job. Pub/sub delivers at most once: SSE and WebSocket subscriptions start
+ * with the state read from the store, and a `finished` event lost on the way is recovered from the
+ * store by a sweep (service/lost-finishes.ts), so no listener of one submission waits forever.
  */
 export class RedisEventBridge {
   readonly nodeId = randomUUID();

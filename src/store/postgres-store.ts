@@ -6,6 +6,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
+  FinishedSummary,
   NewSubmission,
   ProblemRecord,
   StatusCount,
@@ -341,6 +342,8 @@ const SQL = {
   requeue: `UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'`,
   listQueued: `SELECT ${SUBMISSION} FROM submissions WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $1`,
   listUnfinished: `SELECT ${SUBMISSION} FROM submissions WHERE ${UNFINISHED} AND created_at < $1 ORDER BY seq LIMIT $2`,
+  listFinishedAmong: `SELECT id, key_id, status, finished_at FROM submissions
+    WHERE id = ANY($1::text[]) AND finished_at IS NOT NULL`,
   deleteFinished: 'DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < $1',
   countByStatus: `SELECT status, language, count(*) AS count FROM submissions
     GROUP BY status, language ORDER BY status, language`,
@@ -477,6 +480,21 @@ export class PostgresStore implements Store {
     } catch (error) {
       throw storeError(error);
     }
+  }
+
+  async listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]> {
+    const rows = await this.#rows<{
+      id: string;
+      key_id: string | null;
+      status: SubmissionStatus;
+      finished_at: string;
+    }>('listFinishedAmong', [ids]);
+    return rows.map((row) => ({
+      id: row.id,
+      keyId: row.key_id,
+      status: row.status,
+      finishedAt: Number(row.finished_at),
+    }));
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

@@ -7,6 +7,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
+  FinishedSummary,
   NewSubmission,
   ProblemRecord,
   StatusCount,
@@ -98,6 +99,11 @@ export class SqliteStore implements Store {
       ),
       listUnfinished: db.prepare(
         `SELECT * FROM submissions WHERE status IN ('queued', 'running') AND created_at < ? ORDER BY seq LIMIT ?`,
+      ),
+      // One statement for any number of ids: they arrive as one JSON array.
+      listFinishedAmong: db.prepare(
+        `SELECT id, key_id, status, finished_at FROM submissions
+          WHERE id IN (SELECT value FROM json_each(?)) AND finished_at IS NOT NULL`,
       ),
       deleteFinished: db.prepare(`DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < ?`),
       countByStatus: db.prepare(
@@ -216,6 +222,21 @@ export class SqliteStore implements Store {
     return (this.db.prepare(`SELECT * FROM submissions ${sql}`).all(...values) as SubmissionRow[]).map(
       toRecord,
     );
+  }
+
+  async listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]> {
+    const rows = this.#stmt.listFinishedAmong.all(JSON.stringify(ids)) as {
+      id: string;
+      key_id: string | null;
+      status: SubmissionStatus;
+      finished_at: number;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      keyId: row.key_id,
+      status: row.status,
+      finishedAt: row.finished_at,
+    }));
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

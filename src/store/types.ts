@@ -50,6 +50,14 @@ export interface SubmissionQuery {
   limit: number;
 }
 
+/** What a submission's `finished` event carries, read back when the event itself was lost. */
+export interface FinishedSummary {
+  id: string;
+  keyId: string | null;
+  status: SubmissionStatus;
+  finishedAt: number;
+}
+
 export type NewSubmission = Pick<
   SubmissionRecord,
   'id' | 'priority' | 'keyId' | 'language' | 'version' | 'problemId' | 'callbackUrl' | 'request'
@@ -112,6 +120,8 @@ export interface Store {
   listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]>;
   /** Submissions newest first (seq descending), narrowed by `query`: a page of GET /api/v1/submissions. */
   listSubmissions(query: SubmissionQuery): Promise<SubmissionRecord[]>;
+  /** Of `ids`, the ones that are final (in no particular order); unknown ids are left out. */
+  listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]>;
   /** Removes finished submissions older than `before` (ms). Returns how many. */
   deleteFinishedBefore(before: number): Promise<number>;
   countByStatus(): Promise<StatusCount[]>;

@@ -165,5 +165,43 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
         await backend.close();
       }
     });
+
+    test('listFinishedAmong: of the ids asked, exactly the final ones, with what a finished event carries', async () => {
+      const backend = await open();
+      try {
+        const { store } = backend;
+        const keyId = `key-${randomUUID()}`;
+        const queued = await store.createSubmission(submission(), Date.now());
+        const running = await store.createSubmission(submission(), Date.now());
+        const accepted = await store.createSubmission({ ...submission(), keyId }, Date.now());
+        const cancelled = await store.createSubmission(submission(), Date.now());
+        const elsewhere = await store.createSubmission(submission(), Date.now());
+        await store.markRunning(running.id, Date.now());
+        await store.finishSubmission(accepted.id, 'accepted', result, 1_700_000_000_123);
+        await store.finishSubmission(
+          cancelled.id,
+          'cancelled',
+          { ...result, status: 'cancelled' },
+          1_700_000_000_456,
+        );
+        await store.finishSubmission(elsewhere.id, 'accepted', result, Date.now());
+        const asked = [queued.id, running.id, accepted.id, cancelled.id, `unknown-${randomUUID()}`];
+        const found = (await store.listFinishedAmong(asked)).sort((a, b) => a.finishedAt - b.finishedAt);
+        assert.deepEqual(found, [
+          { id: accepted.id, keyId, status: 'accepted', finishedAt: 1_700_000_000_123 },
+          { id: cancelled.id, keyId: null, status: 'cancelled', finishedAt: 1_700_000_000_456 },
+        ]);
+        assert.deepEqual(await store.listFinishedAmong([]), []);
+        // A sweep may ask about thousands of ids at once.
+        const many: string[] = Array.from({ length: 5_000 }, () => randomUUID());
+        many[4_321] = accepted.id;
+        assert.deepEqual(
+          (await store.listFinishedAmong(many)).map((f) => f.id),
+          [accepted.id],
+        );
+      } finally {
+        await backend.close();
+      }
+    });
   });
 }
