@@ -1,5 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import pino from 'pino';
+import type { ErrorBody } from '../api/error-format.js';
 import { isScaleOut } from '../config.js';
 import { ArbiterError } from '../errors.js';
 import { Runtime } from '../runtime.js';
@@ -13,25 +15,39 @@ import { configFromFlags, type ServeOptions } from './serve-command.js';
 /** Default port of a worker's /metrics and /health (Prometheus scrapes workers too: they run the jobs). */
 export const DEFAULT_WORKER_METRICS_PORT = 9469;
 
+/** The API's error body (DESIGN.md), for the few errors a worker's probe server can give. */
+function sendError(response: ServerResponse, path: string, error: ArbiterError): void {
+  const body: ErrorBody = {
+    error: error.code,
+    message: error.message,
+    status: error.status,
+    timestamp: new Date().toISOString(),
+    path,
+    requestId: randomUUID(),
+  };
+  response.writeHead(error.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
 /** A worker serves no API, only its probes and metrics. */
 function serveProbes(runtime: Runtime, host: string, port: number): Promise<Server> {
   const server = createServer((request, response) => {
-    if (request.url === '/metrics') {
+    const path = request.url ?? '/';
+    if (path === '/metrics') {
       void runtime.metrics.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': runtime.metrics.registry.contentType }).end(text),
-        (error: Error) => response.writeHead(500).end(error.message),
+        (error: Error) =>
+          sendError(response, path, new ArbiterError('INTERNAL', `metrics failed: ${error.message}`)),
       );
-    } else if (request.url === '/health') {
+    } else if (path === '/health') {
       const ok = !runtime.closing && (runtime.pool?.stats().slots ?? 0) > 0;
       response
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ status: ok ? 'ok' : 'down' }));
     } else {
-      response.writeHead(404, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          error: 'ARB_ERR_ROUTE_NOT_FOUND',
-          message: 'a worker serves /health and /metrics only',
-        }),
+      sendError(
+        response,
+        path,
+        new ArbiterError('ROUTE_NOT_FOUND', 'a worker serves /health and /metrics only'),
       );
     }
   });

@@ -100,6 +100,8 @@ export class ArbiterProcess {
   url = '';
   /** From the ready line: the worker id it registers under ('' for an API node without programs). */
   workerId = '';
+  /** From a worker's ready line: the URL of its /metrics ('' for `serve`). */
+  metricsUrl = '';
   readyAt = 0;
 
   constructor(
@@ -163,7 +165,7 @@ function withoutArbiterEnv(): NodeJS.ProcessEnv {
 export async function spawnArbiter(
   kind: 'serve' | 'worker',
   settings: ClusterSettings,
-  options: { workers?: number } = {},
+  options: { workers?: number; args?: readonly string[] } = {},
 ): Promise<ArbiterProcess> {
   const dir = tempDir(`arbiter-${kind}-`);
   const configFile = join(dir, 'config.json');
@@ -190,6 +192,7 @@ export async function spawnArbiter(
   if (kind === 'serve') args.push('--port', '0');
   if (options.workers !== undefined)
     args.push(kind === 'serve' ? '--workers' : '--concurrency', String(options.workers));
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -211,9 +214,10 @@ export async function spawnArbiter(
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.includes(readyLine)) continue;
-        const parsed = JSON.parse(line) as { url?: string; workerId?: string };
+        const parsed = JSON.parse(line) as { url?: string; workerId?: string; metrics?: string | null };
         proc.url = parsed.url ?? '';
         proc.workerId = parsed.workerId ?? '';
+        proc.metricsUrl = parsed.metrics ?? '';
         proc.readyAt = Date.now();
         clearTimeout(timer);
         child.stdout!.off('data', onData);
