@@ -248,6 +248,22 @@ export class SubmissionService {
     return { records, nextCursor: full ? records.at(-1)!.seq : null };
   }
 
+  /**
+   * A numbered page of the caller's submissions, oldest first, with the total over all pages
+   * (Judge0's GET /submissions). Admins see every key's, others their own key's.
+   */
+  async listNumberedPage(
+    caller: Caller,
+    options: { offset: number; limit: number },
+  ): Promise<{ records: SubmissionRecord[]; total: number }> {
+    const filter = { keyId: isAdmin(caller) ? undefined : caller.keyId };
+    const [records, total] = await Promise.all([
+      this.store.listSubmissions({ ...filter, oldestFirst: true, ...options }),
+      this.store.countSubmissions(filter),
+    ]);
+    return { records, total };
+  }
+
   position(id: string): Promise<number | null> {
     return this.queue.position(id);
   }

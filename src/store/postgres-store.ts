@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ArbiterError, isArbiterError } from '../errors.js';
 import type { SubmissionStatus } from '../judge/types.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { submissionQuerySql } from './submission-query.js';
+import { submissionCountSql, submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   FinishedSummary,
@@ -11,6 +11,7 @@ import type {
   ProblemRecord,
   StatusCount,
   Store,
+  SubmissionFilter,
   SubmissionQuery,
   SubmissionRecord,
 } from './types.js';
@@ -477,6 +478,19 @@ export class PostgresStore implements Store {
         values,
       );
       return result.rows.map(toRecord);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async countSubmissions(filter: SubmissionFilter): Promise<number> {
+    const { sql, values } = submissionCountSql(filter, (n) => `$${n}`);
+    try {
+      const result = await this.pool.query<{ count: string }>(
+        `SELECT count(*) AS count FROM submissions ${sql}`,
+        values,
+      );
+      return Number(result.rows[0]!.count);
     } catch (error) {
       throw storeError(error);
     }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SubmissionStatus } from '../judge/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import { submissionQuerySql } from './submission-query.js';
+import { submissionCountSql, submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   FinishedSummary,
@@ -12,6 +12,7 @@ import type {
   ProblemRecord,
   StatusCount,
   Store,
+  SubmissionFilter,
   SubmissionQuery,
   SubmissionRecord,
 } from './types.js';
@@ -222,6 +223,13 @@ export class SqliteStore implements Store {
     return (this.db.prepare(`SELECT * FROM submissions ${sql}`).all(...values) as SubmissionRow[]).map(
       toRecord,
     );
+  }
+
+  async countSubmissions(filter: SubmissionFilter): Promise<number> {
+    const { sql, values } = submissionCountSql(filter, () => '?');
+    return (
+      this.db.prepare(`SELECT count(*) AS count FROM submissions ${sql}`).get(...values) as { count: number }
+    ).count;
   }
 
   async listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]> {

@@ -1,26 +1,44 @@
-import type { SubmissionQuery } from './types.js';
+import type { SubmissionFilter, SubmissionQuery } from './types.js';
+
+type Param = (n: number) => string;
 
 /**
- * The WHERE clause and values of a listing, for either store: `param(n)` writes the n-th (1-based)
+ * The WHERE clause of a filter and its values, for either store: `param(n)` writes the n-th (1-based)
  * placeholder, `?` for SQLite and `$n` for PostgreSQL. Every condition is a plain equality or range
- * on an indexed column, so a key's page walks submissions_key (key_id, seq) backwards.
+ * on an indexed column, so a key's page walks submissions_key (key_id, seq).
  */
-export function submissionQuerySql(
-  query: SubmissionQuery,
-  param: (n: number) => string,
-): { sql: string; values: unknown[] } {
+function whereSql(filter: SubmissionFilter, param: Param, values: unknown[], beforeSeq?: number): string {
   const where: string[] = [];
-  const values: unknown[] = [];
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     values.push(value);
     where.push(condition(param(values.length)));
   };
-  if (query.keyId === null) where.push('key_id IS NULL');
-  else if (query.keyId !== undefined) add((p) => `key_id = ${p}`, query.keyId);
-  if (query.status !== undefined) add((p) => `status = ${p}`, query.status);
-  if (query.language !== undefined) add((p) => `language = ${p}`, query.language);
-  if (query.beforeSeq !== undefined) add((p) => `seq < ${p}`, query.beforeSeq);
+  if (filter.keyId === null) where.push('key_id IS NULL');
+  else if (filter.keyId !== undefined) add((p) => `key_id = ${p}`, filter.keyId);
+  if (filter.status !== undefined) add((p) => `status = ${p}`, filter.status);
+  if (filter.language !== undefined) add((p) => `language = ${p}`, filter.language);
+  if (beforeSeq !== undefined) add((p) => `seq < ${p}`, beforeSeq);
+  return where.length ? `WHERE ${where.join(' AND ')} ` : '';
+}
+
+/** The WHERE, ORDER BY and LIMIT (OFFSET) of a listing, after `SELECT … FROM submissions`. */
+export function submissionQuerySql(query: SubmissionQuery, param: Param): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  let sql = whereSql(query, param, values, query.beforeSeq);
   values.push(query.limit);
-  const sql = `${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY seq DESC LIMIT ${param(values.length)}`;
+  sql += `ORDER BY seq ${query.oldestFirst ? 'ASC' : 'DESC'} LIMIT ${param(values.length)}`;
+  if (query.offset) {
+    values.push(query.offset);
+    sql += ` OFFSET ${param(values.length)}`;
+  }
   return { sql, values };
+}
+
+/** The WHERE clause of a count, after `SELECT count(*) FROM submissions`. */
+export function submissionCountSql(
+  filter: SubmissionFilter,
+  param: Param,
+): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  return { sql: whereSql(filter, param, values), values };
 }

@@ -39,14 +39,22 @@ export interface SubmissionRecord {
   finishedAt: number | null;
 }
 
-/** Which submissions a listing returns. Each field left out does not narrow it. */
-export interface SubmissionQuery {
+/** Which submissions a listing or a count takes. Each field left out does not narrow it. */
+export interface SubmissionFilter {
   /** Only this key's submissions; null: only anonymous ones; undefined: every key's. */
   keyId?: string | null;
   status?: SubmissionStatus;
   language?: string;
+}
+
+/** A page of a listing: newest first unless `oldestFirst`. */
+export interface SubmissionQuery extends SubmissionFilter {
   /** Only submissions older than this seq (the cursor of the previous page). */
   beforeSeq?: number;
+  /** Oldest first (seq ascending). Default false. */
+  oldestFirst?: boolean;
+  /** Submissions skipped before the page starts, for numbered pages. Default 0. */
+  offset?: number;
   limit: number;
 }
 
@@ -120,6 +128,8 @@ export interface Store {
   listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]>;
   /** Submissions newest first (seq descending), narrowed by `query`: a page of GET /api/v1/submissions. */
   listSubmissions(query: SubmissionQuery): Promise<SubmissionRecord[]>;
+  /** How many submissions `filter` takes (the total of a numbered listing). */
+  countSubmissions(filter: SubmissionFilter): Promise<number>;
   /** Of `ids`, the ones that are final (in no particular order); unknown ids are left out. */
   listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]>;
   /** Removes finished submissions older than `before` (ms). Returns how many. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
+import { createKey } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -612,6 +613,107 @@ describe('batches and deletion', () => {
     assert.deepEqual(answer.body.status, { id: 13, description: 'Internal Error' });
     assert.match(unb64(answer.body.message), /cancel/);
     assert.equal((await call('DELETE', '/submissions/00000000-0000-0000-0000-000000000000')).status, 404);
+  });
+});
+
+describe('listing', () => {
+  interface Listing {
+    submissions: Json[];
+    meta: {
+      current_page: number;
+      next_page: number | null;
+      prev_page: number | null;
+      total_pages: number;
+      total_count: number;
+    };
+  }
+
+  test('GET /submissions: numbered pages, oldest first, with Judge0 meta and the default attributes', async () => {
+    const tokens: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      const created = await call('POST', '/submissions', {
+        language_id: PYTHON,
+        source_code: `print('${text}')`,
+      });
+      assert.equal(created.status, 201, created.text);
+      tokens.push((created.body as { token: string }).token);
+    }
+    const first = await call<Listing>('GET', '/submissions?per_page=2');
+    assert.equal(first.status, 200, first.text);
+    const total = first.body.meta.total_count;
+    assert.ok(total >= 3, first.text);
+    assert.deepEqual(first.body.meta, {
+      current_page: 1,
+      next_page: 2,
+      prev_page: null,
+      total_pages: Math.ceil(total / 2),
+      total_count: total,
+    });
+    assert.equal(first.body.submissions.length, 2);
+    for (const submission of first.body.submissions)
+      assert.deepEqual(Object.keys(submission).sort(), [...DEFAULT_FIELDS].sort());
+
+    // Oldest first: the three just made are the last three, one page each at per_page=1.
+    const pages = [total - 2, total - 1, total];
+    const listed = [];
+    for (const page of pages) {
+      const answer = await call<Listing>(
+        'GET',
+        `/submissions?page=${page}&per_page=1&fields=token,language_id`,
+      );
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(answer.body.submissions.length, 1, answer.text);
+      listed.push(answer.body.submissions[0]);
+      assert.equal(answer.body.meta.prev_page, page - 1);
+      assert.equal(answer.body.meta.next_page, page < total ? page + 1 : null);
+    }
+    assert.deepEqual(
+      listed,
+      tokens.map((token) => ({ token, language_id: PYTHON })),
+    );
+
+    const beyond = await call<Listing>('GET', `/submissions?page=${total + 5}&per_page=1`);
+    assert.equal(beyond.status, 200);
+    assert.deepEqual(beyond.body.submissions, []);
+    assert.equal(beyond.body.meta.next_page, null);
+    assert.equal(beyond.body.meta.prev_page, total + 4);
+
+    const capped = await call<Listing>('GET', '/submissions?per_page=100000&fields=token');
+    assert.equal(capped.status, 200);
+    assert.equal(capped.body.submissions.length, Math.min(total, 100));
+    assert.equal(capped.body.meta.total_pages, Math.ceil(total / 100), 'pages of at most 100');
+  });
+
+  test('GET /submissions: a bad page or per_page is 400 in Judge0 words', async () => {
+    for (const [query, error] of [
+      ['page=0', 'invalid page: 0'],
+      ['page=-4', 'invalid page: -4'],
+      ['page=abc', 'invalid page: 0'],
+      ['per_page=-2', 'invalid per_page: -2'],
+      ['per_page=0', 'invalid per_page: 0'],
+    ]) {
+      const answer = await call('GET', `/submissions?${query}`);
+      assert.equal(answer.status, 400, `${query}: ${answer.text}`);
+      assert.deepEqual(answer.body, { error }, query);
+    }
+  });
+
+  test('GET /submissions: a user key lists only its own submissions', async () => {
+    const { key } = createKey(join(dirs[0]!, 'data'), { name: 'judge0-lister' });
+    const headers = { 'X-Auth-Token': key };
+    const created = await call(
+      'POST',
+      '/submissions',
+      { language_id: PYTHON, source_code: 'print(1)' },
+      headers,
+    );
+    assert.equal(created.status, 201, created.text);
+    const mine = await call<Listing>('GET', '/submissions?fields=token', undefined, headers);
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual(mine.body.submissions, [{ token: (created.body as { token: string }).token }]);
+    assert.equal(mine.body.meta.total_count, 1);
+    const everyone = await call<Listing>('GET', '/submissions?per_page=1');
+    assert.ok(everyone.body.meta.total_count > 1, 'the loopback admin sees every key');
   });
 });
 

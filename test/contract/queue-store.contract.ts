@@ -166,6 +166,38 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
       }
     });
 
+    test('numbered pages: oldest first with an offset, and the count of what a filter takes', async () => {
+      const backend = await open();
+      try {
+        const { store } = backend;
+        const keyId = `key-${randomUUID()}`;
+        const made: string[] = [];
+        for (let i = 0; i < 5; i++)
+          made.push((await store.createSubmission({ ...submission(), keyId }, Date.now())).id);
+        await store.createSubmission(submission(), Date.now()); // another key's: never counted below
+        await store.finishSubmission(made[1]!, 'accepted', result, Date.now());
+        const ids = (records: { id: string }[]) => records.map((r) => r.id);
+        const page = (offset: number, limit: number) =>
+          store.listSubmissions({ keyId, oldestFirst: true, offset, limit });
+        assert.deepEqual(ids(await page(0, 2)), made.slice(0, 2));
+        assert.deepEqual(ids(await page(2, 2)), made.slice(2, 4));
+        assert.deepEqual(ids(await page(4, 2)), made.slice(4));
+        assert.deepEqual(await page(6, 2), []);
+        assert.deepEqual(
+          ids(await store.listSubmissions({ keyId, offset: 1, limit: 2 })),
+          [made[3], made[2]],
+          'newest first by default, offset too',
+        );
+        assert.equal(await store.countSubmissions({ keyId }), 5);
+        assert.equal(await store.countSubmissions({ keyId, status: 'accepted' }), 1);
+        assert.equal(await store.countSubmissions({ keyId, status: 'queued', language: 'python3' }), 4);
+        assert.equal(await store.countSubmissions({ keyId: `key-${randomUUID()}` }), 0);
+        assert.ok((await store.countSubmissions({})) >= 6, 'no filter: every key');
+      } finally {
+        await backend.close();
+      }
+    });
+
     test('listFinishedAmong: of the ids asked, exactly the final ones, with what a finished event carries', async () => {
       const backend = await open();
       try {

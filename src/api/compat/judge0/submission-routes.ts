@@ -20,6 +20,16 @@ import type { Judge0Settings } from './settings.js';
 
 /** Seconds a client should wait before retrying when the queue is full. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
+/** GET /submissions: Judge0's page size when none is asked for, and the most this server gives. */
+const DEFAULT_PER_PAGE = 20;
+const MAX_PER_PAGE = 100;
+
+/** A page number as Judge0 reads it (Ruby's to_i): leading digits, else 0. */
+function judge0Integer(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number.parseInt(text, 10);
+  return Number.isNaN(value) ? 0 : value;
+}
 
 interface SubmissionQuery {
   base64_encoded?: boolean;
@@ -205,6 +215,58 @@ export function registerSubmissionRoutes(
         return rendered.body;
       });
       return { submissions };
+    },
+  );
+
+  app.get<{ Querystring: SubmissionQuery & { page?: string; per_page?: string } }>(
+    '/submissions',
+    {
+      schema: {
+        summary: 'Judge0: list submissions, a numbered page at a time',
+        description: `Oldest first. {submissions, meta: {current_page, next_page, prev_page, total_pages, total_count}}. Admin keys see every submission, other keys their own. per_page defaults to ${DEFAULT_PER_PAGE} and is capped at ${MAX_PER_PAGE}.`,
+        tags: ['judge0'],
+        querystring: {
+          type: 'object',
+          properties: {
+            page: { type: 'string', description: 'Page number, from 1. Default 1' },
+            per_page: { type: 'string', description: `Submissions per page. Default ${DEFAULT_PER_PAGE}` },
+            base64_encoded: queryBase64,
+            fields: queryFields,
+          },
+        },
+      },
+    },
+    async (request) => {
+      const page = judge0Integer(request.query.page, 1);
+      const perPage = judge0Integer(request.query.per_page, DEFAULT_PER_PAGE);
+      if (page <= 0) throw judge0Error(400, `invalid page: ${page}`);
+      if (perPage <= 0) throw judge0Error(400, `invalid per_page: ${perPage}`);
+      const limit = Math.min(perPage, MAX_PER_PAGE);
+      const { records, total } = await service.listNumberedPage(callerOf(request), {
+        offset: (page - 1) * limit,
+        limit,
+      });
+      const options = {
+        fields: parseFields(request.query.fields),
+        base64: request.query.base64_encoded ?? false,
+        languages: await judge0Languages(runtime.registry),
+      };
+      const submissions = records.map((record) => {
+        const rendered = renderSubmission(record, options);
+        if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
+        return rendered.body;
+      });
+      const totalPages = Math.ceil(total / limit);
+      return {
+        submissions,
+        meta: {
+          current_page: page,
+          next_page: page < totalPages ? page + 1 : null,
+          prev_page: page > 1 ? page - 1 : null,
+          total_pages: totalPages,
+          total_count: total,
+        },
+      };
     },
   );
 
