@@ -7,50 +7,31 @@
 // machine's Redis and PostgreSQL; it fails, naming what is missing, when either is absent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import type { SubmissionRecord } from '../../src/store/types.js';
 import {
   SseSubscriber,
   httpJson,
-  killAllArbiters,
+  openTestDeployment,
   pollUntil,
-  removeTempDirs,
   sleep,
   spawnArbiter,
-  uniqueRedisPrefix,
-  wipeDeployment,
   type ArbiterProcess,
+  type TestDeployment,
 } from '../helpers/cluster.js';
-import { openTestPostgresStore, type TestPostgresStore } from '../helpers/postgres.js';
-import { TEST_REDIS_URL, connectTestRedis } from '../helpers/redis.js';
 
 /** The sweep runs every 3 s for ids listened to for 3 s or more: well within this. */
 const RECOVERED_WITHIN_MS = 20_000;
 
-let postgres: TestPostgresStore;
-let redis: Redis;
+let deployment: TestDeployment;
 let api: ArbiterProcess;
-const prefix = uniqueRedisPrefix('lost-finish');
 
 before(async () => {
-  postgres = await openTestPostgresStore();
-  redis = await connectTestRedis();
-  api = await spawnArbiter('serve', {
-    redisUrl: TEST_REDIS_URL,
-    postgresUrl: postgres.connectionString,
-    schema: postgres.schema,
-    redisPrefix: prefix,
-  });
+  deployment = await openTestDeployment('lost-finish');
+  api = await spawnArbiter('serve', deployment.settings);
 });
 
-after(async () => {
-  await killAllArbiters();
-  await wipeDeployment(redis, prefix);
-  redis.disconnect();
-  await postgres.drop();
-  removeTempDirs();
-});
+after(() => deployment?.teardown());
 
 async function submitQueued(): Promise<string> {
   const answer = await httpJson<{ id: string; status: string }>(`${api.url}/api/v1/submissions`, {
@@ -81,7 +62,7 @@ async function finishWithoutPublishing(id: string, stdout: string): Promise<void
       memoryKb: 3000,
     },
   } as NonNullable<SubmissionRecord['result']>;
-  assert.equal(await postgres.store.finishSubmission(id, 'accepted', result, Date.now()), true);
+  assert.equal(await deployment.postgres.store.finishSubmission(id, 'accepted', result, Date.now()), true);
 }
 
 test('an SSE stream and a WebSocket subscription hear of a finish whose event was lost, once', async () => {
@@ -136,13 +117,13 @@ test('an SSE stream and a WebSocket subscription hear of a finish whose event wa
 });
 
 test('a ?wait=true request answers with the result of a finish whose event was lost', async () => {
-  const queuedBefore = new Set((await postgres.store.listQueued()).map((r) => r.id));
+  const queuedBefore = new Set((await deployment.postgres.store.listQueued()).map((r) => r.id));
   const waiting = httpJson<{ id: string; status: string; run?: { stdout: string } }>(
     `${api.url}/api/v1/submissions?wait=true`,
     { method: 'POST', body: { language: 'python3', source: 'print(2)' }, timeoutMs: 60_000 },
   );
   const id = await pollUntil(
-    async () => (await postgres.store.listQueued()).find((r) => !queuedBefore.has(r.id))?.id,
+    async () => (await deployment.postgres.store.listQueued()).find((r) => !queuedBefore.has(r.id))?.id,
     (found) => found !== undefined,
     { timeoutMs: 10_000, what: 'the waiting submission in the store' },
   );

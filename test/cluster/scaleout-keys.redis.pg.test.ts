@@ -4,47 +4,27 @@
 // Against the machine's Redis and PostgreSQL; fails, naming what is missing, without them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
 import { cli } from '../api/helpers.js';
 import {
-  killAllArbiters,
+  openTestDeployment,
   pollUntil,
-  removeTempDirs,
   spawnArbiter,
-  uniqueRedisPrefix,
-  wipeDeployment,
   type ArbiterProcess,
+  type TestDeployment,
 } from '../helpers/cluster.js';
-import { openTestPostgresStore, type TestPostgresStore } from '../helpers/postgres.js';
-import { TEST_REDIS_URL, connectTestRedis } from '../helpers/redis.js';
 
-let postgres: TestPostgresStore;
-let redis: Redis;
+let deployment: TestDeployment;
 let api: ArbiterProcess;
-const prefix = uniqueRedisPrefix('keys');
 
 before(async () => {
-  postgres = await openTestPostgresStore();
-  redis = await connectTestRedis();
-  api = await spawnArbiter('serve', {
-    redisUrl: TEST_REDIS_URL,
-    postgresUrl: postgres.connectionString,
-    schema: postgres.schema,
-    redisPrefix: prefix,
-    config: { anonymous: false },
-  });
+  deployment = await openTestDeployment('keys', { anonymous: false });
+  api = await spawnArbiter('serve', deployment.settings);
 });
 
-after(async () => {
-  await killAllArbiters();
-  await wipeDeployment(redis, prefix);
-  redis.disconnect();
-  await postgres.drop();
-  removeTempDirs();
-});
+after(() => deployment?.teardown());
 
 const keys = (...args: string[]) =>
-  cli('keys', ...args, '--postgres', postgres.connectionString, '--schema', postgres.schema);
+  cli('keys', ...args, '--postgres', deployment.settings.postgresUrl, '--schema', deployment.settings.schema);
 
 const languages = async (key?: string) =>
   (
@@ -70,7 +50,7 @@ test('a key created with --postgres is accepted by the scale-out API; revoked, i
     [{ id, name: 'grading', role: 'admin', ratePerSec: 50 }],
   );
   assert.ok(!listed.stdout.includes(key), 'the key itself is never listed');
-  const stored = await postgres.store.listKeys();
+  const stored = await deployment.postgres.store.listKeys();
   assert.deepEqual(
     stored.map((k) => k.id),
     [id],

@@ -5,49 +5,28 @@
 // PostgreSQL. Needs root, bubblewrap and the toolchains; fails, naming what is missing, without them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { metricValue } from '../api/helpers.js';
 import {
   httpJson,
-  killAllArbiters,
+  openTestDeployment,
   pollUntil,
-  removeTempDirs,
   spawnArbiter,
-  uniqueRedisPrefix,
-  wipeDeployment,
   type ArbiterProcess,
-  type ClusterSettings,
+  type TestDeployment,
 } from '../helpers/cluster.js';
-import { openTestPostgresStore, type TestPostgresStore } from '../helpers/postgres.js';
-import { TEST_REDIS_URL, connectTestRedis } from '../helpers/redis.js';
-import { metricValue } from '../api/helpers.js';
 
-let postgres: TestPostgresStore;
-let redis: Redis;
+let deployment: TestDeployment;
 let api: ArbiterProcess;
 let worker: ArbiterProcess;
-const prefix = uniqueRedisPrefix('worker-probes');
 
 before(async () => {
-  postgres = await openTestPostgresStore();
-  redis = await connectTestRedis();
-  const settings: ClusterSettings = {
-    redisUrl: TEST_REDIS_URL,
-    postgresUrl: postgres.connectionString,
-    schema: postgres.schema,
-    redisPrefix: prefix,
-  };
-  api = await spawnArbiter('serve', settings);
+  deployment = await openTestDeployment('worker-probes');
+  api = await spawnArbiter('serve', deployment.settings);
   // Port 0: any free port, so test files running side by side never contend for 9469.
-  worker = await spawnArbiter('worker', settings, { workers: 1, args: ['--metrics-port', '0'] });
+  worker = await spawnArbiter('worker', deployment.settings, { workers: 1, args: ['--metrics-port', '0'] });
 });
 
-after(async () => {
-  await killAllArbiters();
-  await wipeDeployment(redis, prefix);
-  redis.disconnect();
-  await postgres.drop();
-  removeTempDirs();
-});
+after(() => deployment?.teardown());
 
 const probe = (path: string) => worker.metricsUrl.replace(/\/metrics$/, path);
 

@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { deleteKeys } from './redis.js';
+import { openTestPostgresStore, type TestPostgresStore } from './postgres.js';
+import { TEST_REDIS_URL, connectTestRedis, deleteKeys } from './redis.js';
 
 const run = promisify(execFile);
 
@@ -256,6 +257,48 @@ export async function wipeDeployment(redis: Redis, prefix: string): Promise<numb
   } while (cursor !== '0');
   await deleteKeys(redis, prefix);
   return count;
+}
+
+/** A deployment of a test's own on the machine's Redis and PostgreSQL. */
+export interface TestDeployment {
+  /** For spawnArbiter: a fresh schema (migrated) and Redis key prefix. */
+  settings: ClusterSettings;
+  /** A store on the deployment's schema, to read or write what its processes see. */
+  postgres: TestPostgresStore;
+  redis: Redis;
+  /** Kills every Arbiter process, deletes the prefix's keys, drops the schema, removes temp dirs. */
+  teardown(): Promise<void>;
+}
+
+/**
+ * A fresh schema and key prefix on the machine's PostgreSQL and Redis, for processes started with
+ * spawnArbiter(kind, deployment.settings). Fails, naming the service, when either is missing.
+ */
+export async function openTestDeployment(
+  name: string,
+  config?: Record<string, unknown>,
+): Promise<TestDeployment> {
+  const postgres = await openTestPostgresStore();
+  const redis = await connectTestRedis();
+  const settings: ClusterSettings = {
+    redisUrl: TEST_REDIS_URL,
+    postgresUrl: postgres.connectionString,
+    schema: postgres.schema,
+    redisPrefix: uniqueRedisPrefix(name),
+    config,
+  };
+  return {
+    settings,
+    postgres,
+    redis,
+    teardown: async () => {
+      await killAllArbiters();
+      await wipeDeployment(redis, settings.redisPrefix);
+      redis.disconnect();
+      await postgres.drop();
+      removeTempDirs();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
