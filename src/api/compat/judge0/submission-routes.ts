@@ -96,6 +96,24 @@ export function registerSubmissionRoutes(
     }
   };
 
+  /**
+   * Several submissions in one answer (a batch, a page), each as the query's fields and encoding
+   * ask; null (a token not found) stays null. One that is not UTF-8 fails the whole answer, as in Judge0.
+   */
+  const renderMany = async (records: (SubmissionRecord | null)[], query: SubmissionQuery) => {
+    const options = {
+      fields: parseFields(query.fields),
+      base64: query.base64_encoded ?? false,
+      languages: await judge0Languages(runtime.registry),
+    };
+    return records.map((record) => {
+      if (!record) return null;
+      const rendered = renderSubmission(record, options);
+      if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
+      return rendered.body;
+    });
+  };
+
   app.post<{ Querystring: SubmissionQuery }>(
     '/submissions',
     {
@@ -201,20 +219,8 @@ export function registerSubmissionRoutes(
         );
       }
       const caller = callerOf(request);
-      const languages = await judge0Languages(runtime.registry);
-      const options = {
-        fields: parseFields(request.query.fields),
-        base64: request.query.base64_encoded ?? false,
-        languages,
-      };
       const records = await Promise.all(tokens.map((token) => find(token, caller)));
-      const submissions = records.map((record) => {
-        if (!record) return null;
-        const rendered = renderSubmission(record, options);
-        if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
-        return rendered.body;
-      });
-      return { submissions };
+      return { submissions: await renderMany(records, request.query) };
     },
   );
 
@@ -246,16 +252,7 @@ export function registerSubmissionRoutes(
         offset: (page - 1) * limit,
         limit,
       });
-      const options = {
-        fields: parseFields(request.query.fields),
-        base64: request.query.base64_encoded ?? false,
-        languages: await judge0Languages(runtime.registry),
-      };
-      const submissions = records.map((record) => {
-        const rendered = renderSubmission(record, options);
-        if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
-        return rendered.body;
-      });
+      const submissions = await renderMany(records, request.query);
       const totalPages = Math.ceil(total / limit);
       return {
         submissions,
