@@ -497,18 +497,8 @@ export class PostgresStore implements Store {
   }
 
   async listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]> {
-    const rows = await this.#rows<{
-      id: string;
-      key_id: string | null;
-      status: SubmissionStatus;
-      finished_at: string;
-    }>('listFinishedAmong', [ids]);
-    return rows.map((row) => ({
-      id: row.id,
-      keyId: row.key_id,
-      status: row.status,
-      finishedAt: Number(row.finished_at),
-    }));
+    // finished_at is BIGINT, which this pool parses as a number (see the type parsers above).
+    return (await this.#rows<Rows.FinishedRow>('listFinishedAmong', [ids])).map(Rows.finishedFromRow);
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {

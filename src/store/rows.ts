@@ -1,5 +1,5 @@
 import type { SubmissionStatus } from '../judge/types.js';
-import type { ApiKeyRecord, SubmissionRecord } from './types.js';
+import type { ApiKeyRecord, FinishedSummary, SubmissionRecord } from './types.js';
 
 /**
  * Table rows as both SQL back ends return them (the same schema, snake_case). `J` is how JSON
@@ -21,6 +21,13 @@ export interface SubmissionRow<J> {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+}
+
+/** The columns of a final submission that its `finished` event carries (Store.listFinishedAmong). */
+export type FinishedRow = Pick<SubmissionRow<never>, 'id' | 'key_id' | 'status'> & { finished_at: number };
+
+export function finishedFromRow(row: FinishedRow): FinishedSummary {
+  return { id: row.id, keyId: row.key_id, status: row.status, finishedAt: row.finished_at };
 }
 
 export interface KeyRow {

@@ -233,18 +233,9 @@ export class SqliteStore implements Store {
   }
 
   async listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]> {
-    const rows = this.#stmt.listFinishedAmong.all(JSON.stringify(ids)) as {
-      id: string;
-      key_id: string | null;
-      status: SubmissionStatus;
-      finished_at: number;
-    }[];
-    return rows.map((row) => ({
-      id: row.id,
-      keyId: row.key_id,
-      status: row.status,
-      finishedAt: row.finished_at,
-    }));
+    return (this.#stmt.listFinishedAmong.all(JSON.stringify(ids)) as Rows.FinishedRow[]).map(
+      Rows.finishedFromRow,
+    );
   }
 
   async listUnfinished(before: number, limit: number): Promise<SubmissionRecord[]> {
