@@ -5,7 +5,7 @@ import { dependencyChecks } from './doctor-dependencies.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { GREETING_SAMPLES } from '../languages/samples.js';
-import { detectCgroups } from '../sandbox/cgroups.js';
+import { detectCgroups, SERVER_LEAF } from '../sandbox/cgroups.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { ensureSupervisor } from '../sandbox/supervisor-binary.js';
@@ -46,17 +46,22 @@ export function machineChecks(): Check[] {
     }),
     check(
       'cgroups',
-      'mount cgroup v1 memory, pids and cpuacct, or boot with cgroup v2 and its memory, pids and cpu controllers',
+      'cgroup v1 (memory, pids, cpuacct) or cgroup v2 with memory, pids and cpu delegated to Arbiter; docs/operations.md, "Hosts", has the command for each kind of host',
       () => {
         const system = detectCgroups();
+        if (system.version === 'v2') {
+          const where = system.hierarchyRoot
+            ? 'the hierarchy root'
+            : `the delegated subtree ${system.cgroupPath} (the server moves into ${SERVER_LEAF}/)`;
+          return `cgroup v2 in use: ${where} at ${system.roots.unified}`;
+        }
         const where = Object.entries(system.roots)
           .map(([name, path]) => `${name}=${path}`)
           .join(' ');
-        const swap =
-          system.version === 'v1' && !existsSync(`${system.roots.memory}/memory.memsw.limit_in_bytes`)
-            ? ' (no memsw: swap is not limited; keep swap off)'
-            : '';
-        return `cgroup ${system.version} in use: ${where}${swap}`;
+        const swap = !existsSync(`${system.roots.memory}/memory.memsw.limit_in_bytes`)
+          ? ' (no memsw: swap is not limited; keep swap off)'
+          : '';
+        return `cgroup v1 in use: ${where}${swap}`;
       },
     ),
     check('seccomp', 'the kernel needs CONFIG_SECCOMP_FILTER; apt-get install libseccomp-dev', () => {
@@ -86,11 +91,14 @@ export async function sandboxChecks(deep: boolean): Promise<Check[]> {
     });
     const [uid, ok] = result.stdout.toString().trim().split('\n');
     const good = result.status === 'accepted' && ok === 'ok' && uid !== '0';
+    const { memoryPeak, cgroupEntry } = pool.stats();
     checks.push({
       name: 'sandbox',
       ok: good,
       detail: good
-        ? `a run in a warm slot works (uid ${uid}, ${result.wallMs.toFixed(1)} ms wall)`
+        ? `a run in a warm slot works (uid ${uid}, ${result.wallMs.toFixed(1)} ms wall; ` +
+          `enters its cgroup by ${cgroupEntry === 'clone3' ? 'clone3(CLONE_INTO_CGROUP)' : 'migration after fork'}; ` +
+          `peak memory from ${memoryPeak === 'sampled' ? 'sampling (this kernel has no memory.peak)' : memoryPeak})`
         : `run ended ${result.status}: ${result.message ?? result.stderr.toString()}`,
       fix: good ? undefined : 'see the message above; `arbiter doctor` lists what the sandbox needs',
     });

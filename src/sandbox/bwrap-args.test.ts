@@ -20,13 +20,12 @@ const after = (flag: string, value?: string): string[] => {
   return i < 0 ? [] : args.slice(i + 1, i + 3);
 };
 
-test('every namespace but the user namespace is new, and the box dies with its parent', () => {
+test('every namespace but the user and cgroup namespaces is new, and the box dies with its parent', () => {
   for (const flag of [
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-net',
     '--unshare-uts',
-    '--unshare-cgroup',
     '--die-with-parent',
     '--new-session',
     '--as-pid-1',
@@ -34,12 +33,21 @@ test('every namespace but the user namespace is new, and the box dies with its p
     assert.ok(args.includes(flag), flag);
   }
   assert.ok(!args.includes('--unshare-all') && !args.includes('--share-net'));
+  // The supervisor makes the cgroup namespace itself, from inside the slot's cgroup: with
+  // nsdelegate a namespace rooted at the server's cgroup could not reach the slot's run cgroup.
+  assert.ok(!args.includes('--unshare-cgroup'));
 });
 
-test('capabilities are cut to the four the supervisor needs', () => {
+test('capabilities are cut to the five the supervisor needs', () => {
   assert.deepEqual(after('--cap-drop'), ['ALL', '--cap-add']);
   const added = args.flatMap((a, i) => (a === '--cap-add' ? [args[i + 1]] : []));
-  assert.deepEqual(added.sort(), ['CAP_KILL', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID']);
+  assert.deepEqual(added.sort(), ['CAP_KILL', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_ADMIN']);
+});
+
+test('the supervisor is told the cgroup version, the slot uid, and whether to sample memory', () => {
+  assert.deepEqual(args.slice(-4), ['/.supervisor', 'v1', '60003', '60003']);
+  const sampled = buildBwrapArgs({ ...layout, cgroupVersion: 'v2', sampledMemory: true }, 4);
+  assert.deepEqual(sampled.slice(-5), ['/.supervisor', 'v2', '60003', '60003', 'sampled-memory']);
 });
 
 test('the host is visible only read-only, and never /root, /home or the whole of /etc', () => {

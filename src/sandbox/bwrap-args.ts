@@ -20,6 +20,8 @@ export interface BoxLayout {
   readOnlyDirs: readonly string[];
   /** /etc entries a toolchain needs; bound read-only when they exist. Nothing else of /etc is visible. */
   etcEntries: readonly string[];
+  /** Measure peak memory by sampling even where memory.peak exists (see SandboxPoolOptions). */
+  sampledMemory?: boolean;
 }
 
 /** /etc entries toolchains read: dynamic linker, alternatives symlinks, JVM, Mono, FPC and PHP config. */
@@ -49,8 +51,10 @@ const kib = (value: number): string => String(value * 1024);
 /**
  * Builds bubblewrap's argv for one warm slot. Every namespace but the user namespace is new: the
  * supervisor must stay real root (without most capabilities) so it can give each slot its own
- * host uid and create per-run cgroups. Capabilities are cut to the four the supervisor uses, and it
- * drops those too before it execs a program.
+ * host uid and create per-run cgroups. The cgroup namespace is the supervisor's to make, once it
+ * has entered the slot's cgroup (see supervisor.c), so bubblewrap leaves it alone. Capabilities are
+ * cut to the five the supervisor uses; it drops CAP_SYS_ADMIN once that namespace exists and the
+ * rest before it execs a program.
  */
 export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
   const args = [
@@ -58,7 +62,6 @@ export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
     '--unshare-pid',
     '--unshare-net',
     '--unshare-uts',
-    '--unshare-cgroup',
     '--die-with-parent',
     '--new-session',
     '--as-pid-1',
@@ -74,6 +77,8 @@ export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
     'CAP_SETPCAP',
     '--cap-add',
     'CAP_KILL',
+    '--cap-add',
+    'CAP_SYS_ADMIN',
     '--ro-bind',
     '/usr',
     '/usr',
@@ -151,5 +156,6 @@ export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
     String(layout.uid),
     String(layout.gid),
   );
+  if (layout.sampledMemory) args.push('sampled-memory');
   return args;
 }

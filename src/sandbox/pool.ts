@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 import { DEFAULT_ETC_ENTRIES, type BoxLayout } from './bwrap-args.js';
 import {
+  claimSubtree,
   createSlotCgroups,
   detectCgroups,
   removeCgroupTree,
@@ -37,6 +38,11 @@ export interface SandboxPoolOptions {
   readOnlyDirs?: string[];
   /** /etc entries visible read-only. Default: DEFAULT_ETC_ENTRIES. */
   etcEntries?: readonly string[];
+  /**
+   * Measure peak memory as on a kernel without cgroup v2's memory.peak (before 5.19): sampled
+   * memory.current and the processes' maximum resident sets. For tests of that path. Default: false.
+   */
+  sampledMemory?: boolean;
 }
 
 export const DEFAULT_POOL_OPTIONS = {
@@ -47,6 +53,7 @@ export const DEFAULT_POOL_OPTIONS = {
   maxLimits: DEFAULT_MAX_LIMITS,
   readOnlyDirs: [] as string[],
   etcEntries: DEFAULT_ETC_ENTRIES,
+  sampledMemory: false,
 } as const;
 
 export interface SandboxPoolStats {
@@ -57,6 +64,10 @@ export interface SandboxPoolStats {
   rebuilt: number;
   runs: number;
   cgroupVersion: 'v1' | 'v2';
+  /** Where peak memory comes from: the kernel's high-water mark, or sampling (v2 before 5.19). */
+  memoryPeak: 'max_usage_in_bytes' | 'memory.peak' | 'sampled';
+  /** How the last run entered its cgroup: clone3(CLONE_INTO_CGROUP), or a write after fork. */
+  cgroupEntry: 'clone3' | 'migration' | 'none yet';
 }
 
 /** Checks what the sandbox needs before any slot starts, naming the fix for each gap. */
@@ -130,6 +141,7 @@ export class SandboxPool {
   readonly #instance = `${process.pid}-${Date.now().toString(36)}`;
   readonly #supervisor: string;
   readonly #slots: (SandboxSlot | null)[];
+  readonly #slotCgroups: (string[] | null)[];
   readonly #idle: SandboxSlot[] = [];
   readonly #waiters: {
     resolve: (slot: SandboxSlot) => void;
@@ -139,6 +151,8 @@ export class SandboxPool {
   #closed = false;
   #rebuilt = 0;
   #runs = 0;
+  /** Slot starts so far; names each start's cgroup, since a dead slot's may not be removable yet. */
+  #generation = 0;
   #starting = new Set<Promise<void>>();
 
   private constructor(options: SandboxPoolOptions, cgroups: CgroupSystem) {
@@ -158,23 +172,31 @@ export class SandboxPool {
     this.cgroups = cgroups;
     this.#supervisor = ensureSupervisor();
     this.#slots = new Array<SandboxSlot | null>(concurrency).fill(null);
+    this.#slotCgroups = new Array<string[] | null>(concurrency).fill(null);
   }
 
   /** Starts every slot. Fails with SANDBOX_UNAVAILABLE, naming the fix, when the machine cannot sandbox. */
   static async create(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
-    const cgroups = checkSandboxPrerequisites();
-    removeStaleInstances(cgroups);
-    const pool = new SandboxPool(options, cgroups);
-    // Only Arbiter's own parent is swept: a caller's runtimeDir may sit among unrelated directories.
-    if (dirname(pool.options.runtimeDir) === RUNTIME_PARENT) removeStaleRuntimeDirs(RUNTIME_PARENT);
-    pool.#writeEtcFiles();
     try {
-      await Promise.all(pool.#slots.map((_, index) => pool.#startSlot(index)));
+      const cgroups = checkSandboxPrerequisites();
+      claimSubtree(cgroups);
+      removeStaleInstances(cgroups);
+      const pool = new SandboxPool(options, cgroups);
+      // Only Arbiter's own parent is swept: a caller's runtimeDir may sit among unrelated directories.
+      if (dirname(pool.options.runtimeDir) === RUNTIME_PARENT) removeStaleRuntimeDirs(RUNTIME_PARENT);
+      pool.#writeEtcFiles();
+      try {
+        await Promise.all(pool.#slots.map((_, index) => pool.#startSlot(index)));
+      } catch (error) {
+        await pool.close();
+        throw error;
+      }
+      return pool;
     } catch (error) {
-      await pool.close();
-      throw error;
+      // Whatever the host refused reaches `serve`, `run` and `doctor` as one clear error, not a stack.
+      if (error instanceof ArbiterError) throw error;
+      throw new ArbiterError('SANDBOX_UNAVAILABLE', `the sandbox cannot start: ${(error as Error).message}`);
     }
-    return pool;
   }
 
   #etcFiles(): BoxLayout['etcFiles'] {
@@ -215,12 +237,23 @@ export class SandboxPool {
       etcFiles: this.#etcFiles(),
       readOnlyDirs: this.options.readOnlyDirs,
       etcEntries: this.options.etcEntries,
+      sampledMemory: this.options.sampledMemory,
     };
   }
 
   async #startSlot(index: number): Promise<void> {
-    const cgroupDirs = createSlotCgroups(this.cgroups, this.#instance, index);
-    const slot = await SandboxSlot.start({ index, layout: this.#layout(index), cgroupDirs });
+    const cgroupDirs = createSlotCgroups(this.cgroups, this.#instance, `slot-${index}-${++this.#generation}`);
+    let slot: SandboxSlot;
+    try {
+      slot = await SandboxSlot.start({ index, layout: this.#layout(index), cgroupDirs });
+    } catch (error) {
+      for (const dir of cgroupDirs) removeCgroupTree(dir);
+      throw error;
+    }
+    const previous = this.#slotCgroups[index];
+    this.#slotCgroups[index] = cgroupDirs;
+    // The replaced slot's cgroups empty once its box is gone; what is still busy goes at close().
+    for (const dir of previous ?? []) removeCgroupTree(dir);
     if (this.#closed) {
       await slot.close();
       return;
@@ -336,6 +369,14 @@ export class SandboxPool {
       rebuilt: this.#rebuilt,
       runs: this.#runs,
       cgroupVersion: this.cgroups.version,
+      memoryPeak:
+        this.cgroups.version === 'v1'
+          ? 'max_usage_in_bytes'
+          : !this.options.sampledMemory &&
+              existsSync(join(this.#slotCgroups.find(Boolean)?.[0] ?? '/nonexistent', 'run', 'memory.peak'))
+            ? 'memory.peak'
+            : 'sampled',
+      cgroupEntry: live.map((s) => s.cgroupEntry).find((e) => e !== 'none yet') ?? 'none yet',
     };
   }
 

@@ -22,6 +22,8 @@ export interface SupervisorReport {
   errBytes: number;
   errTruncated: boolean;
   clean: boolean;
+  /** The run was born in its cgroup by clone3(CLONE_INTO_CGROUP) rather than moved there. */
+  intoCgroup: boolean;
 }
 
 const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
@@ -106,5 +108,6 @@ export function parseReport(line: string): SupervisorReport {
     errBytes: num('err_bytes'),
     errTruncated: num('err_truncated') === 1,
     clean: num('clean') === 1,
+    intoCgroup: fields.get('into_cgroup') === '1',
   };
 }

@@ -88,6 +88,8 @@ export class SandboxSlot {
   #broken: string | null = null;
   #busy = false;
   runs = 0;
+  /** How the last run entered its cgroup (see SandboxPoolStats.cgroupEntry). */
+  cgroupEntry: 'clone3' | 'migration' | 'none yet' = 'none yet';
 
   private constructor(config: SlotConfig, proc: ChildProcess) {
     this.index = config.index;
@@ -340,6 +342,7 @@ export class SandboxSlot {
       }
       const report = parseReport(line);
       this.runs++;
+      this.cgroupEntry = report.intoCgroup ? 'clone3' : 'migration';
       if (!report.clean) this.#broken = `sandbox slot ${this.index}: run left processes or its cgroup behind`;
       const verdict = decideVerdict(report, spec.limits);
       return {

@@ -20,6 +20,7 @@ const clean: SupervisorReport = {
   errBytes: 0,
   errTruncated: false,
   clean: true,
+  intoCgroup: false,
 };
 const verdict = (changes: Partial<SupervisorReport>) =>
   decideVerdict({ ...clean, ...changes }, DEFAULT_RUN_LIMITS);

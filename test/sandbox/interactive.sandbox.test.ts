@@ -105,3 +105,20 @@ test('an abort kills an interactive program at once, and the slot works after', 
   const next = await pool.run({ command: ['echo', 'ok'], limits: resolveLimits({}) });
   assert.equal(next.stdout.toString(), 'ok\n', describe(next));
 });
+
+test('stdin and its end sent after an interactive run ended do not break the slot for the next run', async () => {
+  const lease = await pool.acquire();
+  try {
+    const run = lease.runInteractive({ command: ['true'], limits: resolveLimits({ wallMs: 10_000 }) }, {});
+    const first = await run.result;
+    assert.equal(first.status, 'accepted', describe(first));
+    // A client that is slower than the program: its input and its end arrive after the report.
+    run.write('late input\n');
+    run.end();
+    const next = await lease.run({ command: ['cat'], stdin: 'still fed\n', limits: resolveLimits({}) });
+    assert.equal(next.status, 'accepted', describe(next));
+    assert.equal(next.stdout.toString(), 'still fed\n', 'the next run reads its own stdin file');
+  } finally {
+    lease.release();
+  }
+});

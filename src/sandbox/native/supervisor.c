@@ -11,8 +11,19 @@
  *   0  control requests (lines, see below)         1  one report line per run
  *   2  diagnostics                                  3.. cgroup directories of this slot
  *
- * argv: arbiter-supervisor v1 UID GID   (fds 3 = memory, 4 = pids, 5 = cpuacct slot directories)
- *       arbiter-supervisor v2 UID GID   (fd 3 = the slot's cgroup v2 directory)
+ * argv: arbiter-supervisor v1 UID GID [sampled-memory]  (fds 3 = memory, 4 = pids, 5 = cpuacct slot dirs)
+ *       arbiter-supervisor v2 UID GID [sampled-memory]  (fd 3 = the slot's cgroup v2 directory)
+ *   "sampled-memory" measures peak memory as a kernel without memory.peak (before 5.19) must, even
+ *   where the file exists: for tests of that path.
+ *
+ * Start-up (before "ready"): the supervisor moves itself into the slot's cgroup, makes a cgroup
+ * namespace rooted there, and (v2) moves on into the leaf SLOT/supervisor and enables the memory,
+ * pids and cpu controllers for SLOT's children. The slot's namespace root is then an ancestor of
+ * SLOT/run, which is what nsdelegate (how systemd mounts cgroup2) requires of every migration
+ * made from inside a namespace; and SLOT itself holds no process, as cgroup v2 requires of a cgroup
+ * whose controllers are enabled for its children. CAP_SYS_ADMIN, needed only for the unshare, is
+ * dropped before "ready". Each run's child starts inside SLOT/run: by clone3(CLONE_INTO_CGROUP)
+ * on v2 where the kernel has it (5.7+), else by writing itself into cgroup.procs after fork.
  *
  * Request: lines "key value", ended by a line "run". Keys: cpu_ms wall_ms mem_kb pids fsize_kb
  *   nofile stack_kb out_bytes err_bytes cwd stdin (a path, or empty for /dev/null) merge_stderr
@@ -53,6 +64,19 @@
 #define MAX_ITEMS 4096
 #define LINE_MAX_BYTES (1 << 20)
 #define RUN_CGROUP "run"
+#define SUPERVISOR_CGROUP "supervisor"
+#define V2_CONTROLLERS "+cpu +memory +pids"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args up to its `cgroup` field (CLONE_ARGS_SIZE_VER2), declared here
+ * because <linux/sched.h> clashes with glibc's <sched.h>. */
+struct clone_args_v2 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
 #define IO_DIR "/.arbiter"
 
 extern char **environ;
@@ -78,6 +102,9 @@ struct cgroups {
   int count;
   int ready;     /* the run cgroup exists, is empty and its fds are open */
   int has_memsw; /* v1 with swap accounting */
+  int has_peak;  /* v2 with memory.peak (kernel 5.19+); without it, peak memory is sampled */
+  int sampled_memory; /* measure as if memory.peak were missing (argv) */
+  int clone_into; /* v2: clone3(CLONE_INTO_CGROUP) works; cleared for good at its first refusal */
 };
 
 static uid_t run_uid;
@@ -251,6 +278,8 @@ static int prepare_run_cgroups(struct cgroups *cg) {
     cg->run_fd[i] = openat(cg->slot_fd[i], RUN_CGROUP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg->run_fd[i] < 0) return -1;
   }
+  if (cg->mode == CG_V2)
+    cg->has_peak = !cg->sampled_memory && faccessat(cg->run_fd[0], "memory.peak", F_OK, 0) == 0;
   cg->ready = 1;
   return 0;
 }
@@ -277,6 +306,58 @@ static int apply_limits(struct cgroups *cg, const struct request *rq) {
 static uint64_t cgroup_cpu_us(struct cgroups *cg) {
   if (cg->mode == CG_V1) return read_u64_at(cg->run_fd[2], "cpuacct.usage") / 1000u;
   return read_keyed(cg->run_fd[0], "cpu.stat", "usage_usec");
+}
+
+/* Moves this process into the slot's cgroup and roots a new cgroup namespace there (see the
+ * header); on v2 it then moves on into the slot's supervisor leaf and enables the controllers. */
+static void enter_slot_cgroups(struct cgroups *cg) {
+  for (int i = 0; i < cg->count; i++) {
+    if (write_at(cg->slot_fd[i], "cgroup.procs", "0") < 0)
+      die("cannot enter the slot cgroup (%s): %s", cg->mode == CG_V1 ? v1_names[i] : "v2", strerror(errno));
+  }
+  if (unshare(CLONE_NEWCGROUP) < 0) die("cannot make the slot's cgroup namespace: %s", strerror(errno));
+  if (cg->mode == CG_V2) {
+    if (mkdirat(cg->slot_fd[0], SUPERVISOR_CGROUP, 0755) < 0 && errno != EEXIST)
+      die("cannot create the supervisor cgroup: %s", strerror(errno));
+    int leaf = openat(cg->slot_fd[0], SUPERVISOR_CGROUP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (leaf < 0 || write_at(leaf, "cgroup.procs", "0") < 0)
+      die("cannot enter the supervisor cgroup: %s", strerror(errno));
+    close(leaf);
+    if (write_at(cg->slot_fd[0], "cgroup.subtree_control", V2_CONTROLLERS) < 0)
+      die("cannot enable %s for the slot's runs: %s", V2_CONTROLLERS, strerror(errno));
+  }
+  /* CAP_SYS_ADMIN served only the unshare: out of the bounding, effective and permitted sets. */
+  if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0) die("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+  if (syscall(SYS_capget, &header, data) < 0) die("capget: %s", strerror(errno));
+  unsigned word = CAP_TO_INDEX(CAP_SYS_ADMIN);
+  data[word].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+  data[word].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+  data[word].inheritable &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+  if (syscall(SYS_capset, &header, data) < 0) die("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
+}
+
+/* Forks the run's child. On v2 it is born inside the run cgroup where the kernel can do that
+ * (clone3 with CLONE_INTO_CGROUP, 5.7+), which saves the child a migration; *entered says so. */
+static pid_t fork_run_child(struct cgroups *cg, int *entered) {
+  *entered = 0;
+  if (cg->clone_into) {
+    struct clone_args_v2 args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)cg->run_fd[0];
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+      *entered = 1;
+      return pid;
+    }
+    /* ENOSYS: no clone3 (before 5.3); E2BIG or EINVAL: no CLONE_INTO_CGROUP (before 5.7). */
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return -1;
+    cg->clone_into = 0;
+  }
+  return fork();
 }
 
 /* ---------- request parsing ---------- */
@@ -359,7 +440,9 @@ static int read_request(struct request *rq) {
     char *line = read_line();
     if (!line) return 0;
     if (strcmp(line, "run") == 0) return 1;
-    if (strcmp(line, "kill") == 0) continue; /* a cancel that arrived after its run ended */
+    /* A cancel, or the end of an interactive run's stdin, that arrived after its run ended; a
+     * late stdin chunk ("stdin HEX", never a path) is dropped below. */
+    if (strcmp(line, "kill") == 0 || strcmp(line, "eof") == 0) continue;
     char *sp = strchr(line, ' ');
     const char *value = sp ? sp + 1 : "";
     if (sp) *sp = 0;
@@ -376,7 +459,9 @@ static int read_request(struct request *rq) {
     else if (!strcmp(line, "merge_stderr")) rq->merge_stderr = num != 0;
     else if (!strcmp(line, "interactive")) rq->interactive = num != 0;
     else if (!strcmp(line, "cwd")) snprintf(rq->cwd, sizeof rq->cwd, "%s", value);
-    else if (!strcmp(line, "stdin")) snprintf(rq->stdin_path, sizeof rq->stdin_path, "%s", value);
+    else if (!strcmp(line, "stdin")) {
+      if (value[0] == 0 || value[0] == '/') snprintf(rq->stdin_path, sizeof rq->stdin_path, "%s", value);
+    }
     else if (!strcmp(line, "arg") || !strcmp(line, "env")) {
       char *decoded = unhex(value);
       if (!decoded) die("bad hex in %s", line);
@@ -406,15 +491,15 @@ static void set_limit(int resource, uint64_t value) {
 
 /* Runs in the forked child: join the run cgroup, drop privileges, apply limits, exec. Any failure
  * before exec is reported through err_pipe as an errno value. */
-static void child(const struct request *rq, struct cgroups *cg, int in_fd, int out_w, int err_w,
-                  int err_pipe) {
+static void child(const struct request *rq, struct cgroups *cg, int entered, int in_fd, int out_w,
+                  int err_w, int err_pipe) {
   int stage_errno = 0;
 #define FAIL(stage)          \
   do {                       \
     stage_errno = errno;     \
     goto fail;               \
   } while (0)
-  for (int i = 0; i < cg->count; i++) {
+  for (int i = 0; !entered && i < cg->count; i++) {
     if (write_at(cg->run_fd[i], "cgroup.procs", "0") < 0) FAIL("cgroup");
   }
   if (dup2(in_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(rq->merge_stderr ? out_w : err_w, 2) < 0)
@@ -570,7 +655,8 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   cap_err.fd = err[0];
 
   uint64_t start = now_us();
-  pid_t pid = fork();
+  int entered;
+  pid_t pid = fork_run_child(cg, &entered);
   if (pid < 0) {
     dprintf(1, "fail fork: %s\n", strerror(errno));
     return;
@@ -583,7 +669,7 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
     close(err[0]);
     close(exec_err[0]);
     if (in_w >= 0) close(in_w);
-    child(rq, cg, in_fd, out[1], err[1], exec_err[1]);
+    child(rq, cg, entered, in_fd, out[1], err[1], exec_err[1]);
   }
   close(in_fd);
   close(out[1]);
@@ -604,6 +690,11 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   uint64_t wall_deadline = exec_at + rq->wall_ms * 1000u;
   uint64_t cpu_limit_us = rq->cpu_ms * 1000u;
   int main_done = 0, main_status = 0, killed_output = 0;
+  /* Without memory.peak: the highest memory.current seen while the run lasts, and the largest
+   * maximum resident set of its reaped processes (wait4), whichever is more. */
+  int sample_memory = cg->mode == CG_V2 && !cg->has_peak;
+  uint64_t sampled_peak = 0, max_rss_kb = 0;
+  struct rusage usage;
   const char *killed = "none";
   int ctl_open = 1;
 
@@ -628,6 +719,10 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
     int timeout_ms = -1;
     if (!main_done) {
       uint64_t cpu = cgroup_cpu_us(cg);
+      if (sample_memory) {
+        uint64_t current = read_u64_at(cg->run_fd[0], "memory.current");
+        if (current > sampled_peak) sampled_peak = current;
+      }
       if (cpu > cpu_limit_us) {
         killed = "cpu";
         kill_all();
@@ -656,7 +751,8 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
         }
         int status;
         pid_t w;
-        while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+        while ((w = wait4(-1, &status, WNOHANG, &usage)) > 0) {
+          if ((uint64_t)usage.ru_maxrss > max_rss_kb) max_rss_kb = (uint64_t)usage.ru_maxrss;
           if (w == pid) {
             main_done = 1;
             main_status = status;
@@ -696,7 +792,8 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
 
   /* Reap whatever is left; all of it has been sent SIGKILL. */
   int status;
-  while (waitpid(-1, &status, 0) > 0) {
+  while (wait4(-1, &status, 0, &usage) > 0) {
+    if ((uint64_t)usage.ru_maxrss > max_rss_kb) max_rss_kb = (uint64_t)usage.ru_maxrss;
   }
   struct signalfd_siginfo si;
   while (read(sigfd, &si, sizeof si) == sizeof si) {
@@ -709,7 +806,11 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
     oom = read_keyed(cg->run_fd[0], "memory.oom_control", "oom_kill");
     pids_hit = read_keyed(cg->run_fd[1], "pids.events", "max");
   } else {
-    mem_peak = read_u64_at(cg->run_fd[0], "memory.peak");
+    if (sample_memory) {
+      mem_peak = sampled_peak > max_rss_kb * 1024u ? sampled_peak : max_rss_kb * 1024u;
+    } else {
+      mem_peak = read_u64_at(cg->run_fd[0], "memory.peak");
+    }
     oom = read_keyed(cg->run_fd[0], "memory.events", "oom_kill");
     pids_hit = read_keyed(cg->run_fd[0], "pids.events", "max");
   }
@@ -728,19 +829,20 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   dprintf(1,
           "ok exit=%d signal=%d exec_errno=%d setup_us=%llu cpu_us=%llu wall_us=%llu mem_bytes=%llu oom=%llu "
           "pids_hit=%llu killed=%s out_bytes=%llu out_truncated=%d err_bytes=%llu "
-          "err_truncated=%d clean=%d\n",
+          "err_truncated=%d clean=%d into_cgroup=%d\n",
           exit_code, sig, exec_errno, (unsigned long long)(exec_at - start), (unsigned long long)cpu_us,
           (unsigned long long)(end - (exec_errno ? start : exec_at)), (unsigned long long)mem_peak,
           (unsigned long long)oom, (unsigned long long)pids_hit, killed,
           (unsigned long long)cap_out.kept, cap_out.truncated, (unsigned long long)cap_err.kept,
-          cap_err.truncated, clean);
+          cap_err.truncated, clean, entered);
   /* After the report: the next run's cgroup is made while the caller reads this one's output. */
   if (clean) prepare_run_cgroups(cg);
   else cg->ready = 0;
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) die("usage: arbiter-supervisor v1|v2 UID GID");
+  if (argc != 4 && !(argc == 5 && strcmp(argv[4], "sampled-memory") == 0))
+    die("usage: arbiter-supervisor v1|v2 UID GID [sampled-memory]");
   struct cgroups cg = {0};
   if (strcmp(argv[1], "v1") == 0) {
     cg.mode = CG_V1;
@@ -748,6 +850,7 @@ int main(int argc, char **argv) {
   } else if (strcmp(argv[1], "v2") == 0) {
     cg.mode = CG_V2;
     cg.count = 1;
+    cg.clone_into = 1;
   } else {
     die("unknown cgroup mode %s", argv[1]);
   }
@@ -757,6 +860,7 @@ int main(int argc, char **argv) {
     if (i < cg.count && fcntl(cg.slot_fd[i], F_SETFD, FD_CLOEXEC) < 0)
       die("cgroup fd %d (%s) missing", 3 + i, cg.mode == CG_V1 ? v1_names[i] : "v2");
   }
+  cg.sampled_memory = argc == 5;
   run_uid = (uid_t)strtoul(argv[2], NULL, 10);
   run_gid = (gid_t)strtoul(argv[3], NULL, 10);
   if (run_uid == 0 || run_gid == 0) die("refusing to run programs as root");
@@ -770,6 +874,7 @@ int main(int argc, char **argv) {
   if (sigfd < 0) die("signalfd: %s", strerror(errno));
 
   build_seccomp();
+  enter_slot_cgroups(&cg);
   if (cg.mode == CG_V1) {
     int memsw = openat(cg.slot_fd[0], "memory.memsw.limit_in_bytes", O_RDONLY | O_CLOEXEC);
     cg.has_memsw = memsw >= 0;
