@@ -5,7 +5,7 @@ import { dependencyChecks } from './doctor-dependencies.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { GREETING_SAMPLES } from '../languages/samples.js';
-import { detectCgroups, SERVER_LEAF } from '../sandbox/cgroups.js';
+import { checkCgroupsWritable, detectCgroups, SERVER_LEAF } from '../sandbox/cgroups.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { ensureSupervisor } from '../sandbox/supervisor-binary.js';
@@ -49,6 +49,7 @@ export function machineChecks(): Check[] {
       'cgroup v1 (memory, pids, cpuacct) or cgroup v2 with memory, pids and cpu delegated to Arbiter; docs/operations.md, "Hosts", has the command for each kind of host',
       () => {
         const system = detectCgroups();
+        checkCgroupsWritable(system);
         if (system.version === 'v2') {
           const where = system.hierarchyRoot
             ? 'the hierarchy root'

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
+  accessSync,
+  constants,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -115,6 +117,29 @@ export function detectCgroups(
 }
 
 /**
+ * Refuses cgroup mounts Arbiter cannot write. Docker, podman and the kubelet mount a container's
+ * /sys/fs/cgroup read-only unless it is privileged; the image's entrypoint (deploy/image/
+ * entrypoint.sh) remounts the container's own cgroup read-write, and this names that fix for
+ * anyone who starts Arbiter some other way.
+ */
+export function checkCgroupsWritable(system: CgroupSystem): void {
+  for (const dir of Object.values(system.roots)) {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EROFS') throw cgroupFailure(`write to ${dir}`, error);
+      throw new ArbiterError(
+        'SANDBOX_UNAVAILABLE',
+        `${dir} is on a read-only cgroup mount (a container that is not privileged): start the ` +
+          `container through the image's entrypoint, which remounts its own cgroup read-write ` +
+          `(deploy/image/entrypoint.sh; needs CAP_SYS_ADMIN, as bubblewrap does), or run ` +
+          `\`mount -o remount,bind,rw /sys/fs/cgroup\` in the container before Arbiter starts`,
+      );
+    }
+  }
+}
+
+/**
  * Where systemd manages this machine, a cgroup inside one of its units is systemd's unless the unit
  * says Delegate=yes: a login shell's session scope is the common case. Refuses such a cgroup,
  * naming the fix. Without systemd (a container, a plain VM) there is nobody to ask.
@@ -146,7 +171,7 @@ function cgroupFailure(what: string, error: unknown): ArbiterError {
   const code = (error as NodeJS.ErrnoException).code;
   const why =
     code === 'EROFS'
-      ? 'the cgroup file system is mounted read-only (a container without cgroup write access: see docs/operations.md, "Containers")'
+      ? 'the cgroup file system is mounted read-only (a container: see deploy/image/README.md)'
       : code === 'EBUSY'
         ? 'the cgroup still holds processes, which cgroup v2 forbids in a cgroup that enables controllers for its children'
         : code === 'EACCES' || code === 'EPERM' || code === 'ENOENT'

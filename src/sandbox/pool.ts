@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 import { DEFAULT_ETC_ENTRIES, type BoxLayout } from './bwrap-args.js';
 import {
+  checkCgroupsWritable,
   claimSubtree,
   createSlotCgroups,
   detectCgroups,
@@ -86,7 +87,9 @@ export function checkSandboxPrerequisites(): CgroupSystem {
       'bubblewrap (bwrap) is not installed; run scripts/setup or apt-get install bubblewrap',
     );
   }
-  return detectCgroups();
+  const cgroups = detectCgroups();
+  checkCgroupsWritable(cgroups);
+  return cgroups;
 }
 
 /**
