@@ -22,8 +22,10 @@ test('output of one line arrives before the next line is sent', async () => {
   try {
     let streamed = '';
     let check: (() => void) | undefined;
+    // CPU time as generous as the wall clock: streaming is under test, not the CPU limit, and in the
+    // emulated guests of test/vm Python's start-up alone comes close to the 2 s default.
     const run = lease.runInteractive(
-      { command: ECHO, limits: resolveLimits({ wallMs: 10_000 }) },
+      { command: ECHO, limits: resolveLimits({ cpuMs: 10_000, wallMs: 10_000 }) },
       {
         onStdout: (chunk) => {
           streamed += chunk.toString();

@@ -21,7 +21,9 @@ after(async () => {
 });
 
 function run(lease: SandboxLease, script: string, wallMs = 10_000): Promise<RunResult> {
-  return lease.run({ command: ['sh', '-c', script], limits: resolveLimits({ wallMs }) });
+  // CPU time as generous as the wall clock: it is not what these tests are about, and in the
+  // emulated guests of test/vm the probe's polling loop alone uses more than the 2 s default.
+  return lease.run({ command: ['sh', '-c', script], limits: resolveLimits({ cpuMs: wallMs, wallMs }) });
 }
 
 /** Polls until `check` holds, failing after `ms`. */

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileAndRun } from '../../src/judge/execute.js';
-import { resolveLimits, type RunLimits, type RunResult, type SandboxPool } from '../../src/sandbox/index.js';
+import { resolveLimits, SandboxPool, type RunLimits, type RunResult } from '../../src/sandbox/index.js';
 import { createTestPool, describe, registry, sh } from '../helpers/sandbox.js';
 
 let pool: SandboxPool;
@@ -18,8 +18,8 @@ after(async () => {
 });
 
 /** Compiles a C program in the sandbox and runs it; the compile itself must succeed. */
-async function runC(source: string, limits: Partial<RunLimits>): Promise<RunResult> {
-  const result = await compileAndRun(pool, {
+async function runC(source: string, limits: Partial<RunLimits>, on: SandboxPool = pool): Promise<RunResult> {
+  const result = await compileAndRun(on, {
     language: registry.get('c'),
     source,
     limits: resolveLimits(limits),
@@ -289,9 +289,7 @@ int main(void) {
   assert.ok(result.cpuMs >= 250 && result.cpuMs <= 450, `cpuMs=${result.cpuMs}: ${info}`);
 });
 
-test('metering: a program touching 64 MiB reports memoryKb >= 64 MiB', async () => {
-  const result = await runC(
-    `#include <stdio.h>
+const TOUCH_64_MIB = `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
   size_t n = (size_t)64 << 20;
@@ -302,12 +300,40 @@ int main(void) {
   for (size_t i = 0; i < n; i += 4096) sum += (unsigned char)p[i];
   printf("%lu\\n", sum);
   return 0;
-}`,
-    { memoryKb: 256 * 1024 },
-  );
+}`;
+
+function assertAbout64MiB(result: RunResult): void {
   const info = describe(result);
   assert.equal(result.status, 'accepted', info);
   assert.match(result.stdout.toString(), /^\d+\n$/, info);
   assert.ok(result.memoryKb >= 64 * 1024, `memoryKb=${result.memoryKb}: ${info}`);
   assert.ok(result.memoryKb < 256 * 1024, `memoryKb=${result.memoryKb}: ${info}`);
+}
+
+test('metering: a program touching 64 MiB reports memoryKb >= 64 MiB', async () => {
+  assertAbout64MiB(await runC(TOUCH_64_MIB, { memoryKb: 256 * 1024 }));
+});
+
+test('metering without memory.peak (cgroup v2 before kernel 5.19): sampled peak memory is right too', async () => {
+  const sampled = await SandboxPool.create({
+    concurrency: 1,
+    readOnlyDirs: registry.readOnlyDirs(),
+    sampledMemory: true,
+  });
+  try {
+    const stats = sampled.stats();
+    // cgroup v1 has its own high-water mark (max_usage_in_bytes) and never samples.
+    assert.equal(stats.memoryPeak, stats.cgroupVersion === 'v1' ? 'max_usage_in_bytes' : 'sampled');
+    assertAbout64MiB(await runC(TOUCH_64_MIB, { memoryKb: 256 * 1024 }, sampled));
+    // A short-lived program is caught too: the sampling misses it, its maximum resident set does not.
+    const quick = await runC(
+      '#include <stdlib.h>\nint main(void){volatile char*p=malloc(48<<20);for(int i=0;i<(48<<20);i+=4096)p[i]=1;return p[4096]-1;}',
+      { memoryKb: 256 * 1024 },
+      sampled,
+    );
+    assert.equal(quick.status, 'accepted', describe(quick));
+    assert.ok(quick.memoryKb >= 48 * 1024, `memoryKb=${quick.memoryKb}: ${describe(quick)}`);
+  } finally {
+    await sampled.close();
+  }
 });
