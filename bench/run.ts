@@ -39,22 +39,26 @@ const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
 const SECTIONS = ['sandbox', 'service', 'scaleout', 'subscribers'] as const;
 type Section = (typeof SECTIONS)[number];
-const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}]`;
+const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join('|')}] [--runs-scale F]]`;
 const SECTIONS_FACT = `${SECTIONS.join(', ')}; one alone: npm run bench -- --only <${SECTIONS.join('|')}>`;
 
-/** No arguments: every section; `--only NAME` or `--only=NAME`: that one. */
-function parseSections(args: readonly string[]): Section[] {
-  if (args.length === 0) return [...SECTIONS];
-  const [flag = '', value] = args;
-  const only =
-    args.length === 1 && flag.startsWith('--only=')
-      ? flag.slice('--only='.length)
-      : args.length === 2 && flag === '--only'
-        ? value
-        : undefined;
-  const section = SECTIONS.find((name) => name === only);
-  if (!section) throw new Error(`unknown arguments ${JSON.stringify(args)}; ${USAGE}`);
-  return [section];
+/**
+ * No arguments: every section; `--only NAME` (or `--only=NAME`): that one. `--runs-scale F`
+ * (0 < F <= 1) multiplies the sandbox section's run counts by F, for machines where a full run takes
+ * too long: the emulated VM guests of test/vm, ~20x slower than the host.
+ */
+function parseArgs(args: readonly string[]): { sections: Section[]; runsScale: number } {
+  let sections: Section[] = [...SECTIONS];
+  let runsScale = 1;
+  const rest = args.flatMap((arg) => (/^--(only|runs-scale)=/.test(arg) ? arg.split(/=(.*)/s, 2) : [arg]));
+  for (let i = 0; i < rest.length; i += 2) {
+    const [flag, value] = [rest[i], rest[i + 1]];
+    const section = SECTIONS.find((name) => name === value);
+    if (flag === '--only' && section) sections = [section];
+    else if (flag === '--runs-scale' && Number(value) > 0 && Number(value) <= 1) runsScale = Number(value);
+    else throw new Error(`unknown arguments ${JSON.stringify(args)}; ${USAGE}`);
+  }
+  return { sections, runsScale };
 }
 
 /**
@@ -72,7 +76,8 @@ function onInterrupt(signal: NodeJS.Signals): void {
 process.once('SIGINT', onInterrupt);
 process.once('SIGTERM', onInterrupt);
 
-async function sandboxReport(): Promise<Report> {
+async function sandboxReport(runsScale: number): Promise<Report> {
+  const scaled = (runs: number): number => Math.max(5, Math.round(runs * runsScale));
   const began = performance.now();
   const cores = availableParallelism();
   const built = buildPrograms();
@@ -93,10 +98,10 @@ async function sandboxReport(): Promise<Report> {
         built,
         staged,
         concurrencies: [...new Set([1, cores])],
-        warmupRuns: WARMUP_RUNS,
+        warmupRuns: scaled(WARMUP_RUNS),
         passes: PASSES,
-        pythonRuns: PYTHON_RUNS,
-        cRuns: C_RUNS,
+        pythonRuns: scaled(PYTHON_RUNS),
+        cRuns: scaled(C_RUNS),
       });
       process.stderr.write('bench: sandbox: metering accuracy...\n');
       const metering = await measureMetering(pool, staged, METERING_RUNS);
@@ -105,7 +110,13 @@ async function sandboxReport(): Promise<Report> {
         title: 'Arbiter sandbox benchmark',
         facts: [
           ...machineFacts(),
-          ['cgroup', stats.cgroupVersion],
+          [
+            'cgroup',
+            `${stats.cgroupVersion}; runs enter their cgroup by ${stats.cgroupEntry}; peak memory from ${stats.memoryPeak}`,
+          ],
+          ...(runsScale < 1
+            ? [['run counts', `scaled by ${runsScale} (--runs-scale)`] as [string, string]]
+            : []),
           ['python', `${versionOf('/usr/bin/python3', ['--version'])} (/usr/bin/python3)`],
           ['gcc', versionOf('gcc', ['--version'])],
           ['bubblewrap', versionOf('bwrap', ['--version'])],
@@ -113,7 +124,7 @@ async function sandboxReport(): Promise<Report> {
           ['bench time', `${((performance.now() - began) / 1000).toFixed(1)} s`],
         ],
         tables: [
-          overheadTable(overhead, { warmupRuns: WARMUP_RUNS, passes: PASSES }),
+          overheadTable(overhead, { warmupRuns: scaled(WARMUP_RUNS), passes: PASSES }),
           meteringTable(metering),
         ],
       };
@@ -127,7 +138,7 @@ async function sandboxReport(): Promise<Report> {
   }
 }
 
-const REPORTS: Record<Section, () => Promise<Report>> = {
+const REPORTS: Record<Section, (runsScale: number) => Promise<Report>> = {
   sandbox: sandboxReport,
   service: serviceReport,
   scaleout: scaleoutReport,
@@ -136,8 +147,9 @@ const REPORTS: Record<Section, () => Promise<Report>> = {
 
 async function main(): Promise<void> {
   let sections: Section[];
+  let runsScale: number;
   try {
-    sections = parseSections(process.argv.slice(2));
+    ({ sections, runsScale } = parseArgs(process.argv.slice(2)));
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n`);
     process.exitCode = 2;
@@ -146,7 +158,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: sections ${sections.join(', ')} (${SECTIONS_FACT})\n`);
   mkdirSync(OUT_DIR, { recursive: true });
   for (const section of sections) {
-    const report = await REPORTS[section]();
+    const report = await REPORTS[section](runsScale);
     report.facts.unshift(['sections', SECTIONS_FACT]);
     process.stdout.write(`${renderText(report)}\n`);
     const file = join(OUT_DIR, `${section}.md`);

@@ -7,6 +7,11 @@
 #   3. a served end-to-end submission (scripts/vm/guest-e2e.mjs).
 # Every step runs even when an earlier one fails, so one boot reports everything; the exit code is
 # non-zero if any failed. Lines starting "vm-check:" are what test/vm/cgroup-hosts.vm.test.ts reads.
+#
+# Each step has its own bound, about ten times what it takes in a guest on an idle machine (the suite
+# ~1-2 min, the submission under 1 min): a sandbox that cannot start its runs makes some tests wait
+# for the runner's 15-minute test timeout, and one such guest must not hold CI for half an hour.
+# timeout(1) signals the step's whole process group, so the test runner's children go too.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,14 +32,16 @@ bash scripts/vm/guest-services.sh
 echo "vm-check: services exit $? in $(since "$t")s"
 
 t=$(now)
-node scripts/run-tests.mjs test/sandbox
+timeout --kill-after=30 600 node scripts/run-tests.mjs test/sandbox
 rc=$?
+[ "$rc" -ne 124 ] || echo "vm-check: the sandbox suite did not finish within 600s; stopped"
 echo "vm-check: sandbox suite exit $rc in $(since "$t")s"
 [ "$rc" -eq 0 ] || failed=1
 
 t=$(now)
-node scripts/vm/guest-e2e.mjs
+timeout --kill-after=30 720 node scripts/vm/guest-e2e.mjs
 rc=$?
+[ "$rc" -ne 124 ] || echo "vm-check: the served submission did not finish within 720s; stopped"
 echo "vm-check: e2e exit $rc in $(since "$t")s"
 [ "$rc" -eq 0 ] || failed=1
 exit "$failed"

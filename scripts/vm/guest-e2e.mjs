@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const port = 2399;
 const base = `http://127.0.0.1:${port}`;
-const healthTimeoutMs = 10 * 60_000;
-const resultTimeoutMs = 10 * 60_000;
+const healthTimeoutMs = 5 * 60_000;
+const resultTimeoutMs = 5 * 60_000;
 const stopTimeoutMs = 60_000;
 
 const submission = {

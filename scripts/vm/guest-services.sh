@@ -26,8 +26,8 @@ if command -v redis-server >/dev/null; then
   # Nothing is saved: the guest's writes vanish at power-off anyway.
   redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes \
     --logfile /tmp/redis.log --dir /tmp >/dev/null
-  if wait_port 6379 120; then say "redis listening on 6379 after ${SECONDS}s"; else
-    say "redis did not listen on 6379 within 120s: $(tail -n 5 /tmp/redis.log 2>/dev/null)"
+  if wait_port 6379 60; then say "redis listening on 6379 after ${SECONDS}s"; else
+    say "redis did not listen on 6379 within 60s: $(tail -n 5 /tmp/redis.log 2>/dev/null)"
     status=1
   fi
 else
@@ -44,7 +44,7 @@ if [ -n "$cluster" ]; then
   # PostgreSQL does not refuse to start. It then recovers as after a crash, which is fine here.
   rm -f "$data/postmaster.pid"
   install -d -o postgres -g postgres -m 2775 /run/postgresql
-  if pg_ctlcluster "$version" "$name" start >/tmp/postgres-start.log 2>&1 && wait_port 5432 300; then
+  if pg_ctlcluster "$version" "$name" start >/tmp/postgres-start.log 2>&1 && wait_port 5432 180; then
     say "postgresql $version/$name listening on 5432 after ${SECONDS}s"
   else
     say "postgresql $version/$name did not start: $(tail -n 5 /tmp/postgres-start.log)"

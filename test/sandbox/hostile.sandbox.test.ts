@@ -34,15 +34,21 @@ async function assertNextRunWorks(): Promise<void> {
   assert.equal(pool.stats().rebuilt, 0, 'no slot had to be thrown away and rebuilt');
 }
 
+/**
+ * Time limits as generous as the wall clock: no test here is about time, and in the emulated guests
+ * of test/vm a program is charged CPU time while the host has descheduled the guest.
+ */
+const UNTIMED: Partial<RunLimits> = { cpuMs: 10_000, wallMs: 10_000 };
+
 async function python(code: string, limits: Partial<RunLimits> = {}): Promise<RunResult> {
-  return pool.run({ command: ['python3', '-c', code], limits: resolveLimits(limits) });
+  return pool.run({ command: ['python3', '-c', code], limits: resolveLimits({ ...UNTIMED, ...limits }) });
 }
 
 async function runC(source: string, limits: Partial<RunLimits> = {}): Promise<RunResult> {
   const result = await compileAndRun(pool, {
     language: registry.get('c'),
     source,
-    limits: resolveLimits(limits),
+    limits: resolveLimits({ ...UNTIMED, ...limits }),
   });
   assert.ok(result.compile, 'C is a compiled language');
   assert.equal(result.compile.status, 'accepted', `compile failed: ${describe(result.compile)}`);
@@ -202,7 +208,7 @@ test('writing outside the work directory fails (/usr, /etc, /, /bin and more)', 
     `echo x > /box/${name} && echo "wrote /box"`,
     `echo x > /tmp/${name} && echo "wrote /tmp"`,
   ].join('\n');
-  const result = await sh(pool, script);
+  const result = await sh(pool, script, { limits: UNTIMED });
   const info = describe(result);
   const lines = result.stdout.toString().trim().split('\n');
   assert.deepEqual(
@@ -286,7 +292,7 @@ test('kill -9 -1 ends the run, cannot touch PID 1, and the pool stays healthy', 
   assert.equal(result.signal, 9, info);
   assert.ok(!result.limitsHit.includes('wall'), `the run ended, it did not wait for the sleepers: ${info}`);
 
-  const direct = await sh(pool, 'kill -9 -1; echo "still here rc=$?"');
+  const direct = await sh(pool, 'kill -9 -1; echo "still here rc=$?"', { limits: UNTIMED });
   assert.equal(direct.status, 'accepted', describe(direct));
   await assertNextRunWorks();
   await assertNothingLeftBehind();

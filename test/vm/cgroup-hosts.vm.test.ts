@@ -11,20 +11,24 @@
 // machine and make every timing in the suite meaningless.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 
 const root = new URL('../..', import.meta.url).pathname;
 const runGuest = join(root, 'scripts/vm/run-guest');
-/** Where each guest's results stay for reading after the run (console.log, output.log). */
-const resultsRoot = join(tmpdir(), 'arbiter-vm-test');
 /**
- * run-guest's own hard limit for one guest, boot included. A guest takes 4-6 min on an idle 2-core
- * machine; the margin is for a machine that is busy with other work.
+ * Where each guest's results stay for reading after the run (console.log, output.log): a directory
+ * of this run's own, since two checkouts may run these tests on one machine at the same time.
  */
-const guestTimeoutS = 1500;
+const resultsRoot = mkdtempSync(join(tmpdir(), 'arbiter-vm-test-'));
+/**
+ * run-guest's own hard limit for one guest, boot included. A guest takes 2-3 min on an idle 2-core
+ * machine and about 5 on a busy one; scripts/vm/guest-checks.sh bounds each of its steps, so that
+ * even a guest whose sandbox hangs every run stops within about 25 min.
+ */
+const guestTimeoutS = 1800;
 /** Ours on top, should run-guest itself hang: then its whole process group is killed. */
 const testTimeoutMs = (guestTimeoutS + 120) * 1000;
 
@@ -75,8 +79,6 @@ interface GuestRun {
 /** Boots one guest with run-guest's default command and waits for it, bounded. */
 function bootGuest(scenario: string): Promise<GuestRun> {
   const results = join(resultsRoot, scenario);
-  rmSync(results, { recursive: true, force: true });
-  mkdirSync(resultsRoot, { recursive: true });
   const started = Date.now();
   // Its own process group, so that a kill reaches qemu too whatever state run-guest is in.
   const child = spawn(
@@ -128,23 +130,25 @@ function checkTimes(output: string): Record<string, { exit: number; seconds: num
   return steps;
 }
 
-/** What a failure message needs: the failing tests with their first error lines, and every FAILED line. */
+/**
+ * What a failure message needs: each failing test with its first error lines (the runner prints them
+ * as tests end, so they are there even when the suite was stopped before its summary), the guest's
+ * own step lines and every FAILED line.
+ */
 function failureReport(run: GuestRun): string {
   const lines = run.output.split('\n');
-  const failing = lines.indexOf('✖ failing tests:');
-  const firstErrors =
-    failing >= 0
-      ? lines
-          .slice(failing + 1)
-          .filter((line) => /^✖ |^ {2}\S/.test(line))
-          .slice(0, 40)
-      : [];
-  const failed = lines.filter((line) => /FAILED|ARBITER-VM-FATAL/.test(line));
+  const summary = lines.indexOf('✖ failing tests:');
+  const failures: string[] = [];
+  (summary >= 0 ? lines.slice(0, summary) : lines).forEach((line, i) => {
+    if (line.startsWith('✖ '))
+      failures.push(line, ...lines.slice(i + 1, i + 4).filter((l) => l.trim() !== ''));
+  });
+  const steps = lines.filter((line) => /^vm-check: |^vm-services: |FAILED|ARBITER-VM-FATAL/.test(line));
   return [
     `run-guest exited ${run.code ?? run.signal} after ${run.wallS.toFixed(0)}s`,
     run.stderr.trim(),
-    ...firstErrors,
-    ...failed,
+    ...failures.slice(0, 60),
+    ...steps,
     run.output === '' ? '(the guest produced no output)' : '',
     `guest output and console: ${resultsRoot}`,
   ]
