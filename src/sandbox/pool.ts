@@ -156,6 +156,8 @@ export class SandboxPool {
   #runs = 0;
   /** Slot starts so far; names each start's cgroup, since a dead slot's may not be removable yet. */
   #generation = 0;
+  /** Where peak memory comes from; a fact of the kernel, settled once the slots have started. */
+  #memoryPeak: SandboxPoolStats['memoryPeak'] = 'sampled';
   #starting = new Set<Promise<void>>();
 
   private constructor(options: SandboxPoolOptions, cgroups: CgroupSystem) {
@@ -190,6 +192,7 @@ export class SandboxPool {
       pool.#writeEtcFiles();
       try {
         await Promise.all(pool.#slots.map((_, index) => pool.#startSlot(index)));
+        pool.#memoryPeak = pool.#memoryPeakSource(pool.#slotCgroups[0]![0]!);
       } catch (error) {
         await pool.close();
         throw error;
@@ -263,6 +266,13 @@ export class SandboxPool {
     }
     this.#slots[index] = slot;
     this.#handOut(slot);
+  }
+
+  /** v1's high-water mark; v2's memory.peak (kernel 5.19+), which the supervisor samples without. */
+  #memoryPeakSource(slotCgroup: string): SandboxPoolStats['memoryPeak'] {
+    if (this.cgroups.version === 'v1') return 'max_usage_in_bytes';
+    const hasPeak = existsSync(join(slotCgroup, 'run', 'memory.peak'));
+    return hasPeak && !this.options.sampledMemory ? 'memory.peak' : 'sampled';
   }
 
   /** Replaces a broken slot in the background; capacity is one lower until it is back. */
@@ -372,13 +382,7 @@ export class SandboxPool {
       rebuilt: this.#rebuilt,
       runs: this.#runs,
       cgroupVersion: this.cgroups.version,
-      memoryPeak:
-        this.cgroups.version === 'v1'
-          ? 'max_usage_in_bytes'
-          : !this.options.sampledMemory &&
-              existsSync(join(this.#slotCgroups.find(Boolean)?.[0] ?? '/nonexistent', 'run', 'memory.peak'))
-            ? 'memory.peak'
-            : 'sampled',
+      memoryPeak: this.#memoryPeak,
       cgroupEntry: live.map((s) => s.cgroupEntry).find((e) => e !== 'none yet') ?? 'none yet',
     };
   }
