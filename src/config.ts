@@ -22,10 +22,59 @@ export interface ArbiterConfig {
   maxWaitMs: number;
   /** Finished submissions are deleted after this, in ms. Default 24 hours. */
   resultTtlMs: number;
+  /**
+   * Output a result keeps of each stdout and stderr (of the compile, the run and each test), in KiB;
+   * the rest is cut and flagged *Truncated. Default 1024 (1 MiB).
+   */
+  keptOutputKb: number;
+  /** Output a result keeps over all its stages and tests together, in KiB. Default 4096 (4 MiB). */
+  keptOutputTotalKb: number;
+  /**
+   * Times a submission is started before Arbiter gives up on it as internal_error (its worker died
+   * each time: a crash that would otherwise repeat after every restart). Default 3.
+   */
+  maxAttempts: number;
+  /**
+   * Submissions one API key (and all anonymous callers together) may have waiting in the queue;
+   * past it, that key gets 429 while the others go on. Admin keys are exempt. Default 2,500.
+   */
+  maxQueuedPerKey: number;
   /** Largest request body, in bytes. Default 16 MiB (problems with large tests). */
   bodyLimitBytes: number;
+  /**
+   * Largest request body from a caller without an admin key (user keys, anonymous callers), in bytes;
+   * bodyLimitBytes caps it too. A larger one is refused with 413 before it is read. Default 2 MiB: a
+   * program and its input (problems with large tests are an admin's upload).
+   */
+  userBodyLimitBytes: number;
+  /**
+   * Deepest nesting of arrays and objects in a JSON body; a deeper one is refused with 400 before it
+   * is parsed. Default 64 (Arbiter's own bodies nest 5 deep; JSON.parse of millions of levels blocks
+   * the server for seconds).
+   */
+  maxJsonDepth: number;
+  /**
+   * Longest a client may take to send a whole request, headers and body, in ms; then it gets 408 and
+   * the connection is closed. Default 60 s: a 16 MiB body at about 2.5 Mbit/s.
+   */
+  requestTimeoutMs: number;
+  /** Longest a client may take to send a request's headers, in ms (at most requestTimeoutMs). Default 10 s. */
+  headersTimeoutMs: number;
+  /**
+   * An idle keep-alive connection is closed after this, in ms. Default 72 s: longer than the 60 s idle
+   * timeout of common load balancers, so the server never closes a connection one is about to reuse.
+   */
+  keepAliveTimeoutMs: number;
   /** Serve callers without an API key. Default: only while bound to a loopback address. */
   anonymous: boolean;
+  /**
+   * Host names clients reach this server by besides loopback names (localhost, *.localhost) and IP
+   * addresses, e.g. a reverse proxy's public name; a leading dot also allows subdomains (.example.edu).
+   * A request naming another host is refused (403): that is how a DNS-rebinding web page reaches a
+   * server on 127.0.0.1. Default none: on a loopback bind only loopback names and IP addresses are
+   * answered; on other binds every name is, until some are listed.
+   */
+  allowedHosts: string[];
   /** Requests per second per client IP (burst twice that). Default 20. */
   ipRatePerSec: number;
   /** Requests per second for anonymous callers and new keys (burst twice that). Default 10. */
@@ -93,7 +142,17 @@ export const DEFAULT_CONFIG: Readonly<Omit<ArbiterConfig, 'anonymous' | 'webhook
     queueTimeoutMs: 5 * 60_000,
     maxWaitMs: 30_000,
     resultTtlMs: 24 * 60 * 60_000,
+    keptOutputKb: 1024,
+    keptOutputTotalKb: 4096,
+    maxAttempts: 3,
+    maxQueuedPerKey: 2_500,
     bodyLimitBytes: 16 * 1024 * 1024,
+    userBodyLimitBytes: 2 * 1024 * 1024,
+    maxJsonDepth: 64,
+    requestTimeoutMs: 60_000,
+    headersTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 72_000,
+    allowedHosts: [],
     ipRatePerSec: 20,
     defaultKeyRatePerSec: 10,
     adaptiveThreshold: 0.5,
@@ -116,6 +175,9 @@ export const DEFAULT_CONFIG: Readonly<Omit<ArbiterConfig, 'anonymous' | 'webhook
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || host.startsWith('127.');
 
+/** An allowedHosts entry: a host name, or a leading dot and a domain (the domain and its subdomains). */
+const ALLOWED_HOST = /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i;
+
 /** Environment variables read once at start-up: ARBITER_<SETTING> in upper snake case. */
 const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_HOST: 'host',
@@ -126,7 +188,17 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_QUEUE_TIMEOUT_MS: 'queueTimeoutMs',
   ARBITER_MAX_WAIT_MS: 'maxWaitMs',
   ARBITER_RESULT_TTL_MS: 'resultTtlMs',
+  ARBITER_KEPT_OUTPUT_KB: 'keptOutputKb',
+  ARBITER_KEPT_OUTPUT_TOTAL_KB: 'keptOutputTotalKb',
+  ARBITER_MAX_ATTEMPTS: 'maxAttempts',
+  ARBITER_MAX_QUEUED_PER_KEY: 'maxQueuedPerKey',
+  ARBITER_USER_BODY_LIMIT_BYTES: 'userBodyLimitBytes',
+  ARBITER_MAX_JSON_DEPTH: 'maxJsonDepth',
+  ARBITER_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  ARBITER_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  ARBITER_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   ARBITER_ANONYMOUS: 'anonymous',
+  ARBITER_ALLOWED_HOSTS: 'allowedHosts',
   ARBITER_IP_RATE: 'ipRatePerSec',
   ARBITER_KEY_RATE: 'defaultKeyRatePerSec',
   ARBITER_WEBHOOK_SECRET: 'webhookSecret',
@@ -174,7 +246,7 @@ function coerce(key: keyof ArbiterConfig, value: unknown): unknown {
       ? 'boolean'
       : typeof (DEFAULT_CONFIG as Record<string, unknown>)[key];
   if (key === 'webhookSecret') return String(value);
-  if (key === 'webhookAllowlist')
+  if (key === 'webhookAllowlist' || key === 'allowedHosts')
     return Array.isArray(value)
       ? value.map(String)
       : String(value)
@@ -248,5 +320,25 @@ export function loadConfig(
     throw new ArbiterError('INVALID_INPUT', `config workers must be a whole number >= 1`);
   if (!Number.isInteger(config.postgresPoolSize) || config.postgresPoolSize < 1)
     throw new ArbiterError('INVALID_INPUT', `config postgresPoolSize must be a whole number >= 1`);
+  // Zero would mean "no limit" to Node (or no attempt, no queue share): every bound is on, always.
+  for (const key of [
+    'userBodyLimitBytes',
+    'maxJsonDepth',
+    'requestTimeoutMs',
+    'headersTimeoutMs',
+    'keepAliveTimeoutMs',
+    'maxAttempts',
+    'maxQueuedPerKey',
+  ] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw new ArbiterError('INVALID_INPUT', `config ${key} must be a whole number >= 1`);
+  }
+  for (const name of config.allowedHosts) {
+    if (!ALLOWED_HOST.test(name))
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `config allowedHosts: "${name}" is not a host name (no scheme, port or path: arbiter.example.edu, or .example.edu for its subdomains too)`,
+      );
+  }
   return config;
 }

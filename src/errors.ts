@@ -20,6 +20,8 @@ export const ErrorCodes = {
   SANDBOX_CLOSED: { code: 'ARB_ERR_SANDBOX_CLOSED', status: 503 },
   /** The queue holds its maximum; the client should retry after Retry-After. */
   QUEUE_FULL: { code: 'ARB_ERR_QUEUE_FULL', status: 503 },
+  /** This key (or anonymous use) has its share of the queue waiting (maxQueuedPerKey); retry after Retry-After. */
+  QUEUE_QUOTA: { code: 'ARB_ERR_QUEUE_QUOTA_EXCEEDED', status: 429 },
   /** The server is shutting down and takes no new work. */
   SHUTTING_DOWN: { code: 'ARB_ERR_SHUTTING_DOWN', status: 503 },
   /** No such submission (or not one this caller may see). */

@@ -15,6 +15,7 @@ import { recoverLostFinishes } from './service/lost-finishes.js';
 import { TimingWindow } from './service/stats.js';
 import { SubmissionService } from './service/submission-service.js';
 import { toView } from './service/submission-view.js';
+import { visibleSubmission } from './service/visibility.js';
 import { WorkerPool } from './service/worker-pool.js';
 import type { Store, SubmissionRecord } from './store/types.js';
 import { deliverWebhook } from './webhooks/deliver.js';
@@ -201,7 +202,12 @@ export class Runtime {
 
   #sendWebhook(record: SubmissionRecord, url: string): void {
     const delivery = deliverWebhook(
-      { url, body: toView(record, null), secret: this.config.webhookSecret },
+      {
+        url,
+        // The submitter's role is not kept with the row: a webhook shows what a student may see.
+        body: toView(visibleSubmission(record, 'student'), null),
+        secret: this.config.webhookSecret,
+      },
       { allowlist: this.config.webhookAllowlist },
     ).then((outcome) => this.metrics.webhooks.inc({ outcome: outcome.delivered ? 'delivered' : 'failed' }));
     this.webhookDeliveries.add(delivery);

@@ -8,12 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
+import { registerBodyLimit } from './body-limit.js';
 import './context.js';
 import { registerJudge0Routes } from './compat/judge0/routes.js';
 import { registerPistonRoutes } from './compat/piston/routes.js';
 import { sendError } from './error-format.js';
 import { registerHealthRoutes } from './health.js';
 import { registerInteractiveRoute } from './interactive.js';
+import { registerJsonBody } from './json-body.js';
+import { registerOriginPolicy } from './origin-policy.js';
 import { registerWebSocket } from './push.js';
 import { applyRateLimits } from './rate-limit.js';
 import { registerSimpleRoutes } from './simple.js';
@@ -23,6 +26,12 @@ import { registerSubmissionRoutes } from './v1/submissions.js';
 import { registerWebRoutes, WEB_OPEN_PATHS } from './web.js';
 
 const VERSION = PACKAGE_VERSION;
+
+/**
+ * How often Node looks for connections past requestTimeoutMs or headersTimeoutMs (its default, 30 s,
+ * would let a slow client overstay a 10 s limit threefold). One pass over the open connections.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Routes that answer without a key and outside the rate limits: probes and docs. */
 const OPEN_PATHS = [/^\/health(\/|$)/, /^\/metrics$/, /^\/docs(\/|$)/, ...WEB_OPEN_PATHS];
@@ -34,9 +43,19 @@ export interface AppOptions {
 
 /** The HTTP face of a Runtime: every route validated by a schema that also feeds /docs. */
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = runtime;
   const app = Fastify({
-    logger: options.logger ?? { level: runtime.config.logLevel },
-    bodyLimit: runtime.config.bodyLimitBytes,
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // Slow clients (a body trickled a byte at a time, headers that never end) are cut off: each holds
+    // a socket and its buffered body for as long as it likes otherwise. Node answers them 408.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
@@ -46,7 +65,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     disableRequestLogging: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     // Fastify accepts boolean, hop count or addresses; the cast only picks one overload of its types.
-    trustProxy: runtime.config.trustProxy as boolean,
+    trustProxy: config.trustProxy as boolean,
     // Ids are UUIDs; longer parameters are refused with a 400 in the error format, not a bare 414.
     maxParamLength: 500,
     // Errors Fastify raises before routing (a broken %-escape) get the one error format too.
@@ -90,6 +109,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     ),
   );
 
+  // First of the hooks: a DNS-rebinding Host or a cross-site write is refused before anything else.
+  registerOriginPolicy(app, config);
+  registerJsonBody(app, config);
   await registerWebRoutes(app);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
@@ -97,11 +119,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     if (OPEN_PATHS.some((p) => p.test(path))) return;
     // The IP's bucket is charged before the key is checked, so guessing keys costs like anything else.
     await applyRateLimits(runtime, request, reply, async () => {
-      const caller = await resolveCaller(request, runtime.store, runtime.config);
+      const caller = await resolveCaller(request, runtime.store, config);
       request.caller = caller;
       return caller;
     });
   });
+  registerBodyLimit(app, config);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

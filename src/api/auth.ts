@@ -4,6 +4,7 @@ import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
 import type { Caller } from '../service/caller.js';
 import type { ApiKeyRecord, KeyRole, Store } from '../store/types.js';
+import { factsOf, isLocalOperator } from './origin-policy.js';
 
 /** Keys are shown once at creation and stored only as this hash. */
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -35,14 +36,6 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-const isLoopback = (host: string): boolean =>
-  host === 'localhost' || host === '::1' || host.startsWith('127.');
-
-/**
- * Resolves who is calling. Without a key, anonymous use must be on; an anonymous caller of a
- * server bound to loopback is the machine's own user and may administer it, elsewhere it is an
- * ordinary user. A key that is unknown or revoked is refused even when anonymous use is on.
- */
 /** How long a key lookup is trusted: a revoked key stops working within this. */
 const KEY_CACHE_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
@@ -60,6 +53,13 @@ async function findKey(store: Store, key: string): Promise<ApiKeyRecord | null> 
   return record;
 }
 
+/**
+ * Resolves who is calling. Without a key, anonymous use must be on; an anonymous caller of a
+ * server bound to loopback is the machine's own user and may administer it when the request shows
+ * it comes from this machine and from no web page elsewhere (isLocalOperator: a loopback Host, no
+ * proxy, no foreign Origin); every other anonymous caller is an ordinary one. A key that is unknown
+ * or revoked is refused even when anonymous use is on.
+ */
 export async function resolveCaller(
   request: FastifyRequest,
   store: Store,
@@ -79,7 +79,7 @@ export async function resolveCaller(
   }
   return {
     keyId: null,
-    role: isLoopback(config.host) ? 'admin' : 'anonymous',
+    role: isLocalOperator(factsOf(request), config) ? 'admin' : 'anonymous',
     priority: config.priorities.anonymous,
     ratePerSec: config.defaultKeyRatePerSec,
   };

@@ -1,12 +1,13 @@
+import { parseJsonText } from './json-body.js';
 import type { FastifyInstance } from 'fastify';
 import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../errors.js';
-import { applyMinimumLimits, compileLimitsFor } from '../judge/execute.js';
+import { resolveCompileLimits, resolveRunLimits } from '../judge/limits-policy.js';
 import { toStage } from '../judge/stage.js';
 import type { LanguageDefinition } from '../languages/language.js';
 import type { Runtime } from '../runtime.js';
-import { LIMIT_NAMES, resolveLimits, type RunLimits } from '../sandbox/limits.js';
+import { LIMIT_NAMES, type RunLimits } from '../sandbox/limits.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 import {
   DEFAULT_SANDBOX_ENV,
@@ -190,10 +191,7 @@ export class InteractiveSession {
       let compile: RunResult | undefined;
       if (language.compile) {
         handlers.onCompileStart?.();
-        compile = await lease.run(
-          { command: language.compile, env, limits: applyMinimumLimits(job.compileLimits, language) },
-          signal,
-        );
+        compile = await lease.run({ command: language.compile, env, limits: job.compileLimits }, signal);
         handlers.onCompiled?.(compile);
         if (compile.status !== 'accepted') {
           const failed = compile.status === 'internal_error' || compile.status === 'cancelled';
@@ -205,7 +203,7 @@ export class InteractiveSession {
         {
           command: [...language.run, ...job.args],
           env,
-          limits: applyMinimumLimits(job.limits, language),
+          limits: job.limits,
         },
         { onStdout: (chunk) => handlers.onStdout(chunk), onStderr: (chunk) => handlers.onStderr(chunk) },
         signal,
@@ -329,8 +327,14 @@ export async function startMessageToJob(runtime: Runtime, start: StartMessage): 
     language,
     files,
     args: start.args ?? [],
-    limits: resolveLimits(start.limits, defaultLimits, maxLimits),
-    compileLimits: resolveLimits(start.compileLimits, compileLimitsFor(language), maxLimits),
+    limits: resolveRunLimits({
+      requested: start.limits,
+      defaults: defaultLimits,
+      language,
+      max: maxLimits,
+      aboveMax: 'clamp',
+    }),
+    compileLimits: resolveCompileLimits(start.compileLimits, language, maxLimits, 'clamp'),
   };
 }
 
@@ -430,7 +434,7 @@ export function registerInteractiveRoute(app: FastifyInstance, runtime: Runtime)
         try {
           let message: unknown;
           try {
-            message = JSON.parse(String(data));
+            message = parseJsonText(String(data), runtime.config.maxJsonDepth);
           } catch {
             throw invalid('messages are JSON objects with a "type"');
           }

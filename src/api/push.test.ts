@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SubmissionEvents } from '../service/events.js';
 import type { SubmissionRecord } from '../store/types.js';
+import './context.js';
 import { streamSubmissionEvents } from './push.js';
 
 const queued: SubmissionRecord = {
@@ -37,19 +38,20 @@ let reads = 0;
 const runtime = {
   events,
   subscribers: 0,
-  store: {
+  service: {
+    position: async () => null,
     // The first read (the snapshot) is slow; later reads (the finished payload) are quick.
-    async getSubmission() {
+    async find() {
       const delay = reads++ === 0 ? snapshotDelayMs : 0;
       await new Promise((resolve) => setTimeout(resolve, delay));
       return reads > 1 ? finishedRecord : { ...queued, status: 'running' as const };
     },
   },
-  service: { position: async () => null },
 } as unknown as Runtime;
 
 const app = Fastify();
 app.get('/events', (request, reply) => {
+  request.caller = { keyId: null, role: 'admin', priority: 10 }; // what the auth hook sets
   streamSubmissionEvents(runtime, request, reply, queued);
   // Fire while the snapshot read is still pending.
   setImmediate(() => {

@@ -1,7 +1,8 @@
+import { parseJsonText } from './json-body.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Runtime } from '../runtime.js';
-import { canSee, isAdmin } from '../service/caller.js';
+import { isAdmin, type Caller } from '../service/caller.js';
 import type { SubmissionEvent } from '../service/events.js';
 import { toView } from '../service/submission-view.js';
 import type { SubmissionRecord } from '../store/types.js';
@@ -12,10 +13,14 @@ const HEARTBEAT_MS = 15_000;
 
 const isFinal = (status: string) => status !== 'queued' && status !== 'running';
 
-/** What a push carries: the event, plus the whole result once finished. */
-async function payload(runtime: Runtime, event: SubmissionEvent): Promise<Record<string, unknown>> {
+/** What a push carries: the event, plus the whole result once finished, as the subscriber may see it. */
+async function payload(
+  runtime: Runtime,
+  event: SubmissionEvent,
+  caller: Caller,
+): Promise<Record<string, unknown>> {
   if (event.type !== 'finished') return { ...event };
-  const record = await runtime.store.getSubmission(event.id);
+  const record = await runtime.service.find(event.id, caller);
   return { ...event, submission: record ? toView(record, null) : undefined };
 }
 
@@ -26,6 +31,7 @@ export function streamSubmissionEvents(
   reply: FastifyReply,
   record: SubmissionRecord,
 ): void {
+  const caller = callerOf(request);
   const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
@@ -56,7 +62,7 @@ export function streamSubmissionEvents(
   let outbox: Promise<void> = Promise.resolve();
   const unsubscribe = runtime.events.onSubmission(record.id, (event) => {
     outbox = outbox
-      .then(() => payload(runtime, event))
+      .then(() => payload(runtime, event, caller))
       .catch(() => ({ ...event }))
       .then((data) => {
         send(event.type, data);
@@ -67,7 +73,7 @@ export function streamSubmissionEvents(
   request.raw.on('close', close);
   // Read after subscribing, so a change between the two is never missed.
   outbox = (async () => {
-    const now = (await runtime.store.getSubmission(record.id)) ?? record;
+    const now = (await runtime.service.find(record.id, caller)) ?? record;
     send('status', toView(now, await runtime.service.position(now.id)));
     if (isFinal(now.status)) close();
   })().catch((error) => {
@@ -113,7 +119,7 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
         if (subscriptions.has(name)) return;
         subscriptions.set(
           name,
-          listen((event) => enqueue(() => payload(runtime, event).catch(() => ({ ...event })))),
+          listen((event) => enqueue(() => payload(runtime, event, caller).catch(() => ({ ...event })))),
         );
       };
       const unsubscribeId = (id: unknown) => {
@@ -130,7 +136,7 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
       const handleMessage = async (data: unknown) => {
         let message: ClientMessage;
         try {
-          message = JSON.parse(String(data)) as ClientMessage;
+          message = parseJsonText(String(data), runtime.config.maxJsonDepth) as ClientMessage;
         } catch {
           post({
             type: 'error',
@@ -149,14 +155,14 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
           post({ type: 'subscribed', subscribe: 'all' });
         } else if (Array.isArray(message.subscribe)) {
           for (const id of message.subscribe.slice(0, 1000)) {
-            const record = typeof id === 'string' ? await runtime.store.getSubmission(id) : null;
-            if (!record || !canSee(caller, record.keyId)) {
+            const record = typeof id === 'string' ? await runtime.service.find(id, caller) : null;
+            if (!record) {
               post({ type: 'error', id, message: `no submission with id ${String(id)}` });
               continue;
             }
             subscribe(`id:${id}`, (l) => runtime.events.onSubmission(id, l));
             enqueue(async () => {
-              const now = (await runtime.store.getSubmission(id)) ?? record;
+              const now = (await runtime.service.find(id, caller)) ?? record;
               // Final already: nothing more will come, so the subscription ends here, as an SSE
               // stream does (events queued before this snapshot still go out after it).
               if (isFinal(now.status)) unsubscribeId(id);

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ArbiterError } from '../errors.js';
 import type { RateDecision } from '../ratelimit/rate-limiter.js';
 import type { Runtime } from '../runtime.js';
+import type { Caller } from '../service/caller.js';
 import { withRetryAfter } from './error-format.js';
 
 /**
@@ -50,4 +51,36 @@ export async function applyRateLimits(
       await runtime.rateLimiter.consume(`key:${caller.keyId}`, bucket(caller.ratePerSec)),
     ]);
   setHeaders();
+}
+
+/**
+ * Charges `extra` more tokens to the buckets a request was charged one from, for a request that
+ * does the work of many (a Judge0 batch creates one submission per entry, and once cost one token
+ * for up to 20 jobs). Refused: RATE_LIMITED for the whole request, nothing done.
+ */
+export async function chargeMore(
+  runtime: Runtime,
+  request: FastifyRequest,
+  caller: Caller & { ratePerSec?: number },
+  extra: number,
+): Promise<void> {
+  if (extra <= 0) return;
+  const bucket = (rate: number) => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
+  const charges: [string, string, number][] = [['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec]];
+  if (caller.keyId && caller.ratePerSec !== undefined)
+    charges.push(['key', `key:${caller.keyId}`, caller.ratePerSec]);
+  for (const [scope, key, rate] of charges) {
+    const limit = bucket(rate);
+    const decision = await runtime.rateLimiter.consume(key, limit, extra);
+    if (decision.allowed) continue;
+    runtime.metrics.rateLimited.inc({ scope });
+    const who = scope === 'ip' ? 'this address' : 'this API key';
+    throw withRetryAfter(
+      new ArbiterError(
+        'RATE_LIMITED',
+        `a batch costs one request per submission: ${extra + 1} is more than ${who} may send now (at most ${limit.burst} at once); retry in ${decision.retryAfterSeconds} s or send smaller batches`,
+      ),
+      decision.retryAfterSeconds,
+    );
+  }
 }

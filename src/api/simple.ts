@@ -32,7 +32,7 @@ export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): vo
         { language: request.body.language, source: request.body.code, stdin: request.body.stdin },
         callerOf(request),
       );
-      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
       const final = done.status !== 'queued' && done.status !== 'running';
       return reply.code(final ? 200 : 202).send(toView(done, final ? null : await service.position(done.id)));
     },

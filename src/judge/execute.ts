@@ -1,5 +1,6 @@
 import type { LanguageDefinition } from '../languages/language.js';
-import { DEFAULT_COMPILE_LIMITS, type RunLimits } from '../sandbox/limits.js';
+import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS, type RunLimits } from '../sandbox/limits.js';
+import { resolveCompileLimits, resolveRunLimits } from './limits-policy.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
 
@@ -11,9 +12,12 @@ export interface ExecuteRequest {
   files?: SandboxFile[];
   stdin?: string | Buffer;
   args?: string[];
-  /** Run limits, already resolved against the server maximum. */
-  limits: RunLimits;
-  /** Compile limits. Default: DEFAULT_COMPILE_LIMITS with the language's own overrides. */
+  /**
+   * Run limits as asked; resolved here by resolveRunLimits against the built-in defaults and
+   * ceiling (the language's minimum included), as the CLI and doctor have no server settings.
+   */
+  limits: Partial<RunLimits>;
+  /** Compile limits. Default: the language's compile defaults (resolveCompileLimits). */
   compileLimits?: RunLimits;
   signal?: AbortSignal;
 }
@@ -25,19 +29,6 @@ export interface ExecuteResult {
   run?: RunResult;
   /** compilation_error when the compiler failed; otherwise the run's status. */
   status: RunResult['status'] | 'compilation_error';
-}
-
-/** Raises limits to what the language's runtime needs to start at all (a JVM's threads). */
-export function applyMinimumLimits(limits: RunLimits, language: LanguageDefinition): RunLimits {
-  const out = { ...limits };
-  for (const [key, floor] of Object.entries(language.minimumLimits ?? {}) as [keyof RunLimits, number][]) {
-    out[key] = Math.max(out[key], floor);
-  }
-  return out;
-}
-
-export function compileLimitsFor(language: LanguageDefinition): RunLimits {
-  return { ...DEFAULT_COMPILE_LIMITS, ...language.compileLimits };
 }
 
 /**
@@ -54,7 +45,8 @@ export async function compileAndRun(pool: SandboxPool, request: ExecuteRequest):
     lease.writeFiles(hasSource ? files : [{ name: language.sourceFile, content: request.source }, ...files]);
     let compile: RunResult | undefined;
     if (language.compile) {
-      const compileLimits = applyMinimumLimits(request.compileLimits ?? compileLimitsFor(language), language);
+      const compileLimits =
+        request.compileLimits ?? resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS);
       compile = await lease.run(
         { command: language.compile, env, limits: compileLimits, mergeStderr: false },
         request.signal,
@@ -72,7 +64,12 @@ export async function compileAndRun(pool: SandboxPool, request: ExecuteRequest):
         command: [...language.run, ...(request.args ?? [])],
         env,
         stdin: request.stdin,
-        limits: applyMinimumLimits(request.limits, language),
+        limits: resolveRunLimits({
+          requested: request.limits,
+          defaults: DEFAULT_RUN_LIMITS,
+          language,
+          max: DEFAULT_MAX_LIMITS,
+        }),
       },
       request.signal,
     );

@@ -1,11 +1,11 @@
-import { ArbiterError } from '../errors.js';
 import type { LanguageRegistry } from '../languages/registry.js';
+import { DEFAULT_MAX_LIMITS } from '../sandbox/limits.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
 import type { SandboxLease, SandboxPool } from '../sandbox/pool.js';
 import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
-import { applyMinimumLimits, compileLimitsFor } from './execute.js';
-import { toStage, withoutOutput } from './stage.js';
+import { compileLimitsFor, resolveCompileLimits } from './limits-policy.js';
+import { toStage } from './stage.js';
 import type {
   CheckerSpec,
   FinalStatus,
@@ -22,6 +22,9 @@ export interface JudgeDeps {
   /** Compiled artifacts by source hash; absent = always compile. */
   compileCache?: CompileCache;
 }
+
+/** Characters kept of a failing checker's output or compile errors, for operators. */
+const CHECKER_DETAIL_CHARS = 2000;
 
 interface CompileOutcome {
   ok: boolean;
@@ -54,7 +57,8 @@ async function compileInto(
     return { ok: true, stage: hit.compile, cached: true };
   }
   const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
-  const limits = applyMinimumLimits(request.compileLimits ?? compileLimitsFor(language), language);
+  // Stored requests carry resolved compile limits; rows queued by an older version may not.
+  const limits = request.compileLimits ?? compileLimitsFor(language);
   const result = await lease.run({ command: compileCommand, env, limits }, request.signal);
   const stage = toStage(result);
   if (result.status !== 'accepted') {
@@ -112,21 +116,31 @@ async function runCustomChecker(
       language,
       version,
       files,
-      compileLimits: undefined,
+      compileLimits: resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS),
       compilerOptions: undefined,
     });
     if (!compiled.ok) {
-      throw new ArbiterError(
-        'SANDBOX_FAILED',
-        `the custom checker did not compile: ${compiled.stage?.stderr.slice(0, 500) ?? ''}`,
+      const detail = `${compiled.stage?.stdout ?? ''}${compiled.stage?.stderr ?? ''}`.slice(
+        0,
+        CHECKER_DETAIL_CHARS,
       );
+      for (const [i, result] of results.entries()) {
+        if (outputs[i] === null || outputs[i] === undefined || result.status !== 'accepted') continue;
+        result.status = 'internal_error';
+        result.message = 'the checker did not compile';
+        result.detail = detail;
+      }
+      return;
     }
     const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
-    const limits = applyMinimumLimits(request.limits, language);
+    // The checker is the problem's program: it runs with the problem's limits, never the student's.
+    const limits = request.checkerLimits ?? request.limits;
     for (const [i, test] of (request.tests ?? []).entries()) {
       const output = outputs[i];
       const result = results[i]!;
       if (output === null || output === undefined || result.status !== 'accepted') continue;
+      // Nothing an earlier checker run left (a hidden test's data in /tmp) reaches this one.
+      await lease.resetBetweenRuns();
       for (const name of ['input.txt', 'expected.txt', 'output.txt']) lease.removeFile(name);
       lease.writeFiles([
         { name: 'input.txt', content: test.stdin ?? '' },
@@ -140,8 +154,10 @@ async function runCustomChecker(
         result.status = 'wrong_answer';
         if (!test.hidden) result.message = message;
       } else {
+        // What a failing checker printed may quote the test's data: only operators see it.
         result.status = 'internal_error';
-        result.message = `the checker failed (${verdict.status}): ${message ?? verdict.stderr.toString().slice(0, 300)}`;
+        result.message = `the checker failed (${verdict.status})`;
+        result.detail = (message ?? verdict.stderr.toString()).slice(0, CHECKER_DETAIL_CHARS);
       }
     }
   } finally {
@@ -161,7 +177,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
   const { language } = request;
   const checker = request.checker ?? DEFAULT_CHECKER;
   const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
-  const limits = applyMinimumLimits(request.limits, language);
+  const limits = request.limits;
   const command = [...language.run, ...(request.args ?? [])];
   const tests = request.tests ?? [];
   const results: TestResult[] = [];
@@ -200,6 +216,8 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       };
     }
     for (const test of tests) {
+      // Each test starts from the compiled program alone: nothing an earlier test left survives.
+      await lease.resetBetweenRuns();
       const result = await lease.run(
         { command, env, limits, stdin: test.stdin, mergeStderr: request.mergeStderr },
         request.signal,
@@ -216,17 +234,19 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         exitCode: stage.exitCode,
       };
       if (test.name) entry.name = test.name;
+      // Kept whole, hidden tests too: what a student may see is decided where answers are shaped
+      // (service/visibility.ts), and an operator debugging a problem needs all of it.
       if (test.hidden) entry.hidden = true;
-      // A checker's message quotes expected and actual output: for a hidden test that is the data.
-      else if (message) entry.message = message;
+      if (message) entry.message = message;
       else {
         entry.stdout = stage.stdout;
         entry.stderr = stage.stderr;
         if (stage.stdoutBase64 !== undefined) entry.stdoutBase64 = stage.stdoutBase64;
         if (stage.stderrBase64 !== undefined) entry.stderrBase64 = stage.stderrBase64;
       }
+      if (stage.signal !== null) entry.signal = stage.signal;
       results.push(entry);
-      if (status !== 'accepted' && run === undefined) run = test.hidden ? withoutOutput(stage) : stage;
+      if (status !== 'accepted' && run === undefined) run = stage;
       if (status === 'cancelled' || status === 'internal_error') break;
       if (status !== 'accepted' && request.stopOnFirstFailure) break;
     }
@@ -261,6 +281,6 @@ function summaryOf(last: TestResult): StageResult {
     signal: null,
     cpuMs: last.cpuMs,
     wallMs: last.wallMs,
-    memoryKb: last.memoryKb,
+    memoryKb: last.memoryKb ?? 0,
   };
 }

@@ -34,11 +34,3 @@ export function stageBytes(
   const exact = stream === 'stdout' ? stage.stdoutBase64 : stage.stderrBase64;
   return exact === undefined ? Buffer.from(stage[stream] ?? '', 'utf8') : Buffer.from(exact, 'base64');
 }
-
-/** The stage without its output (a hidden test's run): text and exact bytes alike. */
-export function withoutOutput(stage: StageResult): StageResult {
-  const hidden: StageResult = { ...stage, stdout: '', stderr: '' };
-  delete hidden.stdoutBase64;
-  delete hidden.stderrBase64;
-  return hidden;
-}

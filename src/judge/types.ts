@@ -36,6 +36,17 @@ export type CheckerSpec =
    */
   | { type: 'custom'; language: string; source: string };
 
+/**
+ * How much a problem tells a student of its tests (contest systems' "feedback level").
+ * - `full` (default): visible tests in full; hidden tests their verdict and time only.
+ * - `verdicts`: every test its verdict and time only, as hidden tests are under `full`.
+ * - `score`: the overall status and score only; no per-test list.
+ * An operator (admin key, or the machine's own user on loopback) always sees everything.
+ * Applied where answers are shaped: src/service/visibility.ts.
+ */
+export const FEEDBACK_LEVELS = ['full', 'verdicts', 'score'] as const;
+export type Feedback = (typeof FEEDBACK_LEVELS)[number];
+
 export interface TestCase {
   stdin?: string;
   /** Absent: the test passes when the program runs cleanly (exit 0, no limit hit). */
@@ -82,18 +93,28 @@ export interface TestResult {
   status: FinalStatus;
   cpuMs: number;
   wallMs: number;
-  memoryKb: number;
+  /** Peak memory; left out where a student sees the test by its verdict only (see service/visibility). */
+  memoryKb?: number;
   weight: number;
   /** Checker's explanation of a wrong answer. */
   message?: string;
-  /** The program's output; left out for hidden tests. */
+  /** The program's output (a student does not see it for hidden tests). */
   stdout?: string;
   stderr?: string;
   /** As in StageResult: the exact bytes, only when they are not UTF-8. */
   stdoutBase64?: string;
   stderrBase64?: string;
+  /** Output cut to what a result keeps (config keptOutputKb, keptOutputTotalKb). */
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
   exitCode?: number | null;
+  signal?: number | null;
   hidden?: boolean;
+  /**
+   * Why a checker failed (its output, or its compile errors), for operators: it may quote the
+   * test's data, so a problem's students never see it.
+   */
+  detail?: string;
 }
 
 export interface JudgeRequest {
@@ -113,6 +134,8 @@ export interface JudgeRequest {
   mergeStderr?: boolean;
   tests?: TestCase[];
   checker?: CheckerSpec;
+  /** Limits of a custom checker's runs: the problem's, not the student's. Default: `limits`. */
+  checkerLimits?: RunLimits;
   /** Stop at the first failing test; the rest are not run. Default: false. */
   stopOnFirstFailure?: boolean;
   signal?: AbortSignal;

@@ -10,11 +10,13 @@ const layout: BoxLayout = {
   boxSizeKb: 1024,
   tmpSizeKb: 512,
   ioSizeKb: 256,
+  maxInodes: 4096,
   etcFiles: { passwd: '/run/a/passwd', group: '/run/a/group', hosts: '/run/a/hosts' },
   readOnlyDirs: ['/var/lib/ghc'],
   etcEntries: DEFAULT_ETC_ENTRIES,
 };
-const args = buildBwrapArgs(layout, 6);
+const fds = { info: 6, supervisor: 7, passwd: 8, group: 9, hosts: 10 };
+const args = buildBwrapArgs(layout, fds);
 const after = (flag: string, value?: string): string[] => {
   const i = args.findIndex((a, j) => a === flag && (value === undefined || args[j + 1] === value));
   return i < 0 ? [] : args.slice(i + 1, i + 3);
@@ -44,10 +46,10 @@ test('capabilities are cut to the five the supervisor needs', () => {
   assert.deepEqual(added.sort(), ['CAP_KILL', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_ADMIN']);
 });
 
-test('the supervisor is told the cgroup version, the slot uid, and whether to sample memory', () => {
-  assert.deepEqual(args.slice(-4), ['/.supervisor', 'v1', '60003', '60003']);
-  const sampled = buildBwrapArgs({ ...layout, cgroupVersion: 'v2', sampledMemory: true }, 4);
-  assert.deepEqual(sampled.slice(-5), ['/.supervisor', 'v2', '60003', '60003', 'sampled-memory']);
+test('the supervisor is told the cgroup version, the slot uid, the inode cap, and whether to sample memory', () => {
+  assert.deepEqual(args.slice(-5), ['/.supervisor', 'v1', '60003', '60003', '4096']);
+  const sampled = buildBwrapArgs({ ...layout, cgroupVersion: 'v2', sampledMemory: true }, fds);
+  assert.deepEqual(sampled.slice(-6), ['/.supervisor', 'v2', '60003', '60003', '4096', 'sampled-memory']);
 });
 
 test('the host is visible only read-only, and never /root, /home or the whole of /etc', () => {
@@ -59,8 +61,20 @@ test('the host is visible only read-only, and never /root, /home or the whole of
       hidden,
     );
   }
-  assert.deepEqual(after('--ro-bind', '/run/a/passwd'), ['/run/a/passwd', '/etc/passwd']);
   assert.deepEqual(after('--ro-bind-try', '/var/lib/ghc'), ['/var/lib/ghc', '/var/lib/ghc']);
+});
+
+test('generated files and the supervisor are copied in from fds, never bound from their host paths', () => {
+  // A bind mount shows its source path in the box's /proc/self/mountinfo (/run/arbiter/PID/...).
+  for (const hostPath of ['/opt/sup', '/run/a/passwd', '/run/a/group', '/run/a/hosts'])
+    assert.ok(!args.includes(hostPath), `${hostPath} is not named to bubblewrap`);
+  const files = args.flatMap((a, i) => (a === '--file' ? [[args[i - 1], args[i + 1], args[i + 2]]] : []));
+  assert.deepEqual(files, [
+    ['0644', '8', '/etc/passwd'],
+    ['0644', '9', '/etc/group'],
+    ['0644', '10', '/etc/hosts'],
+    ['0700', '7', '/.supervisor'],
+  ]);
 });
 
 test('writable places are size-capped tmpfs; the I/O directory is root-only', () => {
@@ -74,6 +88,6 @@ test('writable places are size-capped tmpfs; the I/O directory is root-only', ()
 });
 
 test('the supervisor runs last with the slot’s uid and cgroup mode', () => {
-  assert.deepEqual(args.slice(-5), ['--', '/.supervisor', 'v1', '60003', '60003']);
+  assert.deepEqual(args.slice(-6), ['--', '/.supervisor', 'v1', '60003', '60003', '4096']);
   assert.deepEqual(after('--info-fd'), ['6', '--']);
 });

@@ -2,7 +2,7 @@ import { IO_DIR } from './protocol.js';
 
 /** What one warm slot's bubblewrap box looks like. */
 export interface BoxLayout {
-  /** Host path of the supervisor binary; bound read-only at /.supervisor. */
+  /** Host path of the supervisor binary; copied into the box as /.supervisor (see BoxFds). */
   supervisorPath: string;
   /** cgroup mode for the supervisor: 'v1' passes three directory fds, 'v2' one. */
   cgroupVersion: 'v1' | 'v2';
@@ -14,7 +14,12 @@ export interface BoxLayout {
   tmpSizeKb: number;
   /** Size cap of the supervisor's private I/O directory (captured output, stdin). */
   ioSizeKb: number;
-  /** Host files bound read-only over the box's /etc/passwd, /etc/group and /etc/hosts. */
+  /**
+   * Inodes (files and directories) each of the work directory, /tmp and /dev/shm may hold.
+   * bubblewrap's --tmpfs has no such option; the supervisor remounts them with it at start.
+   */
+  maxInodes: number;
+  /** Host files whose contents become the box's /etc/passwd, /etc/group and /etc/hosts (see BoxFds). */
   etcFiles: { passwd: string; group: string; hosts: string };
   /** Host directories bound read-only at the same path (toolchains). */
   readOnlyDirs: readonly string[];
@@ -49,6 +54,20 @@ export const DEFAULT_ETC_ENTRIES: readonly string[] = [
 const kib = (value: number): string => String(value * 1024);
 
 /**
+ * File descriptors, in bubblewrap's fd table, of what it reads at start: the pipe for its info
+ * (the box's pid), and open files it copies into the box's own tmpfs (--file) rather than binding:
+ * a bind mount shows its source's host path in the box's /proc/self/mountinfo, and these paths
+ * named the server's pid (/run/arbiter/PID) and the project's directory. Copies show nothing.
+ */
+export interface BoxFds {
+  info: number;
+  supervisor: number;
+  passwd: number;
+  group: number;
+  hosts: number;
+}
+
+/**
  * Builds bubblewrap's argv for one warm slot. Every namespace but the user namespace is new: the
  * supervisor must stay real root (without most capabilities) so it can give each slot its own
  * host uid and create per-run cgroups. The cgroup namespace is the supervisor's to make, once it
@@ -56,7 +75,7 @@ const kib = (value: number): string => String(value * 1024);
  * cut to the five the supervisor uses; it drops CAP_SYS_ADMIN once that namespace exists and the
  * rest before it execs a program.
  */
-export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
+export function buildBwrapArgs(layout: BoxLayout, fds: BoxFds): string[] {
   const args = [
     '--unshare-ipc',
     '--unshare-pid',
@@ -104,15 +123,22 @@ export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
     args.push('--ro-bind-try', dir, dir);
   }
   for (const entry of layout.etcEntries) args.push('--ro-bind-try', entry, entry);
+  // Root-owned copies on the box's root tmpfs, which only root inside the box can write.
   args.push(
-    '--ro-bind',
-    layout.etcFiles.passwd,
+    '--perms',
+    '0644',
+    '--file',
+    String(fds.passwd),
     '/etc/passwd',
-    '--ro-bind',
-    layout.etcFiles.group,
+    '--perms',
+    '0644',
+    '--file',
+    String(fds.group),
     '/etc/group',
-    '--ro-bind',
-    layout.etcFiles.hosts,
+    '--perms',
+    '0644',
+    '--file',
+    String(fds.hosts),
     '/etc/hosts',
     '--proc',
     '/proc',
@@ -143,18 +169,22 @@ export function buildBwrapArgs(layout: BoxLayout, infoFd: number): string[] {
     '0700',
     '--tmpfs',
     IO_DIR,
-    '--ro-bind',
-    layout.supervisorPath,
+    // Only root inside the box (the supervisor) needs to run or read it.
+    '--perms',
+    '0700',
+    '--file',
+    String(fds.supervisor),
     '/.supervisor',
     '--chdir',
     '/box',
     '--info-fd',
-    String(infoFd),
+    String(fds.info),
     '--',
     '/.supervisor',
     layout.cgroupVersion,
     String(layout.uid),
     String(layout.gid),
+    String(layout.maxInodes),
   );
   if (layout.sampledMemory) args.push('sampled-memory');
   return args;

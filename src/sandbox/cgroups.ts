@@ -140,6 +140,17 @@ export function checkCgroupsWritable(system: CgroupSystem): void {
 }
 
 /**
+ * The cgroups the sandbox will use, checked: found (v1 controllers, or Arbiter's own delegated v2
+ * subtree) and writable. The one check serve and doctor both make; throws SANDBOX_UNAVAILABLE
+ * naming the fix.
+ */
+export function usableCgroups(): CgroupSystem {
+  const system = detectCgroups();
+  checkCgroupsWritable(system);
+  return system;
+}
+
+/**
  * Where systemd manages this machine, a cgroup inside one of its units is systemd's unless the unit
  * says Delegate=yes: a login shell's session scope is the common case. Refuses such a cgroup,
  * naming the fix. Without systemd (a container, a plain VM) there is nobody to ask.

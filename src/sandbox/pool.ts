@@ -5,13 +5,12 @@ import { dirname, join } from 'node:path';
 import { ArbiterError } from '../errors.js';
 import { DEFAULT_ETC_ENTRIES, type BoxLayout } from './bwrap-args.js';
 import {
-  checkCgroupsWritable,
   claimSubtree,
   createSlotCgroups,
-  detectCgroups,
   removeCgroupTree,
   removeStaleInstances,
   removeStaleRuntimeDirs,
+  usableCgroups,
   type CgroupSystem,
 } from './cgroups.js';
 import { DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
@@ -33,6 +32,11 @@ export interface SandboxPoolOptions {
   boxSizeKb?: number;
   /** /tmp and /dev/shm size cap per slot, KiB. Default: 64 MiB. */
   tmpSizeKb?: number;
+  /**
+   * Inodes (files and directories) each of a slot's work directory, /tmp and /dev/shm may hold; it
+   * bounds the kernel memory a program's empty files pin and the work of wiping them. Default: 16,384.
+   */
+  maxInodes?: number;
   /** Server-wide ceilings; RunSpec limits above them are clamped. Default: DEFAULT_MAX_LIMITS. */
   maxLimits?: RunLimits;
   /** Extra host directories visible read-only (toolchains outside /usr). Default: none. */
@@ -51,6 +55,7 @@ export const DEFAULT_POOL_OPTIONS = {
   uidBase: 60_000,
   boxSizeKb: 256 * 1024,
   tmpSizeKb: 64 * 1024,
+  maxInodes: 16_384,
   maxLimits: DEFAULT_MAX_LIMITS,
   readOnlyDirs: [] as string[],
   etcEntries: DEFAULT_ETC_ENTRIES,
@@ -61,7 +66,10 @@ export interface SandboxPoolStats {
   slots: number;
   busy: number;
   waiting: number;
-  /** Slots replaced because a reset could not be proven clean or the slot died. */
+  /**
+   * Slots replaced because a reset could not be proven clean, a program left more files than a reset
+   * deletes one by one (RESET_MAX_ENTRIES), or the slot died.
+   */
   rebuilt: number;
   runs: number;
   cgroupVersion: 'v1' | 'v2';
@@ -87,8 +95,7 @@ export function checkSandboxPrerequisites(): CgroupSystem {
       'bubblewrap (bwrap) is not installed; run scripts/setup or apt-get install bubblewrap',
     );
   }
-  const cgroups = detectCgroups();
-  checkCgroupsWritable(cgroups);
+  const cgroups = usableCgroups();
   return cgroups;
 }
 
@@ -117,6 +124,17 @@ export class SandboxLease {
 
   listFiles(maxFiles?: number): { name: string; size: number; executable: boolean }[] {
     return this.slot.listFiles(maxFiles);
+  }
+
+  /**
+   * Call before each run of a series against one program (a submission's tests, a checker's runs),
+   * so no run sees what an earlier one left: the first call freezes the work directory as it is (the
+   * compiled program, which no run can then change); every call removes what runs added to it since
+   * and empties /tmp and /dev/shm. See SandboxSlot.resetBetweenRuns.
+   */
+  async resetBetweenRuns(): Promise<void> {
+    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
+    await this.slot.resetBetweenRuns();
   }
 
   run(spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
@@ -159,6 +177,8 @@ export class SandboxPool {
   /** Where peak memory comes from; a fact of the kernel, settled once the slots have started. */
   #memoryPeak: SandboxPoolStats['memoryPeak'] = 'sampled';
   #starting = new Set<Promise<void>>();
+  /** Slots being wiped between leases. */
+  #recycling = new Set<Promise<void>>();
 
   private constructor(options: SandboxPoolOptions, cgroups: CgroupSystem) {
     const concurrency = options.concurrency ?? DEFAULT_POOL_OPTIONS.concurrency;
@@ -174,6 +194,13 @@ export class SandboxPool {
       concurrency,
       runtimeDir: options.runtimeDir ?? join(RUNTIME_PARENT, String(process.pid)),
     } as SandboxPool['options'];
+    const { maxInodes } = this.options;
+    if (!Number.isInteger(maxInodes) || maxInodes < 64 || maxInodes > 16_777_216) {
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `sandbox maxInodes must be an integer from 64 to 16777216, got ${maxInodes}`,
+      );
+    }
     this.cgroups = cgroups;
     this.#supervisor = ensureSupervisor();
     this.#slots = new Array<SandboxSlot | null>(concurrency).fill(null);
@@ -240,6 +267,7 @@ export class SandboxPool {
       tmpSizeKb: this.options.tmpSizeKb,
       // Both captured streams at their maximum, plus a stdin file of the same size.
       ioSizeKb: outputKb * 3 + 1024,
+      maxInodes: this.options.maxInodes,
       etcFiles: this.#etcFiles(),
       readOnlyDirs: this.options.readOnlyDirs,
       etcEntries: this.options.etcEntries,
@@ -314,17 +342,22 @@ export class SandboxPool {
     // A lease given back mid-run (an interactive client went away) cannot be reset under the
     // program's feet: the slot is replaced, which kills everything in it.
     if (slot.busy) slot.markBroken(`sandbox slot ${slot.index}: released while a run was in progress`);
-    // The wipe waits for the next turn of the event loop, so the result this lease produced is
+    // The wipe starts on the next turn of the event loop, so the result this lease produced is
     // recorded and answered first; nobody can lease the slot until it is clean.
-    setImmediate(() => this.#recycle(slot));
+    const recycled = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#recycle(slot))
+      .finally(() => this.#recycling.delete(recycled));
+    this.#recycling.add(recycled);
   }
 
-  #recycle(slot: SandboxSlot): void {
+  /** Wipes a slot (asynchronously, see SandboxSlot.reset) and hands it out, or rebuilds it. */
+  async #recycle(slot: SandboxSlot): Promise<void> {
+    const clean = !this.#closed && !slot.broken && (await slot.reset());
     if (this.#closed) {
       void slot.close();
       return;
     }
-    if (slot.broken || !slot.reset()) {
+    if (!clean) {
       void slot.close();
       this.#rebuild(slot.index);
       return;
@@ -393,7 +426,7 @@ export class SandboxPool {
     for (const waiter of this.#waiters.splice(0)) {
       waiter.reject(new ArbiterError('SANDBOX_CLOSED', 'the sandbox pool is closed'));
     }
-    await Promise.allSettled([...this.#starting]);
+    await Promise.allSettled([...this.#starting, ...this.#recycling]);
     await Promise.all(this.#slots.map((slot) => slot?.close()));
     this.#idle.length = 0;
     for (const root of Object.values(this.cgroups.roots))

@@ -14,8 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { chmod, chown, rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { ArbiterError } from '../errors.js';
+import { countEntries, freezeEntries, removeEntries } from './box-tree.js';
 import { buildBwrapArgs, type BoxLayout } from './bwrap-args.js';
 import { LineReader } from './line-reader.js';
 import {
@@ -34,6 +36,12 @@ import { decideVerdict } from './verdict.js';
 const SLOT_START_TIMEOUT_MS = 10_000;
 /** Directories wiped between leases; together with a fresh cgroup per run this is the whole reset. */
 const RESET_DIRS = ['box', 'tmp', 'dev/shm'];
+/**
+ * Most entries (files and directories, all of RESET_DIRS together) a reset between leases deletes
+ * one by one. Past it the slot is rebuilt instead: killing bubblewrap drops its tmpfs mounts, and
+ * everything in them, at once, and a new box starts in a few milliseconds.
+ */
+export const RESET_MAX_ENTRIES = 10_000;
 
 /** Checks a file name from a request: relative, inside the work directory, no tricks. */
 export function safeRelativePath(name: string): string {
@@ -74,8 +82,10 @@ export interface SlotConfig {
 /**
  * One warm sandbox: a bubblewrap box whose namespaces and mounts are made once, with the supervisor
  * as its PID 1. Runs go through it one at a time; between leases its writable directories are wiped.
- * The host reaches into the box through /proc/PID/root, and checks first that PID is still this
- * box's supervisor so a recycled PID can never point it at the host's own /tmp.
+ * The host reaches into the box through an fd opened on /proc/PID/root while PID was proven to be
+ * this box's supervisor: a path through the fd names the box's root for as long as the fd is open,
+ * so even a reset that takes many turns of the event loop can never be pointed at the host's own
+ * /tmp by a recycled PID.
  */
 export class SandboxSlot {
   readonly index: number;
@@ -84,6 +94,15 @@ export class SandboxSlot {
   #reader: LineReader;
   #pid = 0;
   #mountNs = '';
+  /** An fd on the box's root (opened through /proc/PID/root); see `root`. */
+  #rootFd = -1;
+  /** Work in progress that holds paths through the root fd, which stays open until it is done. */
+  readonly #walks = new Set<Promise<unknown>>();
+  /**
+   * Names in the work directory when the first resetBetweenRuns() of the lease froze it (the
+   * compiled program); null until then.
+   */
+  #baseline: Set<string> | null = null;
   #stderrTail = '';
   #broken: string | null = null;
   #busy = false;
@@ -114,22 +133,41 @@ export class SandboxSlot {
   }
 
   static async start(config: SlotConfig): Promise<SandboxSlot> {
+    const { layout } = config;
     const dirFds = config.cgroupDirs.map((dir) => openSync(dir, 'r'));
+    // Files bubblewrap copies into the box: opened here, read by it at start (see BoxFds).
+    const copied = [
+      layout.supervisorPath,
+      layout.etcFiles.passwd,
+      layout.etcFiles.group,
+      layout.etcFiles.hosts,
+    ];
+    const fileFds: number[] = [];
     const infoFd = 3 + dirFds.length;
     let proc: ChildProcess;
     try {
-      proc = spawn('bwrap', buildBwrapArgs(config.layout, infoFd), {
-        stdio: ['pipe', 'pipe', 'pipe', ...dirFds, 'pipe'],
+      for (const path of copied) fileFds.push(openSync(path, 'r'));
+      const at = (i: number): number => infoFd + 1 + i;
+      const args = buildBwrapArgs(layout, {
+        info: infoFd,
+        supervisor: at(0),
+        passwd: at(1),
+        group: at(2),
+        hosts: at(3),
+      });
+      proc = spawn('bwrap', args, {
+        stdio: ['pipe', 'pipe', 'pipe', ...dirFds, 'pipe', ...fileFds],
         env: {},
       });
     } finally {
-      for (const fd of dirFds) closeSync(fd);
+      for (const fd of [...dirFds, ...fileFds]) closeSync(fd);
     }
     const slot = new SandboxSlot(config, proc);
     try {
       await slot.#handshake(proc.stdio[infoFd] as Readable);
     } catch (error) {
       slot.#kill();
+      slot.#closeRootFd();
       throw error;
     }
     return slot;
@@ -173,12 +211,13 @@ export class SandboxSlot {
       info.destroy();
     }
     this.#mountNs = readlinkSync(`/proc/${this.#pid}/ns/mnt`);
+    this.#rootFd = openSync(`/proc/${this.#pid}/root`, 'r');
+    // The supervisor answered "ready" just now, so PID is ours; checked again all the same.
+    this.#checkSupervisor();
     this.#prepareBox();
   }
 
-  /** The box's root as the host sees it. Throws if the supervisor is no longer the process at PID. */
-  get root(): string {
-    if (this.#broken) throw new ArbiterError('SANDBOX_FAILED', this.#broken);
+  #checkSupervisor(): void {
     let ns = '';
     try {
       ns = readlinkSync(`/proc/${this.#pid}/ns/mnt`);
@@ -189,7 +228,13 @@ export class SandboxSlot {
       this.#broken = `sandbox slot ${this.index}: supervisor ${this.#pid} is gone`;
       throw new ArbiterError('SANDBOX_FAILED', this.#broken);
     }
-    return `/proc/${this.#pid}/root`;
+  }
+
+  /** The box's root as the host sees it. Throws if the slot is broken or its supervisor is gone. */
+  get root(): string {
+    if (this.#broken) throw new ArbiterError('SANDBOX_FAILED', this.#broken);
+    this.#checkSupervisor();
+    return `/proc/self/fd/${this.#rootFd}`;
   }
 
   get busy(): boolean {
@@ -320,7 +365,12 @@ export class SandboxSlot {
     };
   }
 
-  async #execute(spec: RunSpec, signal?: AbortSignal, io?: InteractiveIO): Promise<RunResult> {
+  /** A run holds paths through the root fd across awaits (its captured output is read after it). */
+  #execute(spec: RunSpec, signal?: AbortSignal, io?: InteractiveIO): Promise<RunResult> {
+    return this.#walk(() => this.#executeOnce(spec, signal, io));
+  }
+
+  async #executeOnce(spec: RunSpec, signal?: AbortSignal, io?: InteractiveIO): Promise<RunResult> {
     if (this.#busy) throw new ArbiterError('SANDBOX_FAILED', `sandbox slot ${this.index} is already running`);
     this.#busy = true;
     const onAbort = (): void => {
@@ -368,22 +418,88 @@ export class SandboxSlot {
     }
   }
 
-  /** Wipes the work directory, /tmp and /dev/shm. Returns false when the slot cannot be proven clean. */
-  reset(): boolean {
+  /** Runs `work` (which uses paths through the root fd) so that close() waits for it before closing the fd. */
+  async #walk<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.#walks.add(running);
     try {
-      const root = this.root;
-      for (const dir of RESET_DIRS) {
-        const path = join(root, dir);
-        for (const name of readdirSync(path)) rmSync(join(path, name), { recursive: true, force: true });
-        if (readdirSync(path).length !== 0) throw new Error(`${dir} is not empty after reset`);
-      }
-      rmSync(join(root, STDIN_PATH), { force: true });
-      this.#prepareBox();
-      return true;
-    } catch (error) {
-      this.#broken ??= `sandbox slot ${this.index}: reset failed: ${(error as Error).message}`;
-      return false;
+      return await running;
+    } finally {
+      this.#walks.delete(running);
     }
+  }
+
+  /**
+   * Wipes the work directory, /tmp and /dev/shm between leases, without holding the event loop.
+   * Returns false, with the slot marked broken so the pool rebuilds it, when the slot cannot be
+   * proven clean or holds more than RESET_MAX_ENTRIES entries.
+   */
+  reset(): Promise<boolean> {
+    return this.#walk(async () => {
+      try {
+        const root = this.root;
+        let left = RESET_MAX_ENTRIES;
+        for (const dir of RESET_DIRS) {
+          left -= await countEntries(join(root, dir), left);
+          if (left < 0) {
+            this.#broken ??= `sandbox slot ${this.index}: more than ${RESET_MAX_ENTRIES} files left; rebuilt`;
+            return false;
+          }
+        }
+        for (const dir of RESET_DIRS) {
+          await removeEntries(join(root, dir));
+          if ((await countEntries(join(root, dir), 0)) !== 0)
+            throw new Error(`${dir} is not empty after reset`);
+        }
+        await rm(join(root, STDIN_PATH), { force: true });
+        this.#baseline = null;
+        await chown(join(root, 'box'), this.uid, this.uid);
+        await chmod(join(root, 'box'), 0o755);
+        return true;
+      } catch (error) {
+        this.#broken ??= `sandbox slot ${this.index}: reset failed: ${(error as Error).message}`;
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Fresh state for each of a series of runs of one program (a submission's tests, a checker's
+   * runs), cheap when a run changed nothing. The first call freezes the work directory as it is (the
+   * compiled program): everything in it becomes root-owned and read-only, and the directory itself
+   * root-owned and sticky, so runs may add files beside it but can neither change, replace nor
+   * delete it. Every call then removes what runs added to the work directory since, and empties
+   * /tmp and /dev/shm. Throws SANDBOX_FAILED, with the slot marked broken, when that fails.
+   */
+  resetBetweenRuns(): Promise<void> {
+    return this.#walk(async () => {
+      try {
+        const root = this.root;
+        const box = join(root, 'box');
+        const resetBox = async (): Promise<void> => {
+          if (this.#baseline === null) {
+            this.#baseline = await freezeEntries(box);
+            await chown(box, 0, 0);
+            await chmod(box, 0o1777);
+          } else {
+            await removeEntries(box, this.#baseline);
+          }
+        };
+        // No bound here as between leases: the inode cap of each tmpfs (BoxLayout.maxInodes) bounds
+        // what a run can leave, and only this submission's own lease waits for its removal. All
+        // three settle before this returns, so none outlives the walk (see close()).
+        const steps = await Promise.allSettled([
+          resetBox(),
+          removeEntries(join(root, 'tmp')),
+          removeEntries(join(root, 'dev/shm')),
+        ]);
+        for (const step of steps) if (step.status === 'rejected') throw step.reason;
+      } catch (error) {
+        const message = `sandbox slot ${this.index}: reset between runs failed: ${(error as Error).message}`;
+        this.#broken ??= message;
+        throw error instanceof ArbiterError ? error : new ArbiterError('SANDBOX_FAILED', message);
+      }
+    });
   }
 
   #kill(): void {
@@ -393,11 +509,22 @@ export class SandboxSlot {
   /** Stops the slot; bubblewrap's death takes the whole box with it. */
   async close(): Promise<void> {
     this.#broken ??= 'closed';
-    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.#proc.once('exit', () => resolve()));
-    (this.#proc.stdin as Writable).end();
-    this.#kill();
-    await exited;
+    if (this.#proc.exitCode === null && this.#proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.#proc.once('exit', () => resolve()));
+      (this.#proc.stdin as Writable).end();
+      this.#kill();
+      await exited;
+    }
+    // A walk still running holds paths through the fd: closed under it, the number could be
+    // reused for an unrelated directory. A walk that fails is its own caller's to report.
+    await Promise.allSettled([...this.#walks]);
+    this.#closeRootFd();
+  }
+
+  #closeRootFd(): void {
+    if (this.#rootFd < 0) return;
+    closeSync(this.#rootFd);
+    this.#rootFd = -1;
   }
 }
 

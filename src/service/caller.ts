@@ -6,6 +6,8 @@ export interface Caller {
   role: KeyRole | 'anonymous';
   /** Highest priority this caller's submissions may have. */
   priority: number;
+  /** Requests per second of this caller's key bucket (set by the API's auth hook). */
+  ratePerSec?: number;
 }
 
 export const isAdmin = (caller: Caller): boolean => caller.role === 'admin';

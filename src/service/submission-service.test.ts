@@ -11,6 +11,7 @@ import { EmbeddedQueue } from '../queue/embedded-queue.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { SubmissionRecord } from '../store/types.js';
+import type { Caller } from './caller.js';
 import { SubmissionEvents } from './events.js';
 import { SubmissionService } from './submission-service.js';
 
@@ -42,6 +43,7 @@ const service = new SubmissionService(
   new SubmissionEvents(),
 );
 
+const OPERATOR: Caller = { keyId: null, role: 'admin', priority: 10 };
 const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
 
 async function running(): Promise<SubmissionRecord> {
@@ -63,7 +65,7 @@ async function running(): Promise<SubmissionRecord> {
 
 test("a worker's own finish hands waiters the final row without reading it back, equal to the stored one", async () => {
   const record = await running();
-  const waiting = service.waitForFinal(record.id, 5_000);
+  const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve)); // the waiter's first look is done
   reads = 0;
   assert.equal(await service.finish(record, 'accepted', result, { current: true }), true);
@@ -74,7 +76,7 @@ test("a worker's own finish hands waiters the final row without reading it back,
 
 test('any other finish is read back; a second finish changes nothing and wakes nobody', async () => {
   const record = await running();
-  const waiting = service.waitForFinal(record.id, 5_000);
+  const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve));
   reads = 0;
   assert.equal(await service.finish(record, 'cancelled', { ...result, status: 'cancelled' }), true);

@@ -1,14 +1,15 @@
 import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
 import { parseChecker } from '../judge/checkers.js';
-import { compileLimitsFor } from '../judge/execute.js';
+import { resolveCompileLimits, resolveRunLimits } from '../judge/limits-policy.js';
 import type { FinalStatus, SubmissionStatus, TestCase } from '../judge/types.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { JobQueue } from '../queue/job-queue.js';
-import { checkLimitsWithin, resolveLimits, type RunLimits } from '../sandbox/limits.js';
-import type { Store, SubmissionQuery, SubmissionRecord } from '../store/types.js';
+import type { RunLimits } from '../sandbox/limits.js';
+import type { ProblemRecord, Store, SubmissionQuery, SubmissionRecord } from '../store/types.js';
 import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
 import { canSee, isAdmin, type Caller } from './caller.js';
+import { audienceOf, visibleSubmission } from './visibility.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
 import { checkVersion, normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
@@ -83,23 +84,34 @@ export class SubmissionService {
     checkVersion(language, input.version, version);
     const files = normalizeFiles(language, input.source, input.files);
 
+    const { defaultLimits, maxLimits } = this.config;
     let tests = input.tests ? validateTests(input.tests) : undefined;
     let checkerInput = input.checker;
-    let problemLimits: Partial<RunLimits> | undefined;
+    let problem: ProblemRecord | null = null;
     if (input.problemId !== undefined) {
-      const problem = await this.store.getProblem(input.problemId);
+      problem = await this.store.getProblem(input.problemId);
       if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${input.problemId}`);
+      // The problem's tests, checker and limits bind: a student may not judge by rules of their own.
       if (input.tests) throw new ArbiterError('INVALID_INPUT', 'give either tests or problemId, not both');
+      if (input.checker !== undefined)
+        throw new ArbiterError(
+          'INVALID_INPUT',
+          "a problem's submission is judged by the problem's checker; leave out checker",
+        );
       tests = problem.tests;
-      checkerInput ??= problem.checker;
-      problemLimits = problem.limits;
+      checkerInput = problem.checker;
     }
     const checker = checkerInput === undefined ? undefined : parseChecker(checkerInput);
-    if (checker?.type === 'custom') this.registry.getInstalled(checker.language);
+    const checkerLanguage = checker?.type === 'custom' ? this.registry.getInstalled(checker.language) : null;
 
-    checkLimitsWithin(input.limits, this.config.maxLimits);
-    const defaults = resolveLimits(problemLimits, this.config.defaultLimits, this.config.maxLimits);
-    const limits = resolveLimits(input.limits, defaults, this.config.maxLimits);
+    const problemLimits = problem?.limits ?? (problem ? {} : undefined);
+    const limits = resolveRunLimits({
+      requested: input.limits,
+      problem: problemLimits,
+      defaults: defaultLimits,
+      language,
+      max: maxLimits,
+    });
 
     if (input.priority !== undefined && (!Number.isInteger(input.priority) || input.priority < 0)) {
       throw new ArbiterError('INVALID_INPUT', 'priority must be a whole number >= 0');
@@ -115,16 +127,19 @@ export class SubmissionService {
     if (input.args !== undefined) request.args = input.args;
     if (tests !== undefined) request.tests = tests;
     if (checker !== undefined) request.checker = checker;
+    if (checkerLanguage) {
+      request.checkerLimits = resolveRunLimits({
+        problem: problemLimits,
+        defaults: defaultLimits,
+        language: checkerLanguage,
+        max: maxLimits,
+      });
+    }
+    if (problem?.feedback) request.feedback = problem.feedback;
     if (input.stopOnFirstFailure !== undefined) request.stopOnFirstFailure = input.stopOnFirstFailure;
     if (input.cache) request.cache = true;
-    if (input.compileLimits !== undefined) {
-      checkLimitsWithin(input.compileLimits, this.config.maxLimits);
-      request.compileLimits = resolveLimits(
-        input.compileLimits,
-        compileLimitsFor(language),
-        this.config.maxLimits,
-      );
-    }
+    if (language.compile)
+      request.compileLimits = resolveCompileLimits(input.compileLimits, language, maxLimits);
     if (input.compilerOptions?.length) request.compilerOptions = input.compilerOptions;
     if (input.mergeStderr) request.mergeStderr = true;
     if (input.compat !== undefined) request.compat = input.compat;
@@ -146,6 +161,8 @@ export class SubmissionService {
       );
     }
 
+    if (!cached) await this.#checkQueueQuota(caller);
+
     const record = await this.store.createSubmission(
       {
         id: uuid7(now),
@@ -161,7 +178,7 @@ export class SubmissionService {
     );
     if (cached) {
       await this.finish(record, cached.status, { ...cached, cached: true });
-      return { record: (await this.store.getSubmission(record.id))!, position: null };
+      return { record: this.#shown((await this.store.getSubmission(record.id))!, caller), position: null };
     }
     let position: number;
     try {
@@ -184,6 +201,23 @@ export class SubmissionService {
       at: now,
     });
     return { record, position };
+  }
+
+  /**
+   * One key may not fill the queue for everyone (two batches of 100 once did): past its share it is
+   * refused, the others go on. All anonymous callers share one share; admin keys have none.
+   */
+  async #checkQueueQuota(caller: Caller): Promise<void> {
+    const quota = this.config.maxQueuedPerKey;
+    if (isAdmin(caller)) return;
+    const waiting = await this.store.countSubmissions({ keyId: caller.keyId, status: 'queued' });
+    if (waiting < quota) return;
+    const who = caller.keyId ? 'this API key has' : 'anonymous callers have';
+    throw new ArbiterError(
+      'QUEUE_QUOTA',
+      `${who} ${waiting} submissions waiting, the most one key may have (maxQueuedPerKey ${quota}); retry once some have run`,
+      { retryAfter: QUEUE_FULL_RETRY_SECONDS },
+    );
   }
 
   /** Records a final status once; later calls for the same submission change nothing. */
@@ -216,13 +250,25 @@ export class SubmissionService {
     return this.#justFinished.get(id);
   }
 
-  /** The submission, if this caller may see it; 404 otherwise (not 403: ids are not confirmed to strangers). */
+  /**
+   * The submission as this caller may see it (hidden tests shaped by service/visibility.ts); 404
+   * when it may not see it at all (not 403: ids are not confirmed to strangers).
+   */
   async get(id: string, caller: Caller): Promise<SubmissionRecord> {
-    const record = await this.store.getSubmission(id);
-    if (!record || !canSee(caller, record.keyId)) {
-      throw new ArbiterError('SUBMISSION_NOT_FOUND', `no submission with id ${id}`);
-    }
+    const record = await this.find(id, caller);
+    if (!record) throw new ArbiterError('SUBMISSION_NOT_FOUND', `no submission with id ${id}`);
     return record;
+  }
+
+  /** As get, but null instead of the 404. */
+  async find(id: string, caller: Caller): Promise<SubmissionRecord | null> {
+    const record = await this.store.getSubmission(id);
+    return record && canSee(caller, record.keyId) ? this.#shown(record, caller) : null;
+  }
+
+  /** Every record that leaves the service passes here: what this caller may see of it. */
+  #shown(record: SubmissionRecord, caller: Caller): SubmissionRecord {
+    return visibleSubmission(record, audienceOf(caller));
   }
 
   /**
@@ -245,7 +291,10 @@ export class SubmissionService {
     if (options.language !== undefined) query.language = options.language;
     const records = await this.store.listSubmissions(query);
     const full = records.length === options.limit;
-    return { records, nextCursor: full ? records.at(-1)!.seq : null };
+    return {
+      records: records.map((r) => this.#shown(r, caller)),
+      nextCursor: full ? records.at(-1)!.seq : null,
+    };
   }
 
   /**
@@ -261,7 +310,7 @@ export class SubmissionService {
       this.store.listSubmissions({ ...filter, oldestFirst: true, ...options }),
       this.store.countSubmissions(filter),
     ]);
-    return { records, total };
+    return { records: records.map((r) => this.#shown(r, caller)), total };
   }
 
   position(id: string): Promise<number | null> {
@@ -275,18 +324,26 @@ export class SubmissionService {
     if (await this.queue.remove(id)) {
       await this.finish(record, 'cancelled', emptyResult('cancelled', 'cancelled before it ran'));
     } else if (this.running.cancel(id)) {
-      await this.waitForFinal(id, 10_000);
+      await this.waitForFinal(id, 10_000, caller);
     } else {
       // Running in another process, or claimed a moment ago: record the cancel here (the worker's
       // later finish changes nothing) and ask whoever runs it to stop.
       await this.finish(record, 'cancelled', emptyResult('cancelled', 'cancelled while running'));
       this.events.requestCancel(id);
     }
-    return (await this.store.getSubmission(id))!;
+    return this.#shown((await this.store.getSubmission(id))!, caller);
   }
 
-  /** Resolves with the submission once final, or as it is when `timeoutMs` passes. */
-  waitForFinal(id: string, timeoutMs: number, signal?: AbortSignal): Promise<SubmissionRecord> {
+  /**
+   * Resolves with the submission once final, or as it is when `timeoutMs` passes, as `caller` may
+   * see it (the caller must have been allowed to see it: get or submit first).
+   */
+  waitForFinal(
+    id: string,
+    timeoutMs: number,
+    caller: Caller,
+    signal?: AbortSignal,
+  ): Promise<SubmissionRecord> {
     return new Promise((resolve, reject) => {
       const wait: { timer?: NodeJS.Timeout; settled: boolean } = { settled: false };
       const done = () => {
@@ -296,8 +353,8 @@ export class SubmissionService {
         unsubscribe();
         signal?.removeEventListener('abort', done);
         const final = this.peekFinished(id);
-        if (final) resolve(final);
-        else this.store.getSubmission(id).then((record) => resolve(record!), reject);
+        if (final) resolve(this.#shown(final, caller));
+        else this.store.getSubmission(id).then((record) => resolve(this.#shown(record!, caller)), reject);
       };
       const unsubscribe = this.events.onSubmission(id, (event) => {
         if (event.type === 'finished') done();

@@ -1,4 +1,5 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
+import { boundOutput } from '../judge/bound-output.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
@@ -58,6 +59,16 @@ export class WorkerPool implements RunningJobs {
     return true;
   }
 
+  async #giveUp(record: SubmissionRecord, maxAttempts: number): Promise<void> {
+    const message = `gave up after ${maxAttempts} attempts: the submission's worker stopped each time before it finished (see the server log)`;
+    try {
+      await this.service.finish(record, 'internal_error', emptyResult('internal_error', message));
+    } catch (error) {
+      process.emitWarning(`recording the end of ${record.id} failed: ${(error as Error).message}`);
+    }
+    await this.service.queue.complete(record.id).catch(() => undefined);
+  }
+
   async #loop(): Promise<void> {
     while (!this.#draining) {
       let record: SubmissionRecord | null;
@@ -75,6 +86,13 @@ export class WorkerPool implements RunningJobs {
   }
 
   async #process(record: SubmissionRecord): Promise<void> {
+    const { maxAttempts } = this.service.config;
+    if (record.attempts > maxAttempts) {
+      // Each earlier start ended with its worker gone (a crash, a kill): a job that takes its worker
+      // down would otherwise do it again after every restart.
+      await this.#giveUp(record, maxAttempts);
+      return;
+    }
     const controller = new AbortController();
     this.#running.set(record.id, controller);
     const startedAt = Date.now();
@@ -89,7 +107,7 @@ export class WorkerPool implements RunningJobs {
     try {
       const language = this.deps.registry.getInstalled(record.language);
       const { request } = record;
-      result = await judge(this.deps, {
+      const judged = await judge(this.deps, {
         language,
         version: record.version ?? 'unknown',
         files: request.files,
@@ -98,11 +116,17 @@ export class WorkerPool implements RunningJobs {
         limits: request.limits,
         tests: request.tests,
         checker: request.checker,
+        checkerLimits: request.checkerLimits,
         stopOnFirstFailure: request.stopOnFirstFailure,
         compileLimits: request.compileLimits,
         compilerOptions: request.compilerOptions,
         mergeStderr: request.mergeStderr,
         signal: controller.signal,
+      });
+      const { keptOutputKb, keptOutputTotalKb } = this.service.config;
+      result = boundOutput(judged, {
+        streamBytes: keptOutputKb * 1024,
+        totalBytes: keptOutputTotalKb * 1024,
       });
     } catch (error) {
       const status: FinalStatus = controller.signal.aborted ? 'cancelled' : 'internal_error';
@@ -124,6 +148,7 @@ export class WorkerPool implements RunningJobs {
     } catch (error) {
       // The store is down. The job stays running there; completing it in the queue lets the
       // reconciler run it again once the store is back, and a result is still written only once.
+      // (A result the store refuses for its own sake comes back, runs again, and meets maxAttempts.)
       process.emitWarning(`recording the result of ${record.id} failed: ${(error as Error).message}`);
     }
     await this.service.queue.complete(record.id).catch(() => undefined);

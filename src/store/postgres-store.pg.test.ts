@@ -151,11 +151,14 @@ class OutageProxy {
 
 test('migrations run once, are recorded, and a second connect applies none', async () => {
   await withStore(async (store, reconnect) => {
-    assert.deepEqual(store.migrated, [1]);
+    assert.deepEqual(store.migrated, [1, 2]);
     const again = await reconnect();
     assert.deepEqual(again.migrated, []);
     const { rows } = await store.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows, [{ version: 1, name: 'initial schema' }]);
+    assert.deepEqual(rows, [
+      { version: 1, name: 'initial schema' },
+      { version: 2, name: 'index for the per-key queue quota' },
+    ]);
   });
 });
 
@@ -173,11 +176,11 @@ test('processes starting at once on a fresh schema migrate it exactly once', asy
     );
     assert.deepEqual(
       stores.map((s) => s.migrated).sort((a, b) => b.length - a.length),
-      [[1], [], []],
+      [[1, 2], [], []],
       'one applied the migration, the others waited and found it recorded',
     );
-    const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations');
-    assert.deepEqual(rows, [{ version: 1 }]);
+    const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
     for (const store of stores) assert.equal(await store.ping(), true);
   } finally {
     for (const store of stores) await store.close();

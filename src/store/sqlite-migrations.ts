@@ -56,4 +56,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       );
     `,
   },
+  {
+    version: 2,
+    name: 'index for the per-key queue quota',
+    sql: `
+      -- The per-key queue quota counts a key's waiting submissions on every submit.
+      CREATE INDEX submissions_key_queued ON submissions (key_id) WHERE status = 'queued';
+    `,
+  },
 ];

@@ -26,8 +26,8 @@ test('migrations run once and are recorded', async () => {
   const path = join(dir, 'm.db');
   await new SqliteStore(path).close();
   const store = new SqliteStore(path);
-  const rows = store.db.prepare('SELECT version FROM schema_migrations').all();
-  assert.deepEqual(rows, [{ version: 1 }]);
+  const rows = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
+  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
   await store.close();
 });
 

@@ -1,4 +1,4 @@
-import type { CheckerSpec, JudgeResult, SubmissionStatus, TestCase } from '../judge/types.js';
+import type { CheckerSpec, Feedback, JudgeResult, SubmissionStatus, TestCase } from '../judge/types.js';
 import type { RunLimits } from '../sandbox/limits.js';
 
 /** A submission's request as stored: already validated and normalised by the API layer. */
@@ -9,11 +9,15 @@ export interface StoredRequest {
   limits: RunLimits;
   tests?: TestCase[];
   checker?: CheckerSpec;
+  /** Limits of a custom checker's runs, resolved from the problem (never the request's). */
+  checkerLimits?: RunLimits;
   stopOnFirstFailure?: boolean;
   cache?: boolean;
   compileLimits?: RunLimits;
   compilerOptions?: string[];
   mergeStderr?: boolean;
+  /** The problem's feedback level, fixed when the submission is made. Default full. */
+  feedback?: Feedback;
   /** A compatibility API's own view of the request (Judge0's fields); the judge never reads it. */
   compat?: Record<string, unknown>;
 }
@@ -77,6 +81,8 @@ export interface ProblemRecord {
   tests: TestCase[];
   limits?: Partial<RunLimits>;
   checker?: CheckerSpec;
+  /** What students see of the tests' results (see service/visibility). Default full. */
+  feedback?: Feedback;
   createdAt: number;
   updatedAt: number;
 }

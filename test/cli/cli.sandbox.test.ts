@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'arbiter-cli-'));
@@ -113,7 +114,9 @@ test('doctor --redis --postgres checks the scale-out services; an unreachable on
   );
   assert.match(
     good.stdout,
-    new RegExp(`✓ postgresql +PostgreSQL \\d+.*schema ${schema} at migration 0 of 1`),
+    new RegExp(
+      `✓ postgresql +PostgreSQL \\d+.*schema ${schema} at migration 0 of ${POSTGRES_MIGRATIONS.at(-1)!.version}`,
+    ),
   );
   const bad = arbiter(
     'doctor',

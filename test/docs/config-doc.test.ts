@@ -80,6 +80,11 @@ function sample(key: keyof ArbiterConfig): { text: string; check: (value: unknow
       text: 'a.example, 10.0.0.0/8',
       check: (v) => JSON.stringify(v) === '["a.example","10.0.0.0/8"]',
     };
+  if (key === 'allowedHosts')
+    return {
+      text: 'arbiter.example, .example.edu',
+      check: (v) => JSON.stringify(v) === '["arbiter.example",".example.edu"]',
+    };
   if (key === 'webhookSecret') return { text: 'docs-secret', check: (v) => v === 'docs-secret' };
   if (
     key === 'port' ||

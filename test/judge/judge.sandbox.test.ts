@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CompileCache } from '../../src/judge/compile-cache.js';
 import { judge, type JudgeDeps } from '../../src/judge/judge.js';
-import type { JudgeRequest } from '../../src/judge/types.js';
+import type { JudgeRequest, JudgeResult } from '../../src/judge/types.js';
 import { resolveLimits, type SandboxPool } from '../../src/sandbox/index.js';
+import { visibleSubmission } from '../../src/service/visibility.js';
+import type { SubmissionRecord } from '../../src/store/types.js';
 import { createTestPool, registry } from '../helpers/sandbox.js';
 
 let pool: SandboxPool;
@@ -103,12 +105,37 @@ test('run failures are per-test statuses: time limit and runtime error', async (
   assert.equal(result.status, 'time_limit_exceeded');
 });
 
-test('hidden tests never carry the program output', async () => {
+/** A judged result as a student sees it in any answer (service/visibility.ts). */
+function studentView(result: JudgeResult): JudgeResult {
+  const record = {
+    id: 's',
+    status: result.status,
+    priority: 1,
+    keyId: null,
+    language: 'c',
+    version: null,
+    problemId: 'p',
+    callbackUrl: null,
+    request: { files: [], limits: resolveLimits({}) },
+    result,
+    attempts: 1,
+    seq: 1,
+    createdAt: 0,
+    startedAt: 0,
+    finishedAt: 0,
+  } satisfies SubmissionRecord;
+  return visibleSubmission(record, 'student').result!;
+}
+
+test('hidden tests keep their output for operators; a student sees none of it', async () => {
   const result = await judge(deps, request({ tests: [{ stdin: '1 2', expected: '4', hidden: true }] }));
   assert.equal(result.status, 'wrong_answer');
-  assert.equal(result.tests[0]!.stdout, undefined);
   assert.equal(result.tests[0]!.hidden, true);
-  assert.equal(result.run?.stdout, '', 'nor does the summary run');
+  assert.equal(result.run?.stdout, '3\n', 'stored whole, for an operator debugging the problem');
+  const shown = studentView(result);
+  assert.equal(shown.tests[0]!.stdout, undefined);
+  assert.equal(shown.tests[0]!.message, undefined);
+  assert.equal(shown.run, undefined, 'nor the summary run');
 });
 
 const BYTES_C =
@@ -137,14 +164,15 @@ test('output that is not UTF-8 keeps its exact bytes in stdoutBase64; UTF-8 outp
   assert.equal(tested.tests[1]!.stdoutBase64, undefined, 'a hidden test never shows its bytes');
 });
 
-test('a hidden failing test leaves no bytes in the run summary either', async () => {
+test('a hidden failing test leaves a student no bytes in the run summary either', async () => {
   const result = await judge(
     deps,
     request({ files: [{ name: 'main.c', content: BYTES_C }], tests: [{ expected: 'x', hidden: true }] }),
   );
   assert.equal(result.status, 'wrong_answer');
-  assert.equal(result.run?.stdout, '');
-  assert.equal(result.run?.stdoutBase64, undefined);
+  const shown = studentView(result);
+  assert.equal(shown.run, undefined);
+  assert.ok(!JSON.stringify(shown).includes(Buffer.from([0xfe, 0x41, 0x0a]).toString('base64')));
 });
 
 test('checkers: tokens and float tolerance', async () => {

@@ -1,8 +1,9 @@
-// Every language, compiled and run in the real sandbox: hello world, echo of stdin, a runtime error,
-// and a compile error for compiled languages. Needs root, bubblewrap and the toolchains (scripts/setup).
+// Every language, compiled and run in the real sandbox: hello world, judged over three tests, echo of
+// stdin, a runtime error, and a compile error for compiled languages. Needs root, bubblewrap and the toolchains (scripts/setup).
 import assert from 'node:assert/strict';
 import { after, before, describe as suite, test } from 'node:test';
 import { compileAndRun } from '../../src/judge/execute.js';
+import { judge } from '../../src/judge/judge.js';
 import { GREETING_SAMPLES } from '../../src/languages/samples.js';
 import { resolveLimits, type SandboxPool } from '../../src/sandbox/index.js';
 import { createTestPool, describe, registry } from '../helpers/sandbox.js';
@@ -49,6 +50,28 @@ for (const language of registry.definitions) {
       });
       assert.equal(result.status, 'accepted', describe(result.run ?? result.compile!));
       assert.equal(result.run!.stdout.toString().trim(), 'hello world');
+    });
+
+    // Judged, each test runs after a reset that freezes what the compile left (root-owned, read-only)
+    // and removes what the previous test added: every toolchain must run from a frozen build.
+    test('judged over three tests, each after the reset between runs', async () => {
+      // The same test three times: some samples (SQL) print their greeting without reading stdin.
+      const names = ['world', 'world', 'world'];
+      const result = await judge(
+        { pool, registry },
+        {
+          language,
+          version: (await registry.version(language)) ?? 'unknown',
+          files: [{ name: language.sourceFile, content: GREETING_SAMPLES[language.id]! }],
+          limits,
+          tests: names.map((name) => ({ stdin: `${name}\n`, expected: `hello ${name}\n` })),
+        },
+      );
+      assert.deepEqual(
+        result.tests.map((t) => t.status),
+        ['accepted', 'accepted', 'accepted'],
+        JSON.stringify(result.tests.map((t) => t.message ?? t.stderr)).slice(0, 2000),
+      );
     });
 
     test('echoes stdin', async () => {

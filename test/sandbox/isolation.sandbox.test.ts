@@ -136,6 +136,58 @@ echo littered
   assert.equal(pool.stats().rebuilt, 0, 'the slot was reset, not thrown away');
 });
 
+test('between runs of one lease the compiled program stays, read-only, and everything runs added goes', async () => {
+  const holder = await pool.acquire();
+  const lease = await pool.acquire();
+  const slot = lease.slot;
+  try {
+    lease.writeFiles([
+      { name: 'main', content: '#!/bin/sh\necho original\n', executable: true },
+      { name: 'lib/data.txt', content: 'data\n' },
+    ]);
+    await lease.resetBetweenRuns();
+    const attack = await run(
+      lease,
+      `
+echo secret > /tmp/t; mkdir /tmp/dir; echo secret > /tmp/dir/f; chmod 000 /tmp/dir; mkfifo /tmp/fifo
+ln -s / /tmp/root-link; ln -s /usr /box/usr-link; echo secret > /dev/shm/s
+mkdir -p /box/mine/deep; echo secret > /box/mine/deep/f; chmod 000 /box/mine/deep /box/mine
+for try in "echo x > main" "rm -f main" "mv main other" "chmod 777 main" "echo x > lib/data.txt" \
+  "touch lib/new" "rm -rf lib" "chmod 777 /box"; do
+  if sh -c "$try" 2>/dev/null; then echo "ALLOWED $try"; fi
+done
+echo done
+`,
+    );
+    assert.equal(attack.stdout.toString(), 'done\n', describe(attack));
+    lease.writeFiles([{ name: 'input.txt', content: 'from the host\n' }]);
+    await lease.resetBetweenRuns();
+    const look = await run(
+      lease,
+      'echo "box: $(ls -A /box | tr "\\n" " ")"; echo "lib: $(ls -A /box/lib)"; echo "tmp: $(ls -A /tmp)"; ' +
+        'echo "shm: $(ls -A /dev/shm)"; ./main; cat lib/data.txt; echo new > /box/mine.txt && cat /box/mine.txt',
+    );
+    assert.equal(
+      look.stdout.toString(),
+      'box: lib main \nlib: data.txt\ntmp: \nshm: \noriginal\ndata\nnew\n',
+      describe(look),
+    );
+  } finally {
+    lease.release();
+  }
+  // The next lease gets an ordinary work directory again: the program's own, writable, empty.
+  const next = await pool.acquire();
+  try {
+    assert.equal(next.slot, slot, 'the next lease got the released slot');
+    const look = await run(next, 'ls -A /box; stat -c "%U %a" /box; echo hi > /box/main && cat /box/main');
+    assert.equal(look.stdout.toString(), `arbiter${slot.uid} 755\nhi\n`, describe(look));
+  } finally {
+    next.release();
+    holder.release();
+  }
+  assert.equal(pool.stats().rebuilt, 0, 'the slot was reset, not thrown away');
+});
+
 test('System V IPC is refused, so no shm, message queue or semaphore outlives its lease', async () => {
   const holder = await pool.acquire();
   const first = await pool.acquire();

@@ -143,7 +143,8 @@ export interface TestResult {
   status: FinalStatus;
   cpuMs: number;
   wallMs: number;
-  memoryKb: number;
+  /** Left out of a test shown by its verdict only (a hidden test, to a student). */
+  memoryKb?: number;
   weight: number;
   /** The checker's explanation of a wrong answer. */
   message?: string;
@@ -153,8 +154,14 @@ export interface TestResult {
   /** As in StageResult: the exact bytes, only when they are not UTF-8. */
   stdoutBase64?: string;
   stderrBase64?: string;
+  /** Output cut to what the server keeps of a result. */
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
   exitCode?: number | null;
+  signal?: number | null;
   hidden?: boolean;
+  /** Why a checker failed; shown to admins, and to the author of an ad-hoc submission's checker. */
+  detail?: string;
 }
 
 /** A submission and, once final, its result (GET /api/v1/submissions/:id). */
@@ -238,14 +245,23 @@ export interface ProblemInput {
   tests: TestCase[];
   limits?: RunLimits;
   checker?: Checker;
+  feedback?: Feedback;
 }
+
+/**
+ * What students see of a problem's test results: `full` (default) shows visible tests whole and
+ * hidden tests by verdict and time only; `verdicts` shows every test so; `score` only the total.
+ */
+export type Feedback = 'full' | 'verdicts' | 'score';
 
 export interface Problem {
   id: string;
   title: string;
   tests: TestCase[];
   limits?: RunLimits;
-  checker?: Exclude<Checker, string>;
+  /** A custom checker's source is shown to admins only. */
+  checker?: Exclude<Checker, string> | { type: 'custom'; language: string };
+  feedback?: Feedback;
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;

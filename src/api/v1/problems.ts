@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../errors.js';
 import { parseChecker } from '../../judge/checkers.js';
-import type { TestCase } from '../../judge/types.js';
+import { FEEDBACK_LEVELS, type Feedback, type TestCase } from '../../judge/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
-import { isAdmin, type Caller } from '../../service/caller.js';
+import { visibleProblem } from '../../service/visibility.js';
 import type { ProblemRecord } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
@@ -17,6 +17,7 @@ interface ProblemBody {
   tests: TestCase[];
   limits?: Partial<RunLimits>;
   checker?: unknown;
+  feedback?: Feedback;
 }
 
 const problemBody = {
@@ -29,19 +30,14 @@ const problemBody = {
     tests: { type: 'array', items: testSchema, minItems: 1, maxItems: 1000 },
     limits: limitsSchema,
     checker: checkerSchema,
+    feedback: {
+      type: 'string',
+      enum: FEEDBACK_LEVELS,
+      description:
+        'What students see of test results: full (default: hidden tests verdict and time only), verdicts (every test so), score (no per-test list)',
+    },
   },
 } as const;
-
-/** Hidden tests keep their data from everyone but admins; the count and weights stay visible. */
-export function problemView(problem: ProblemRecord, caller: Caller): ProblemRecord {
-  if (isAdmin(caller)) return problem;
-  return {
-    ...problem,
-    tests: problem.tests.map((t) =>
-      t.hidden ? { hidden: true, weight: t.weight ?? 1, ...(t.name ? { name: t.name } : {}) } : t,
-    ),
-  };
-}
 
 export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { store } = runtime;
@@ -56,6 +52,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
     };
     if (body.limits) problem.limits = body.limits;
     if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
+    if (body.feedback !== undefined) problem.feedback = body.feedback;
     return problem;
   };
   const get = async (id: string): Promise<ProblemRecord> => {
@@ -91,7 +88,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       const caller = callerOf(request);
       return {
         problems: (await store.listProblems()).map((p) => ({
-          ...problemView(p, caller),
+          ...visibleProblem(p, caller),
           tests: undefined,
           testCount: p.tests.length,
         })),
@@ -108,7 +105,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
         params: idParams,
       },
     },
-    async (request) => problemView(await get(request.params.id), callerOf(request)),
+    async (request) => visibleProblem(await get(request.params.id), callerOf(request)),
   );
 
   app.put<{ Params: { id: string }; Body: ProblemBody }>(

@@ -89,7 +89,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
       const caller = callerOf(request);
       const { record, position } = await submit(request.body, caller);
       if (request.query.wait) {
-        const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+        const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
         const final = done.status !== 'queued' && done.status !== 'running';
         return reply
           .code(final ? 200 : 202)

@@ -11,18 +11,20 @@
  *   0  control requests (lines, see below)         1  one report line per run
  *   2  diagnostics                                  3.. cgroup directories of this slot
  *
- * argv: arbiter-supervisor v1 UID GID [sampled-memory]  (fds 3 = memory, 4 = pids, 5 = cpuacct slot dirs)
- *       arbiter-supervisor v2 UID GID [sampled-memory]  (fd 3 = the slot's cgroup v2 directory)
+ * argv: arbiter-supervisor v1 UID GID INODES [sampled-memory]  (fds 3 = memory, 4 = pids, 5 = cpuacct slot dirs)
+ *       arbiter-supervisor v2 UID GID INODES [sampled-memory]  (fd 3 = the slot's cgroup v2 directory)
+ *   INODES caps the inodes of each tmpfs a program can write to (/box, /tmp, /dev/shm).
  *   "sampled-memory" measures peak memory as a kernel without memory.peak (before 5.19) must, even
  *   where the file exists: for tests of that path.
  *
- * Start-up (before "ready"): the supervisor moves itself into the slot's cgroup, makes a cgroup
- * namespace rooted there, and (v2) moves on into the leaf SLOT/supervisor and enables the memory,
- * pids and cpu controllers for SLOT's children. The slot's namespace root is then an ancestor of
+ * Start-up (before "ready"): the supervisor caps the inodes of the writable tmpfs mounts (see
+ * cap_inodes), moves itself into the slot's cgroup, makes a cgroup namespace rooted there, and (v2)
+ * moves on into the leaf SLOT/supervisor and enables the memory, pids and cpu controllers for
+ * SLOT's children. The slot's namespace root is then an ancestor of
  * SLOT/run, which is what nsdelegate (how systemd mounts cgroup2) requires of every migration
  * made from inside a namespace; and SLOT itself holds no process, as cgroup v2 requires of a cgroup
- * whose controllers are enabled for its children. CAP_SYS_ADMIN, needed only for the unshare, is
- * dropped before "ready". Each run's child starts inside SLOT/run: by clone3(CLONE_INTO_CGROUP)
+ * whose controllers are enabled for its children. CAP_SYS_ADMIN, needed only for the remounts and
+ * the unshare, is dropped before "ready". Each run's child starts inside SLOT/run: by clone3(CLONE_INTO_CGROUP)
  * on v2 where the kernel has it (5.7+), else by writing itself into cgroup.procs after fork.
  *
  * Request: lines "key value", ended by a line "run". Keys: cpu_ms wall_ms mem_kb pids fsize_kb
@@ -37,6 +39,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stddef.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -51,9 +54,11 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -153,9 +158,79 @@ static const int denied_syscalls[] = {
     SCMP_SYS(nfsservctl),      SCMP_SYS(pidfd_getfd),
     /* System V IPC objects live in the slot's IPC namespace, which outlasts the run: a segment left
      * behind would leak data to the next run and hold memory no run's cgroup limits. POSIX shared
-     * memory (in /dev/shm, wiped between leases) still works. */
+     * memory (in /dev/shm, wiped between leases and between a submission's tests) still works. */
     SCMP_SYS(shmget),          SCMP_SYS(msgget),          SCMP_SYS(semget),
+    /* Linux AIO: its contexts count against the host-wide fs.aio-max-nr, which one program could
+     * exhaust for every process on the machine (databases use AIO), and no runtime needs it:
+     * glibc's POSIX aio uses threads. */
+    SCMP_SYS(io_setup),        SCMP_SYS(io_submit),       SCMP_SYS(io_getevents),
+    SCMP_SYS(io_pgetevents),   SCMP_SYS(io_cancel),       SCMP_SYS(io_destroy),
+    /* sync and syncfs make the kernel write back every dirty page of a file system, the host's
+     * disk included: one slot calling them in a loop would slow every process on the machine.
+     * fsync and fdatasync, which flush only the caller's own file, stay allowed. */
+    SCMP_SYS(sync),            SCMP_SYS(syncfs),
 };
+
+/* Socket families refused with EAFNOSUPPORT, as if the kernel had none, in socket() and
+ * socketpair(). AF_VSOCK reaches the hypervisor and other VMs' sockets, which no network namespace
+ * confines. AF_NETLINK talks to kernel subsystems (audit, uevents, socket diagnostics, generic
+ * netlink families). No installed toolchain needs it, NETLINK_ROUTE included: every language
+ * compiles and runs without it (test/languages/languages.sandbox.test.ts runs them all), glibc's
+ * getaddrinfo(AI_ADDRCONFIG) falls back when the socket is refused, and only listing network
+ * interfaces (getifaddrs, if_nameindex) fails, which no judged program needs: the box has only lo. */
+static const int denied_families[] = {AF_VSOCK, AF_NETLINK};
+
+/* The highest syscall number libseccomp can name for this architecture. Numbers above it belong
+ * to kernels newer than the one this filter was written against: nobody decided whether a judged
+ * program may use them, so they are refused (see seccomp_prefix). Names are looked up from the
+ * top down; no architecture Arbiter runs on numbers its syscalls anywhere near this high. */
+#define SYSCALL_NR_SEARCH_LIMIT 1024
+static uint32_t highest_known_syscall(void) {
+  uint32_t arch = seccomp_arch_native();
+  for (int nr = SYSCALL_NR_SEARCH_LIMIT - 1; nr >= 0; nr--) {
+    char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+    if (name) {
+      free(name);
+      return (uint32_t)nr;
+    }
+  }
+  die("libseccomp names no syscall of this architecture");
+  return 0;
+}
+
+#ifndef X32_SYSCALL_BIT
+#define X32_SYSCALL_BIT 0x40000000u
+#endif
+
+/* A classic BPF prefix run before libseccomp's program: on the native architecture, a syscall
+ * number above `highest` returns ENOSYS, the answer of a kernel that lacks the call, so runtimes
+ * fall back as they would on an older kernel. libseccomp matches syscall numbers only one by one,
+ * so it cannot say "everything above N". Everything else (another architecture, an x32 number,
+ * a known syscall) goes on to libseccomp's program, which begins by loading the architecture
+ * itself. Returns the number of instructions written (at most SECCOMP_PREFIX_MAX). */
+#define SECCOMP_PREFIX_MAX 6
+static unsigned seccomp_prefix(struct sock_filter *out, uint32_t highest) {
+  unsigned n = 0;
+  int x32 = seccomp_arch_native() == SCMP_ARCH_X86_64;
+  /* Offsets count from the next instruction; "pass" jumps to the first of libseccomp's. */
+  unsigned total = x32 ? 6 : 5;
+#define PASS_FROM(at) ((unsigned char)(total - (at) - 1))
+  out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  out[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, PASS_FROM(n));
+  n++;
+  out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  /* x32 numbers have a high bit set; libseccomp's program refuses them as a foreign ABI. */
+  if (x32) {
+    out[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, PASS_FROM(n), 0);
+    n++;
+  }
+  out[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, highest, 0, PASS_FROM(n));
+  n++;
+  out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+#undef PASS_FROM
+  if (n != total) die("seccomp prefix length");
+  return n;
+}
 
 static void build_seccomp(void) {
   scmp_filter_ctx ctx;
@@ -167,6 +242,15 @@ static void build_seccomp(void) {
     if (denied_syscalls[i] < 0) continue;
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied_syscalls[i], 0) < 0)
       die("seccomp rule %d", denied_syscalls[i]);
+  }
+  /* The family is an int: only its low 32 bits are compared, as the kernel reads it, so bits set
+   * above them cannot slip a refused family past the rule. (SCMP_A0_32 would not do: libseccomp
+   * 2.5 still requires the high half to be zero for it to match.) */
+  for (size_t i = 0; i < sizeof denied_families / sizeof denied_families[0]; i++) {
+    struct scmp_arg_cmp family = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint64_t)denied_families[i]);
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, family) < 0 ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1, family) < 0)
+      die("seccomp socket family rule %d", denied_families[i]);
   }
   /* One rule per namespace flag: refuse clone() when that bit is set. */
   static const uint64_t ns_bits[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
@@ -185,10 +269,14 @@ static void build_seccomp(void) {
   if (seccomp_export_bpf(ctx, fd) < 0) die("seccomp_export_bpf");
   off_t size = lseek(fd, 0, SEEK_END);
   if (size <= 0 || size % sizeof(struct sock_filter) != 0) die("seccomp program size");
-  struct sock_filter *filter = malloc((size_t)size);
-  if (!filter || pread(fd, filter, (size_t)size, 0) != size) die("seccomp program read");
+  size_t body = (size_t)size / sizeof(struct sock_filter);
+  if (body + SECCOMP_PREFIX_MAX > BPF_MAXINSNS) die("seccomp program too long");
+  struct sock_filter *filter = malloc((body + SECCOMP_PREFIX_MAX) * sizeof(struct sock_filter));
+  if (!filter) die("out of memory");
+  unsigned prefix = seccomp_prefix(filter, highest_known_syscall());
+  if (pread(fd, filter + prefix, (size_t)size, 0) != size) die("seccomp program read");
   close(fd);
-  seccomp_prog.len = (unsigned short)(size / sizeof(struct sock_filter));
+  seccomp_prog.len = (unsigned short)(prefix + body);
   seccomp_prog.filter = filter;
   seccomp_release(ctx);
 }
@@ -326,7 +414,8 @@ static void enter_slot_cgroups(struct cgroups *cg) {
     if (write_at(cg->slot_fd[0], "cgroup.subtree_control", V2_CONTROLLERS) < 0)
       die("cannot enable %s for the slot's runs: %s", V2_CONTROLLERS, strerror(errno));
   }
-  /* CAP_SYS_ADMIN served only the unshare: out of the bounding, effective and permitted sets. */
+  /* CAP_SYS_ADMIN served only the remounts and the unshare: out of the bounding, effective and
+   * permitted sets. */
   if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0) die("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
@@ -840,9 +929,25 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   else cg->ready = 0;
 }
 
+/* The tmpfs mounts a program can write to (bwrap-args.ts makes them). bubblewrap's --tmpfs takes a
+ * size but no inode count, and empty files cost no blocks: without a cap a program could leave
+ * millions of them, pinning kernel memory after its run and making every wipe of the slot slow.
+ * Remounting keeps each mount's size and its nosuid and nodev flags, and needs CAP_SYS_ADMIN, so it
+ * happens at start-up, before that capability is dropped. */
+static const char *const writable_mounts[] = {"/box", "/tmp", "/dev/shm"};
+
+static void cap_inodes(unsigned long inodes) {
+  char options[64];
+  snprintf(options, sizeof options, "nr_inodes=%lu", inodes);
+  for (size_t i = 0; i < sizeof writable_mounts / sizeof writable_mounts[0]; i++) {
+    if (mount(NULL, writable_mounts[i], NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, options) < 0)
+      die("cannot cap the inodes of %s: %s", writable_mounts[i], strerror(errno));
+  }
+}
+
 int main(int argc, char **argv) {
-  if (argc != 4 && !(argc == 5 && strcmp(argv[4], "sampled-memory") == 0))
-    die("usage: arbiter-supervisor v1|v2 UID GID [sampled-memory]");
+  if (argc != 5 && !(argc == 6 && strcmp(argv[5], "sampled-memory") == 0))
+    die("usage: arbiter-supervisor v1|v2 UID GID INODES [sampled-memory]");
   struct cgroups cg = {0};
   if (strcmp(argv[1], "v1") == 0) {
     cg.mode = CG_V1;
@@ -860,10 +965,12 @@ int main(int argc, char **argv) {
     if (i < cg.count && fcntl(cg.slot_fd[i], F_SETFD, FD_CLOEXEC) < 0)
       die("cgroup fd %d (%s) missing", 3 + i, cg.mode == CG_V1 ? v1_names[i] : "v2");
   }
-  cg.sampled_memory = argc == 5;
+  cg.sampled_memory = argc == 6;
   run_uid = (uid_t)strtoul(argv[2], NULL, 10);
   run_gid = (gid_t)strtoul(argv[3], NULL, 10);
   if (run_uid == 0 || run_gid == 0) die("refusing to run programs as root");
+  unsigned long inodes = strtoul(argv[4], NULL, 10);
+  if (inodes < 16) die("an inode cap of %s leaves no room for any program", argv[4]);
 
   signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
@@ -874,6 +981,7 @@ int main(int argc, char **argv) {
   if (sigfd < 0) die("signalfd: %s", strerror(errno));
 
   build_seccomp();
+  cap_inodes(inodes);
   enter_slot_cgroups(&cg);
   if (cg.mode == CG_V1) {
     int memsw = openat(cg.slot_fd[0], "memory.memsw.limit_in_bytes", O_RDONLY | O_CLOEXEC);

@@ -12,6 +12,7 @@ import { deliverWebhook } from '../../../webhooks/deliver.js';
 import { DEFAULT_FIELDS, ECHO_KEY } from './fields.js';
 import { judge0Languages } from './languages.js';
 import { echoOf, renderSubmission } from './response.js';
+import { visibleSubmission } from '../../../service/visibility.js';
 import type { Judge0Settings } from './settings.js';
 
 /** Starts sending Judge0 callbacks; returns the function that stops it. */
@@ -33,7 +34,9 @@ export function startJudge0Callbacks(runtime: Runtime, settings: Judge0Settings)
         if (!record?.request.compat) return;
         const url = echoOf(record, languages).callback_url;
         if (!url) return;
-        const rendered = renderSubmission(record, { fields: DEFAULT_FIELDS, base64: true, languages });
+        // The submitter's role is not kept with the row: a callback shows what a student may see.
+        const shown = visibleSubmission(record, 'student');
+        const rendered = renderSubmission(shown, { fields: DEFAULT_FIELDS, base64: true, languages });
         if (!('body' in rendered)) return;
         const delivery = deliverWebhook(
           { url, body: rendered.body, secret: runtime.config.webhookSecret, method: 'PUT' },

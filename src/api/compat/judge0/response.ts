@@ -163,11 +163,13 @@ function runOf(result: NonNullable<SubmissionRecord['result']>): Partial<Judge0O
         };
   const average = (pick: (t: (typeof tests)[number]) => number) =>
     tests.reduce((sum, t) => sum + pick(t), 0) / tests.length;
+  // A test a student sees by its verdict only has no memory figure; none shown then.
+  const measured = tests.every((t) => t.memoryKb !== undefined);
   return {
     ...shown,
     time: average((t) => t.cpuMs) / 1000,
     wallTime: average((t) => t.wallMs) / 1000,
-    memory: Math.round(average((t) => t.memoryKb)),
+    memory: measured ? Math.round(average((t) => t.memoryKb!)) : null,
   };
 }
 

@@ -2,6 +2,7 @@
  * Judge0's submission routes: create (one or a batch, optionally waiting), get (one or a batch),
  * delete. Tokens are Arbiter submission ids, so /api/v1 sees the same submissions.
  */
+import { chargeMore } from '../../rate-limit.js';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError, isArbiterError } from '../../../errors.js';
@@ -57,6 +58,16 @@ const submissionBody = {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Largest answer a batch or page of submissions may build, counted in characters of its text fields. */
+const MAX_MANY_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** Characters of the text values of one rendered submission: what its JSON costs, near enough. */
+function textBytes(body: Record<string, unknown>): number {
+  let total = 0;
+  for (const value of Object.values(body)) if (typeof value === 'string') total += value.length;
+  return total;
+}
+
 export function registerSubmissionRoutes(
   app: FastifyInstance,
   runtime: Runtime,
@@ -106,10 +117,20 @@ export function registerSubmissionRoutes(
       base64: query.base64_encoded ?? false,
       languages: await judge0Languages(runtime.registry),
     };
+    let bytes = 0;
     return records.map((record) => {
       if (!record) return null;
       const rendered = renderSubmission(record, options);
       if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
+      // Each entry is bounded (a result keeps little output), but an answer naming one large
+      // submission many times once built hundreds of megabytes: the answer as a whole is bounded too.
+      bytes += textBytes(rendered.body);
+      if (bytes > MAX_MANY_ANSWER_BYTES) {
+        throw judge0Error(
+          400,
+          `the answer would exceed ${MAX_MANY_ANSWER_BYTES / 1024 / 1024} MiB: ask for fewer submissions, or leave stdout, stderr, stdin and source_code out of fields`,
+        );
+      }
       return rendered.body;
     });
   };
@@ -138,7 +159,7 @@ export function registerSubmissionRoutes(
       const languages = await judge0Languages(runtime.registry);
       const record = await create(request.body, base64, languages, callerOf(request));
       if (!request.query.wait) return reply.code(201).send({ token: record.id });
-      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs);
+      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
       const rendered = renderSubmission(done, {
         fields: parseFields(request.query.fields),
         base64,
@@ -177,6 +198,8 @@ export function registerSubmissionRoutes(
       const base64 = request.query.base64_encoded ?? false;
       const languages = await judge0Languages(runtime.registry);
       const caller = callerOf(request);
+      // The request itself paid one token; each further submission pays its own.
+      await chargeMore(runtime, request, caller, submissions.length - 1);
       const answers: Record<string, unknown>[] = [];
       for (const body of submissions) {
         try {

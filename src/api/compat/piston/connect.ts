@@ -1,11 +1,11 @@
+import { parseJsonText } from '../../json-body.js';
 import type { FastifyRequest } from 'fastify';
 import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
-import { compileLimitsFor } from '../../../judge/execute.js';
+import { resolveCompileLimits, resolveRunLimits } from '../../../judge/limits-policy.js';
 import { toStage } from '../../../judge/stage.js';
 import type { Runtime } from '../../../runtime.js';
-import { resolveLimits } from '../../../sandbox/limits.js';
 import type { RunResult } from '../../../sandbox/run-spec.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
@@ -73,8 +73,14 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
       language: definition,
       files: job.files.map(({ name, content }) => ({ name, content })),
       args: job.args,
-      limits: resolveLimits(job.limits, defaultLimits, maxLimits),
-      compileLimits: resolveLimits(job.compileLimits, compileLimitsFor(definition), maxLimits),
+      limits: resolveRunLimits({
+        requested: job.limits,
+        defaults: defaultLimits,
+        language: definition,
+        max: maxLimits,
+        aboveMax: 'clamp',
+      }),
+      compileLimits: resolveCompileLimits(job.compileLimits, definition, maxLimits, 'clamp'),
     };
   };
 
@@ -117,7 +123,7 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
     if (closed) return;
     let message: unknown;
     try {
-      message = JSON.parse(String(raw));
+      message = parseJsonText(String(raw), runtime.config.maxJsonDepth);
     } catch {
       fail(new ArbiterError('INVALID_INPUT', 'messages are JSON objects with a "type"'));
       return;

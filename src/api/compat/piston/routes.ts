@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
-import { compileLimitsFor } from '../../../judge/execute.js';
+import { compileLimitsFor } from '../../../judge/limits-policy.js';
 import type { Runtime } from '../../../runtime.js';
 import type { SubmissionInput } from '../../../service/submission-service.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError, withRetryAfter } from '../../error-format.js';
+import { parseJsonText } from '../../json-body.js';
 import { handlePistonConnect } from './connect.js';
 import { parsePistonJob } from './job.js';
 import { listRuntimes, type ResolvedRuntime } from './runtimes.js';
@@ -69,6 +70,8 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
     // Piston clients do not all say what they send (node's piston-client posts JSON as text/plain),
     // so within these routes any body is read as JSON.
     scope.removeContentTypeParser('text/plain');
+    // The same depth limit as the root's JSON parser: a deeply nested text/plain body costs the parse
+    // just as much. Cross-site text/plain posts are stopped by the origin policy, not here.
     const parseJson = (
       _request: FastifyRequest,
       body: string,
@@ -76,9 +79,9 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
     ) => {
       if (body.trim() === '') return done(null, undefined);
       try {
-        done(null, JSON.parse(body));
+        done(null, parseJsonText(body, config.maxJsonDepth));
       } catch (error) {
-        done(new ArbiterError('INVALID_INPUT', `the body is not valid JSON: ${(error as Error).message}`));
+        done(error as Error);
       }
     };
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson);
@@ -142,7 +145,7 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
         });
         const compileWallMs = record.request.compileLimits?.wallMs ?? compileLimitsFor(definition).wallMs;
         const waitMs = config.queueTimeoutMs + compileWallMs + record.request.limits.wallMs + WAIT_SLACK_MS;
-        let done = await service.waitForFinal(record.id, waitMs, gone.signal);
+        let done = await service.waitForFinal(record.id, waitMs, caller, gone.signal);
         if (gone.signal.aborted) {
           // Nobody is left to read the answer: free the queue slot or sandbox it would take.
           if (!isFinal(done)) await service.cancel(record.id, caller);

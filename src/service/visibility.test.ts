@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TestResult } from '../judge/types.js';
+import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import type { SubmissionRecord } from '../store/types.js';
+import type { Caller } from './caller.js';
+import { visibleProblem, visibleSubmission } from './visibility.js';
+
+const SECRET = 'secret-42';
+
+function judged(
+  overrides: Partial<SubmissionRecord['request']> = {},
+  problemId: string | null = 'p',
+): SubmissionRecord {
+  const hiddenFailed: TestResult = {
+    status: 'wrong_answer',
+    cpuMs: 3,
+    wallMs: 4,
+    memoryKb: 4242,
+    weight: 1,
+    hidden: true,
+    name: 'big',
+    stdout: SECRET,
+    stderr: SECRET,
+    message: `expected ${SECRET}`,
+    exitCode: 42,
+    signal: 9,
+    detail: SECRET,
+  };
+  const visible: TestResult = {
+    status: 'accepted',
+    cpuMs: 1,
+    wallMs: 2,
+    memoryKb: 100,
+    weight: 1,
+    stdout: 'hi',
+    detail: 'why',
+  };
+  return {
+    id: 's',
+    status: 'wrong_answer',
+    priority: 1,
+    keyId: 'k',
+    language: 'c',
+    version: '12',
+    problemId,
+    callbackUrl: null,
+    request: {
+      files: [{ name: 'main.c', content: 'int main(){}' }],
+      limits: DEFAULT_RUN_LIMITS,
+      tests: [
+        { stdin: 'a', expected: 'hi' },
+        { stdin: SECRET, expected: SECRET, hidden: true, name: 'big' },
+      ],
+      checker: { type: 'custom', language: 'python3', source: `print("${SECRET}")` },
+      ...overrides,
+    },
+    result: {
+      status: 'wrong_answer',
+      tests: [visible, hiddenFailed],
+      run: {
+        status: 'accepted',
+        stdout: SECRET,
+        stderr: '',
+        exitCode: 42,
+        signal: null,
+        cpuMs: 3,
+        wallMs: 4,
+        memoryKb: 4242,
+      },
+      score: 1,
+      maxScore: 2,
+      compileCached: false,
+    },
+    attempts: 1,
+    seq: 1,
+    createdAt: 0,
+    startedAt: 1,
+    finishedAt: 2,
+  };
+}
+
+test('a student sees no hidden data anywhere in the record: tests, run, request, checker', () => {
+  const shown = visibleSubmission(judged(), 'student');
+  assert.ok(!JSON.stringify(shown).includes(SECRET), JSON.stringify(shown));
+  assert.deepEqual(shown.result!.tests[1], {
+    status: 'wrong_answer',
+    weight: 1,
+    cpuMs: 3,
+    wallMs: 4,
+    hidden: true,
+    name: 'big',
+  });
+  assert.equal(shown.result!.run, undefined, 'the run repeats the hidden failing test');
+  assert.deepEqual(shown.request.checker, { type: 'custom', language: 'python3' });
+  assert.equal(shown.result!.tests[0]!.stdout, 'hi', 'a visible test stays whole');
+  assert.equal(
+    shown.result!.tests[0]!.detail,
+    undefined,
+    "a problem's checker failure detail is operator-only",
+  );
+});
+
+test('an operator sees the stored record unchanged', () => {
+  const record = judged();
+  assert.equal(visibleSubmission(record, 'operator'), record);
+});
+
+test("an ad-hoc submission's author reads why their own checker failed", () => {
+  const shown = visibleSubmission(judged({}, null), 'student');
+  assert.equal(shown.result!.tests[0]!.detail, 'why');
+});
+
+test('feedback verdicts shows every test by verdict only; score shows no test list', () => {
+  const verdicts = visibleSubmission(judged({ feedback: 'verdicts' }), 'student');
+  assert.equal(verdicts.result!.tests[0]!.stdout, undefined);
+  assert.equal(verdicts.result!.tests[0]!.memoryKb, undefined);
+  const score = visibleSubmission(judged({ feedback: 'score' }), 'student');
+  assert.deepEqual(score.result!.tests, []);
+  assert.equal(score.result!.score, 1);
+  assert.equal(score.result!.run, undefined);
+});
+
+test("a problem's hidden tests and custom checker source are operator-only", () => {
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ stdin: SECRET, expected: SECRET, hidden: true }],
+    checker: { type: 'custom' as const, language: 'python3', source: SECRET },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  assert.ok(!JSON.stringify(visibleProblem(problem, student)).includes(SECRET));
+  const admin: Caller = { keyId: null, role: 'admin', priority: 1 };
+  assert.equal(visibleProblem(problem, admin), problem);
+});

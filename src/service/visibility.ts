@@ -1,0 +1,89 @@
+// What a caller may see of a submission and of a problem. The store keeps everything (an operator
+// debugging a problem needs a hidden test's output); every route, event and webhook shapes its
+// answer from a record that went through `visibleSubmission` first, so there is one place that
+// decides what a student learns of hidden tests.
+import type { CheckerSpec, Feedback, TestCase, TestResult } from '../judge/types.js';
+import type { ProblemRecord, SubmissionRecord } from '../store/types.js';
+import { isAdmin, type Caller } from './caller.js';
+
+/** The feedback level of a submission that names none (ad-hoc tests, or a problem without one). */
+export const DEFAULT_FEEDBACK: Feedback = 'full';
+
+/** Who a view is for: the operator sees stored results whole, a student sees what the problem allows. */
+export type Audience = 'operator' | 'student';
+
+export const audienceOf = (caller: Caller): Audience => (isAdmin(caller) ? 'operator' : 'student');
+
+/**
+ * A hidden test's result as a student sees it: verdict, points and time. Output, checker message,
+ * exit code, signal and memory are left out: each can carry the test's data out (a program can
+ * exit with, or allocate, a number read from the input). Time is kept because every judge shows it
+ * and a student tuning a time limit needs it; it is a noisy channel bounded by the limit.
+ */
+function verdictOnly(test: TestResult): TestResult {
+  const shown: TestResult = {
+    status: test.status,
+    weight: test.weight,
+    cpuMs: test.cpuMs,
+    wallMs: test.wallMs,
+    hidden: true,
+  };
+  if (test.name !== undefined) shown.name = test.name;
+  return shown;
+}
+
+/** A test case as a student sees it: a hidden one keeps only its name and points. */
+export function visibleTestCase(test: TestCase): TestCase {
+  if (!test.hidden) return test;
+  const shown: TestCase = { hidden: true, weight: test.weight ?? 1 };
+  if (test.name !== undefined) shown.name = test.name;
+  return shown;
+}
+
+/** A checker as a student sees it: a custom checker's source (it often embeds answers) is left out. */
+export function visibleChecker(checker: CheckerSpec): CheckerSpec | Omit<CheckerSpec, 'source'> {
+  if (checker.type !== 'custom') return checker;
+  return { type: 'custom', language: checker.language };
+}
+
+/** The submission as `audience` may see it; the record itself is not changed. */
+export function visibleSubmission(record: SubmissionRecord, audience: Audience): SubmissionRecord {
+  if (audience === 'operator') return record;
+  const { request } = record;
+  const feedback = request.feedback ?? DEFAULT_FEEDBACK;
+  const shownRequest = { ...request };
+  if (request.tests) shownRequest.tests = request.tests.map(visibleTestCase);
+  if (request.checker) shownRequest.checker = visibleChecker(request.checker) as CheckerSpec;
+  const result = record.result;
+  if (!result) return { ...record, request: shownRequest };
+
+  const tests = result.tests;
+  const fromProblem = record.problemId !== null;
+  const shownTests =
+    feedback === 'score'
+      ? []
+      : tests.map((test) => {
+          if (test.hidden || feedback === 'verdicts') return verdictOnly(test);
+          // A problem's checker is the problem's secret; an ad-hoc checker's author may read why it failed.
+          if (!fromProblem || test.detail === undefined) return test;
+          const shown = { ...test };
+          delete shown.detail;
+          return shown;
+        });
+  const shownResult = { ...result, tests: shownTests };
+  // With tests, `run` repeats one test's run (the first failing one, else the last): it may be
+  // shown only when that test is shown in full.
+  if (tests.length > 0) {
+    const source = tests.find((t) => t.status !== 'accepted') ?? tests.at(-1)!;
+    if (feedback !== 'full' || source.hidden) delete shownResult.run;
+  }
+  return { ...record, request: shownRequest, result: shownResult };
+}
+
+/** The problem as a caller may see it: hidden tests keep no data, a custom checker no source. */
+export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemRecord {
+  if (isAdmin(caller)) return problem;
+  const shown: ProblemRecord = { ...problem, tests: problem.tests.map(visibleTestCase) };
+  if (problem.checker) shown.checker = visibleChecker(problem.checker) as CheckerSpec;
+  return shown;
+}
