@@ -5,7 +5,7 @@ import { dependencyChecks } from './doctor-dependencies.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { GREETING_SAMPLES } from '../languages/samples.js';
-import { checkCgroupsWritable, detectCgroups, SERVER_LEAF } from '../sandbox/cgroups.js';
+import { SERVER_LEAF, usableCgroups } from '../sandbox/cgroups.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { ensureSupervisor } from '../sandbox/supervisor-binary.js';
@@ -16,6 +16,11 @@ export interface Check {
   detail: string;
   /** What to do about a failure. */
   fix?: string;
+  /**
+   * A failure that leaves the service usable: a toolchain that is not installed is left out of
+   * /languages (a slim image leaves most out on purpose). Shown, but doctor still exits 0.
+   */
+  warning?: boolean;
 }
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -48,8 +53,7 @@ export function machineChecks(): Check[] {
       'cgroups',
       'cgroup v1 (memory, pids, cpuacct) or cgroup v2 with memory, pids and cpu delegated to Arbiter; docs/operations.md, "Hosts", has the command for each kind of host',
       () => {
-        const system = detectCgroups();
-        checkCgroupsWritable(system);
+        const system = usableCgroups();
         if (system.version === 'v2') {
           const where = system.hierarchyRoot
             ? 'the hierarchy root'
@@ -111,7 +115,13 @@ export async function sandboxChecks(deep: boolean): Promise<Check[]> {
     registry.definitions.map(async (language): Promise<Check> => {
       const fix = `apt-get install ${language.packages.join(' ')} (or run scripts/setup)`;
       if (!registry.isInstalled(language))
-        return { name: language.id, ok: false, detail: `${language.binary} not found`, fix };
+        return {
+          name: language.id,
+          ok: false,
+          warning: true,
+          detail: `${language.binary} not found: ${language.name} is left out of /languages`,
+          fix,
+        };
       const version = await registry.version(language);
       if (!deep || !pool)
         return {
@@ -166,11 +176,22 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   const usable = checks.every((c) => c.ok);
   if (usable) checks.push(...(await sandboxChecks(options.run ?? false)));
   checks.push(...(await dependencyChecks(config)));
+  const languages = new LanguageRegistry();
+  if (usable && !languages.definitions.some((d) => languages.isInstalled(d))) {
+    checks.push({
+      name: 'languages',
+      ok: false,
+      detail: 'no language toolchain is installed: nothing can run',
+      fix: 'run scripts/setup (or install the packages of the languages you need)',
+    });
+  }
   for (const c of checks) {
-    process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(11)} ${c.detail}\n`);
+    process.stdout.write(`${c.ok ? '✓' : c.warning ? '!' : '✗'} ${c.name.padEnd(11)} ${c.detail}\n`);
     if (!c.ok && c.fix) process.stdout.write(`  ${''.padEnd(11)} fix: ${c.fix}\n`);
   }
-  const failed = checks.filter((c) => !c.ok).length;
-  process.stdout.write(failed ? `\n${failed} check(s) failed\n` : '\nall checks passed\n');
+  const failed = checks.filter((c) => !c.ok && !c.warning).length;
+  const warned = checks.filter((c) => c.warning).length;
+  const summary = failed ? `${failed} check(s) failed` : 'all checks passed';
+  process.stdout.write(`\n${summary}${warned ? `; ${warned} warning(s)` : ''}\n`);
   return failed ? 1 : 0;
 }
