@@ -118,9 +118,12 @@ export function registerSubmissionRoutes(
       languages: await judge0Languages(runtime.registry),
     };
     let bytes = 0;
+    // The same record named again is rendered once (a batch may name one token many times).
+    const renderedOnce = new Map<SubmissionRecord, ReturnType<typeof renderSubmission>>();
     return records.map((record) => {
       if (!record) return null;
-      const rendered = renderSubmission(record, options);
+      const rendered = renderedOnce.get(record) ?? renderSubmission(record, options);
+      renderedOnce.set(record, rendered);
       if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_BATCH_MESSAGE);
       // Each entry is bounded (a result keeps little output), but an answer naming one large
       // submission many times once built hundreds of megabytes: the answer as a whole is bounded too.
@@ -242,8 +245,17 @@ export function registerSubmissionRoutes(
         );
       }
       const caller = callerOf(request);
-      const records = await Promise.all(tokens.map((token) => find(token, caller)));
-      return { submissions: await renderMany(records, request.query) };
+      // A token named many times is read once: each read parses the whole stored result.
+      const distinct = [...new Set(tokens)];
+      const found = new Map(
+        await Promise.all(distinct.map(async (token) => [token, await find(token, caller)] as const)),
+      );
+      return {
+        submissions: await renderMany(
+          tokens.map((token) => found.get(token) ?? null),
+          request.query,
+        ),
+      };
     },
   );
 
