@@ -75,10 +75,27 @@ export interface ArbiterConfig {
    * answered; on other binds every name is, until some are listed.
    */
   allowedHosts: string[];
-  /** Requests per second per client IP (burst twice that). Default 20. */
+  /**
+   * Requests that create work (submissions, cancels, interactive sessions) per second from one
+   * client address, everyone behind it together (burst twice that): sized for a class of 200 behind
+   * one school NAT, each student of which has a bucket of their own as well. Default 200.
+   */
   ipRatePerSec: number;
-  /** Requests per second for anonymous callers and new keys (burst twice that). Default 10. */
+  /**
+   * Requests that create work per second for one identity: a new API key, a browser session (given
+   * by the editor page), or an address without either (burst twice that). Default 10.
+   */
   defaultKeyRatePerSec: number;
+  /**
+   * Requests that only read or follow (GET: polling, event streams, listings) per second from one
+   * client address (burst twice that); the adaptive factor never lowers it. Default 1,000.
+   */
+  ipReadRatePerSec: number;
+  /**
+   * Key of the HMAC that signs browser sessions. Default: random per start (sessions then end with a
+   * restart, and each API node of a scale-out deployment needs the same value set).
+   */
+  sessionSecret: string;
   /** Queue fill ratio past which rate limits start to fall. Default 0.5. */
   adaptiveThreshold: number;
   /** Lowest factor the adaptive policy applies to rates. Default 0.1. */
@@ -132,45 +149,47 @@ export interface ArbiterConfig {
 export const isScaleOut = (config: Pick<ArbiterConfig, 'redisUrl' | 'postgresUrl'>): boolean =>
   config.redisUrl !== '' && config.postgresUrl !== '';
 
-export const DEFAULT_CONFIG: Readonly<Omit<ArbiterConfig, 'anonymous' | 'webhookSecret' | 'runsPrograms'>> =
-  Object.freeze({
-    host: '127.0.0.1',
-    port: 2358,
-    dataDir: './data',
-    workers: availableParallelism(),
-    maxQueueLength: 10_000,
-    queueTimeoutMs: 5 * 60_000,
-    maxWaitMs: 30_000,
-    resultTtlMs: 24 * 60 * 60_000,
-    keptOutputKb: 1024,
-    keptOutputTotalKb: 4096,
-    maxAttempts: 3,
-    maxQueuedPerKey: 2_500,
-    bodyLimitBytes: 16 * 1024 * 1024,
-    userBodyLimitBytes: 2 * 1024 * 1024,
-    maxJsonDepth: 64,
-    requestTimeoutMs: 60_000,
-    headersTimeoutMs: 10_000,
-    keepAliveTimeoutMs: 72_000,
-    allowedHosts: [],
-    ipRatePerSec: 20,
-    defaultKeyRatePerSec: 10,
-    adaptiveThreshold: 0.5,
-    adaptiveMinFactor: 0.1,
-    priorities: { admin: 10, user: 5, anonymous: 1 },
-    defaultLimits: DEFAULT_RUN_LIMITS,
-    maxLimits: DEFAULT_MAX_LIMITS,
-    compileCacheBytes: 512 * 1024 * 1024,
-    webhookAllowlist: [],
-    shutdownGraceMs: 30_000,
-    logLevel: 'info',
-    trustProxy: false,
-    redisUrl: '',
-    postgresUrl: '',
-    postgresSchema: 'public',
-    postgresPoolSize: 10,
-    redisPrefix: 'arbiter',
-  });
+export const DEFAULT_CONFIG: Readonly<
+  Omit<ArbiterConfig, 'anonymous' | 'webhookSecret' | 'sessionSecret' | 'runsPrograms'>
+> = Object.freeze({
+  host: '127.0.0.1',
+  port: 2358,
+  dataDir: './data',
+  workers: availableParallelism(),
+  maxQueueLength: 10_000,
+  queueTimeoutMs: 5 * 60_000,
+  maxWaitMs: 30_000,
+  resultTtlMs: 24 * 60 * 60_000,
+  keptOutputKb: 1024,
+  keptOutputTotalKb: 4096,
+  maxAttempts: 3,
+  maxQueuedPerKey: 2_500,
+  bodyLimitBytes: 16 * 1024 * 1024,
+  userBodyLimitBytes: 2 * 1024 * 1024,
+  maxJsonDepth: 64,
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+  allowedHosts: [],
+  ipRatePerSec: 200,
+  defaultKeyRatePerSec: 10,
+  ipReadRatePerSec: 1_000,
+  adaptiveThreshold: 0.5,
+  adaptiveMinFactor: 0.1,
+  priorities: { admin: 10, user: 5, anonymous: 1 },
+  defaultLimits: DEFAULT_RUN_LIMITS,
+  maxLimits: DEFAULT_MAX_LIMITS,
+  compileCacheBytes: 512 * 1024 * 1024,
+  webhookAllowlist: [],
+  shutdownGraceMs: 30_000,
+  logLevel: 'info',
+  trustProxy: false,
+  redisUrl: '',
+  postgresUrl: '',
+  postgresSchema: 'public',
+  postgresPoolSize: 10,
+  redisPrefix: 'arbiter',
+});
 
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -201,6 +220,8 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_ALLOWED_HOSTS: 'allowedHosts',
   ARBITER_IP_RATE: 'ipRatePerSec',
   ARBITER_KEY_RATE: 'defaultKeyRatePerSec',
+  ARBITER_IP_READ_RATE: 'ipReadRatePerSec',
+  ARBITER_SESSION_SECRET: 'sessionSecret',
   ARBITER_WEBHOOK_SECRET: 'webhookSecret',
   ARBITER_WEBHOOK_ALLOWLIST: 'webhookAllowlist',
   ARBITER_LOG_LEVEL: 'logLevel',
@@ -245,7 +266,7 @@ function coerce(key: keyof ArbiterConfig, value: unknown): unknown {
     key === 'anonymous' || key === 'runsPrograms'
       ? 'boolean'
       : typeof (DEFAULT_CONFIG as Record<string, unknown>)[key];
-  if (key === 'webhookSecret') return String(value);
+  if (key === 'webhookSecret' || key === 'sessionSecret') return String(value);
   if (key === 'webhookAllowlist' || key === 'allowedHosts')
     return Array.isArray(value)
       ? value.map(String)
@@ -288,6 +309,7 @@ export function loadConfig(
       !(key in DEFAULT_CONFIG) &&
       key !== 'anonymous' &&
       key !== 'webhookSecret' &&
+      key !== 'sessionSecret' &&
       key !== 'runsPrograms'
     ) {
       throw new ArbiterError('INVALID_INPUT', `unknown config setting ${key}`);
@@ -313,6 +335,7 @@ export function loadConfig(
   // A scale-out API node leaves the programs to `arbiter worker` unless told otherwise.
   config.runsPrograms ??= !isScaleOut(config) || workersGiven;
   config.webhookSecret ??= crypto.randomUUID() + crypto.randomUUID();
+  config.sessionSecret ??= crypto.randomUUID() + crypto.randomUUID();
   config.dataDir = resolve(config.dataDir);
   if (!Number.isInteger(config.port) || config.port > 65535)
     throw new ArbiterError('INVALID_INPUT', `config port must be 0-65535, got ${config.port}`);

@@ -18,7 +18,8 @@ import { registerInteractiveRoute } from './interactive.js';
 import { registerJsonBody } from './json-body.js';
 import { registerOriginPolicy } from './origin-policy.js';
 import { registerWebSocket } from './push.js';
-import { applyRateLimits } from './rate-limit.js';
+import { applyRateLimits, mintSession } from './rate-limit.js';
+import { SessionCodec } from './session.js';
 import { registerSimpleRoutes } from './simple.js';
 import { registerInfoRoutes } from './v1/info.js';
 import { registerProblemRoutes } from './v1/problems.js';
@@ -72,6 +73,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   });
   app.decorateRequest('caller', null);
+  app.decorate('sessions', new SessionCodec(config.sessionSecret));
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -113,6 +115,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerOriginPolicy(app, config);
   registerJsonBody(app, config);
   await registerWebRoutes(app);
+  // Loading the editor gives the browser a session: its own identity for the rate limits.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' && request.url.split('?')[0] === '/')
+      await mintSession(runtime, request, reply);
+  });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
     const path = request.url.split('?')[0]!;

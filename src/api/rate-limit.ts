@@ -1,25 +1,101 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ArbiterError } from '../errors.js';
-import type { RateDecision } from '../ratelimit/rate-limiter.js';
+import type { RateDecision, RateLimit } from '../ratelimit/rate-limiter.js';
 import type { Runtime } from '../runtime.js';
 import type { Caller } from '../service/caller.js';
 import { withRetryAfter } from './error-format.js';
+import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from './session.js';
+
+/*
+ * Who pays for a request, and with which tokens (docs/operations.md, "Rate limits").
+ *
+ * - Following (GET, HEAD, OPTIONS: polling a submission, its event stream, a WebSocket of events,
+ *   listings) pays only from its address's read bucket, `ipReadRatePerSec`, which the adaptive
+ *   factor never lowers: a waiting client is never the one refused.
+ * - Work (every other method, and the WebSocket upgrades that start a program) pays twice: once
+ *   from its identity's bucket (its API key; else its browser session; else its address) and, only
+ *   when that allows it, once from its address's ceiling, `ipRatePerSec`. So a class behind one NAT
+ *   shares a ceiling sized for a class, each student has a bucket of their own, and a script that
+ *   hammers from the same address empties its own bucket, not the class's: its refused requests
+ *   cost the address nothing.
+ * Both work buckets fall with the adaptive factor as the queue fills. Each bucket holds twice its
+ * rate. The tightest decision sets the X-RateLimit-* headers that every answer carries.
+ */
+
+/** WebSocket upgrades that start a program: they pay as work, not as following. */
+const WORK_UPGRADES = new Set(['/api/v1/interactive', '/api/v2/connect']);
+
+const FOLLOWING_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request only reads or follows (see above). */
+export function isFollowing(method: string, path: string): boolean {
+  return FOLLOWING_METHODS.has(method) && !WORK_UPGRADES.has(path);
+}
+
+type Scope = 'read' | 'ip' | 'key' | 'session' | 'anonymous';
+
+/** The identity that pays for a caller's work: its key, its browser session, or its address. */
+function identityOf(
+  runtime: Runtime,
+  request: FastifyRequest,
+  caller: Caller & { ratePerSec?: number },
+  sessions: SessionCodec,
+): { scope: Scope; bucket: string; ratePerSec: number } {
+  if (caller.keyId)
+    return {
+      scope: 'key',
+      bucket: `key:${caller.keyId}`,
+      ratePerSec: caller.ratePerSec ?? runtime.config.defaultKeyRatePerSec,
+    };
+  const session = sessionOf(request, sessions);
+  if (session)
+    return {
+      scope: 'session',
+      bucket: `session:${session}`,
+      ratePerSec: runtime.config.defaultKeyRatePerSec,
+    };
+  return {
+    scope: 'anonymous',
+    bucket: `anon:${request.ip}`,
+    ratePerSec: runtime.config.defaultKeyRatePerSec,
+  };
+}
+
+const WHO: Record<Scope, string> = {
+  read: 'this address',
+  ip: 'this address (shared by everyone behind it)',
+  key: 'this API key',
+  session: 'this browser session',
+  anonymous: 'this address without a key or session',
+};
+
+function refusal(scope: Scope, decision: RateDecision, cost: number): ArbiterError {
+  const what =
+    cost > 1
+      ? `a batch costs one request per submission: ${cost} is more than ${WHO[scope]} may send now (at most ${decision.limit} at once); retry in ${decision.retryAfterSeconds} s or send smaller batches`
+      : `too many requests from ${WHO[scope]}; retry in ${decision.retryAfterSeconds} s`;
+  return withRetryAfter(new ArbiterError('RATE_LIMITED', what), decision.retryAfterSeconds);
+}
 
 /**
- * Two token buckets per request, the client's IP and its key (anonymous callers: the IP only),
- * each refilled at its rate times the adaptive factor, burst twice the rate. The tighter decision
- * sets the X-RateLimit-* headers, which every answer carries.
+ * Charges one request (see above). `identify` resolves the caller; a request whose key is unknown
+ * pays from its address's ceiling before it is refused, so guessing keys costs like anything else.
  */
 export async function applyRateLimits(
   runtime: Runtime,
   request: FastifyRequest,
   reply: FastifyReply,
-  identify: () => Promise<{ keyId: string | null; ratePerSec: number }>,
+  identify: () => Promise<Caller & { ratePerSec?: number }>,
 ): Promise<void> {
-  const bucket = (rate: number) => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
-  const decisions: [string, RateDecision][] = [
-    ['ip', await runtime.rateLimiter.consume(`ip:${request.ip}`, bucket(runtime.config.ipRatePerSec))],
-  ];
+  const { config } = runtime;
+  const { sessions } = request.server;
+  const adaptive = (rate: number): RateLimit => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
+  const decisions: [Scope, RateDecision][] = [];
+  const charge = async (scope: Scope, bucket: string, limit: RateLimit): Promise<boolean> => {
+    const decision = await runtime.rateLimiter.consume(bucket, limit);
+    decisions.push([scope, decision]);
+    return decision.allowed;
+  };
   const setHeaders = () => {
     const refused = decisions.find(([, d]) => !d.allowed);
     const [scope, shown] = refused ?? decisions.reduce((a, b) => (b[1].remaining < a[1].remaining ? b : a));
@@ -28,35 +104,35 @@ export async function applyRateLimits(
     void reply.header('X-RateLimit-Reset', String(shown.resetSeconds));
     if (!refused) return;
     runtime.metrics.rateLimited.inc({ scope });
-    const who = scope === 'ip' ? 'this address' : 'this API key';
-    throw withRetryAfter(
-      new ArbiterError(
-        'RATE_LIMITED',
-        `too many requests from ${who}; retry in ${shown.retryAfterSeconds} s`,
-      ),
-      shown.retryAfterSeconds,
-    );
+    throw refusal(scope, shown, 1);
   };
-  if (!decisions[0]![1].allowed) setHeaders();
-  let caller: { keyId: string | null; ratePerSec: number };
+
+  const path = request.url.split('?')[0]!;
+  if (isFollowing(request.method, path)) {
+    const rate = config.ipReadRatePerSec;
+    const allowed = await charge('read', `read:${request.ip}`, { ratePerSec: rate, burst: rate * 2 });
+    if (allowed) await identify();
+    setHeaders();
+    return;
+  }
+  let caller: Caller & { ratePerSec?: number };
   try {
     caller = await identify();
   } catch (error) {
+    await charge('ip', `ip:${request.ip}`, adaptive(config.ipRatePerSec));
     setHeaders();
     throw error;
   }
-  if (caller.keyId)
-    decisions.push([
-      'key',
-      await runtime.rateLimiter.consume(`key:${caller.keyId}`, bucket(caller.ratePerSec)),
-    ]);
+  const identity = identityOf(runtime, request, caller, sessions);
+  if (await charge(identity.scope, identity.bucket, adaptive(identity.ratePerSec)))
+    await charge('ip', `ip:${request.ip}`, adaptive(config.ipRatePerSec));
   setHeaders();
 }
 
 /**
- * Charges `extra` more tokens to the buckets a request was charged one from, for a request that
- * does the work of many (a Judge0 batch creates one submission per entry, and once cost one token
- * for up to 20 jobs). Refused: RATE_LIMITED for the whole request, nothing done.
+ * Charges `extra` more tokens to the buckets a request of work was charged one from, for a request
+ * that does the work of many (a Judge0 batch creates one submission per entry, and once cost one
+ * token for up to 20 jobs). Refused: RATE_LIMITED for the whole request, nothing done.
  */
 export async function chargeMore(
   runtime: Runtime,
@@ -65,22 +141,32 @@ export async function chargeMore(
   extra: number,
 ): Promise<void> {
   if (extra <= 0) return;
-  const bucket = (rate: number) => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
-  const charges: [string, string, number][] = [['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec]];
-  if (caller.keyId && caller.ratePerSec !== undefined)
-    charges.push(['key', `key:${caller.keyId}`, caller.ratePerSec]);
-  for (const [scope, key, rate] of charges) {
-    const limit = bucket(rate);
-    const decision = await runtime.rateLimiter.consume(key, limit, extra);
+  const { sessions } = request.server;
+  const adaptive = (rate: number): RateLimit => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
+  const identity = identityOf(runtime, request, caller, sessions);
+  const charges: [Scope, string, number][] = [
+    [identity.scope, identity.bucket, identity.ratePerSec],
+    ['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec],
+  ];
+  for (const [scope, bucket, rate] of charges) {
+    const decision = await runtime.rateLimiter.consume(bucket, adaptive(rate), extra);
     if (decision.allowed) continue;
     runtime.metrics.rateLimited.inc({ scope });
-    const who = scope === 'ip' ? 'this address' : 'this API key';
-    throw withRetryAfter(
-      new ArbiterError(
-        'RATE_LIMITED',
-        `a batch costs one request per submission: ${extra + 1} is more than ${who} may send now (at most ${limit.burst} at once); retry in ${decision.retryAfterSeconds} s or send smaller batches`,
-      ),
-      decision.retryAfterSeconds,
-    );
+    throw refusal(scope, decision, extra + 1);
   }
+}
+
+/**
+ * Gives a browser that loads the editor page without a session a new one, while its address may
+ * still get new sessions (SESSION_MINTING); past that it stays its address.
+ */
+export async function mintSession(
+  runtime: Runtime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const { sessions } = request.server;
+  if (sessionOf(request, sessions)) return;
+  const decision = await runtime.rateLimiter.consume(`mint:${request.ip}`, SESSION_MINTING);
+  if (decision.allowed) setSessionCookie(reply, sessions.mint().value);
 }

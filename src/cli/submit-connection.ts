@@ -13,6 +13,7 @@ export {
   ArbiterClient,
   isAbortError,
   type QueueStats,
+  type RetryInfo,
   type RunLimits,
   type StageResult,
   type Submission,

@@ -11,7 +11,7 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(root, 'src/cli/main.ts');
 
 /** How long a server may take from spawn to "arbiter is ready" (it warms sandbox slots). */
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 90_000;
 /** How long a SIGTERM'd server may take to exit before the helper gives up on it. */
 const STOP_TIMEOUT_MS = 30_000;
 /** Output kept per server for failure messages. */

@@ -1,6 +1,8 @@
 // Rate limits of a real `arbiter serve` (real sandbox: root, bubblewrap, toolchains): headers on
-// every answer, bursts of twice the rate, 429s, per-key rates and the adaptive factor. Each test
-// starts its own server, so buckets never carry over from one test to the next.
+// every answer, bursts of twice the rate, 429s, per-key rates and the adaptive factor. Requests of
+// work (a POST) pay from their identity's and their address's buckets; following (GET) pays only
+// from the address's read bucket. Each test starts its own server, so buckets never carry over.
+// The classroom (one address, many browsers) is in classroom.sandbox.test.ts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -59,15 +61,22 @@ test('every API answer carries X-RateLimit-Limit, -Remaining and -Reset, errors 
     const { limit, remaining, reset } = rateHeaders(answer);
     assert.ok(limit >= 1 && remaining <= limit && reset >= 0, JSON.stringify({ limit, remaining, reset }));
   }
-  // The anonymous caller has the IP bucket alone: 1000/s, so a burst of 2000.
+  // A read pays from the address's read bucket (the default 1000/s, so a burst of 2000); work from an
+  // anonymous caller pays its own bucket and the address's, each 1000/s here.
   assert.equal(rateHeaders(answers[0]!).limit, 2000);
+  assert.equal(rateHeaders(answers[1]!).limit, 2000);
   assert.equal(await server.stop(), 0);
 });
 
 /**
- * Sends `count` requests at once, so that the bucket barely refills while they arrive. They go to
- * GET /api/v1/queue, which is cheap (the first /api/v1/languages asks every toolchain its version).
+ * Sends `count` requests at once, so that the bucket barely refills while they arrive. Work goes to
+ * POST /api/v1/submissions with an empty body: charged like any submission, refused by validation
+ * (400) before anything runs.
  */
+const work = (server: Parameters<typeof request>[0], key?: string) =>
+  request(server, 'POST', '/api/v1/submissions', { body: {}, key });
+const WORK_DONE = 400;
+
 function burst(count: number, send: () => Promise<ApiResponse<unknown>>): Promise<ApiResponse<unknown>[]> {
   return Promise.all(Array.from({ length: count }, send));
 }
@@ -75,8 +84,8 @@ function burst(count: number, send: () => Promise<ApiResponse<unknown>>): Promis
 test('the burst is twice the rate; past it, 429 with Retry-After and the error format; then it refills', async () => {
   const server = await startServer({ ipRatePerSec: 2 });
   const startedAt = Date.now();
-  const answers = await burst(5, () => request(server, 'GET', '/api/v1/queue'));
-  const allowed = answers.filter((a) => a.status === 200);
+  const answers = await burst(5, () => work(server));
+  const allowed = answers.filter((a) => a.status === WORK_DONE);
   assert.equal(allowed.length, 4, answers.map((a) => a.status).join(','));
   assert.deepEqual(allowed.map((a) => rateHeaders(a).remaining).sort(), [0, 1, 2, 3]);
   for (const answer of allowed) {
@@ -84,7 +93,7 @@ test('the burst is twice the rate; past it, 429 with Retry-After and the error f
     assert.equal(limit, 4);
     assert.ok(reset >= 1 && reset <= 3, `reset ${reset}`);
   }
-  const refused = answers.find((a) => a.status !== 200)!;
+  const refused = answers.find((a) => a.status !== WORK_DONE)!;
   const body = assertErrorBody(refused, { status: 429, code: 'ARB_ERR_RATELIMIT_EXCEEDED' });
   const retryAfter = refused.headers.get('retry-after');
   assert.match(retryAfter ?? '', /^[1-9]\d*$/, `Retry-After: ${retryAfter}`);
@@ -93,12 +102,14 @@ test('the burst is twice the rate; past it, 429 with Retry-After and the error f
   assert.equal(rateHeaders(refused).limit, 4);
   // 2 per second: the fifth token is there half a second after the first was taken; refused tries spend nothing.
   const back = await pollUntil(
-    () => request(server, 'GET', '/api/v1/queue'),
-    (r) => r.status === 200,
+    () => work(server),
+    (r) => r.status === WORK_DONE,
     { timeoutMs: 3000, intervalMs: 50, what: 'the bucket to refill' },
   );
   assert.ok(Date.now() - startedAt >= 490, `refilled after ${Date.now() - startedAt} ms at 2/s`);
   assert.equal(rateHeaders(back).remaining, 0);
+  // Following is not work: a GET still answers while the address has no work tokens left.
+  assert.equal((await request(server, 'GET', '/api/v1/queue')).status, 200);
   const text = await metrics(server);
   assert.ok((metricValue(text, 'arbiter_ratelimit_rejections_total', { scope: 'ip' }) ?? 0) >= 1, text);
   assert.equal(await server.stop(), 0);
@@ -109,18 +120,23 @@ test('a key made with --rate 1 gets a burst of 2, then 429; other keys and calle
   const slow = createKey(dataDir, { name: 'slow', rate: 1 });
   const other = createKey(dataDir, { name: 'other' });
   const server = await startServer({}, { dataDir });
-  const answers = await burst(3, () => request(server, 'GET', '/api/v1/queue', { key: slow.key }));
-  const allowed = answers.filter((a) => a.status === 200);
+  const answers = await burst(3, () => work(server, slow.key));
+  const allowed = answers.filter((a) => a.status === WORK_DONE);
   assert.equal(allowed.length, 2, answers.map((a) => a.status).join(','));
   assert.deepEqual(allowed.map((a) => rateHeaders(a).remaining).sort(), [0, 1]);
   for (const answer of allowed) assert.equal(rateHeaders(answer).limit, 2);
-  const refused = answers.find((a) => a.status !== 200)!;
+  const refused = answers.find((a) => a.status !== WORK_DONE)!;
   const body = assertErrorBody(refused, { status: 429, code: 'ARB_ERR_RATELIMIT_EXCEEDED' });
   assert.match(body.message, /key/i);
   assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
   assert.equal(rateHeaders(refused).limit, 2);
-  assert.equal((await request(server, 'GET', '/api/v1/queue', { key: other.key })).status, 200);
-  assert.equal((await request(server, 'GET', '/api/v1/queue')).status, 200);
+  assert.equal((await work(server, other.key)).status, WORK_DONE);
+  assert.equal((await work(server)).status, WORK_DONE);
+  assert.equal(
+    (await request(server, 'GET', '/api/v1/queue', { key: slow.key })).status,
+    200,
+    'following is free',
+  );
   const text = await metrics(server);
   assert.ok((metricValue(text, 'arbiter_ratelimit_rejections_total', { scope: 'key' }) ?? 0) >= 1, text);
   assert.equal(await server.stop(), 0);
@@ -128,9 +144,7 @@ test('a key made with --rate 1 gets a burst of 2, then 429; other keys and calle
 
 test('requests with unknown keys spend the IP budget too: key guessing is rate limited', async () => {
   const server = await startServer({ ipRatePerSec: 2 });
-  const answers = await burst(8, () =>
-    request(server, 'GET', '/api/v1/queue', { key: `arb_guess_${Math.random()}` }),
-  );
+  const answers = await burst(8, () => work(server, `arb_guess_${Math.random()}`));
   const statuses = answers.map((a) => a.status).sort();
   for (const answer of answers) assertErrorBody(answer);
   assert.deepEqual(
@@ -176,8 +190,10 @@ test('the adaptive factor falls as the queue fills past the threshold and recove
   });
   assert.ok(Math.abs(low - 0.46) < 0.01, `factor ${low} with the queue 8/10 full`);
   assert.equal(metricValue(await metrics(server), 'arbiter_ratelimit_factor'), low);
-  const limited = await request(server, 'GET', '/api/v1/queue');
+  const limited = await work(server);
   assert.equal(rateHeaders(limited).limit, Math.round(1000 * 2 * low));
+  const following = await request(server, 'GET', '/api/v1/queue');
+  assert.equal(rateHeaders(following).limit, 2000, 'the adaptive factor never lowers following');
 
   for (const id of ids) {
     const cancelled = await request<{ status: string }>(server, 'DELETE', `/api/v1/submissions/${id}`);

@@ -216,6 +216,67 @@ test('loadtest: a fixed number of requests, summary as JSON', async () => {
   assert.match(readFileSync(report, 'utf8'), /<svg /);
 });
 
+test('loadtest: a class of 30 from one address, on the default rate settings, meets no 429 and passes', async () => {
+  // The measurement: with the old defaults this met 181 HTTP 429s and left submissions
+  // unfinished. Each simulated student opens the editor first and so has a session of its own.
+  const defaults = await startServer({ ipRatePerSec: 200, defaultKeyRatePerSec: 10, ipReadRatePerSec: 1000 });
+  try {
+    const result = await arbiter(
+      [
+        'loadtest',
+        '--server',
+        defaults.url,
+        '--students',
+        '30',
+        '--duration',
+        '15s',
+        '--mix',
+        'python:100',
+        '--report',
+        join(work, 'class30.html'),
+        '--json',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    const summary = JSON.parse(result.stdout) as { http429: number; unfinished: number; failures: string[] };
+    assert.equal(summary.http429, 0, result.stdout);
+    assert.equal(summary.unfinished, 0, result.stdout);
+    assert.deepEqual(summary.failures, []);
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await defaults.stop();
+  }
+});
+
+test('loadtest fails the run when the server refuses with 429', async () => {
+  const strict = await startServer({ ipRatePerSec: 1, defaultKeyRatePerSec: 1 });
+  try {
+    const result = await arbiter(
+      [
+        'loadtest',
+        '--server',
+        strict.url,
+        '--requests',
+        '10',
+        '--concurrency',
+        '5',
+        '--mix',
+        'python:100',
+        '--json',
+        '--report',
+        join(work, 'strict.html'),
+      ],
+      { timeoutMs: 120_000 },
+    );
+    const summary = JSON.parse(result.stdout) as { http429: number; failures: string[] };
+    assert.ok(summary.http429 > 0, result.stdout);
+    assert.match(summary.failures.join(' '), /HTTP 429/);
+    assert.equal(result.code, 1);
+  } finally {
+    await strict.stop();
+  }
+});
+
 test('loadtest refuses sizes past its hard caps', async () => {
   const tooMany = await arbiter(['loadtest', '--server', server.url, '--students', '5000']);
   assert.equal(tooMany.code, 2);

@@ -3,7 +3,14 @@ import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ArbiterError } from '../../errors.js';
-import { connect, reportRemoteError, withRemoteOptions, type RemoteOptions } from '../submit-connection.js';
+import {
+  connect,
+  reportRemoteError,
+  withRemoteOptions,
+  type ArbiterClient,
+  type RemoteOptions,
+  type RetryInfo,
+} from '../submit-connection.js';
 import { htmlReport } from './html-report.js';
 import {
   LOADTEST_DEFAULTS,
@@ -66,8 +73,9 @@ export function registerLoadtestCommand(program: Command): void {
 
 /**
  * `arbiter loadtest`: runs the plan against the server, shows progress on stderr, prints the
- * summary on stdout and writes the report. Exit code 0 when every request got an answer (whatever
- * the verdicts), 1 when some failed (errors), 2 for bad flags or an unreachable server.
+ * summary on stdout and writes the report. Exit code 0 when the run passed (every submission got
+ * in and finished, whatever its verdict), 1 when it did not (errors, any HTTP 429, unfinished
+ * submissions: summary.failures), 2 for bad flags or an unreachable server.
  */
 export async function loadtestCommand(
   options: LoadtestCommandOptions,
@@ -95,7 +103,36 @@ export async function loadtestCommand(
   }
   if (plan.json) process.stdout.write(`${JSON.stringify({ ...summary, report: reportFile }, null, 2)}\n`);
   else process.stdout.write(`${summaryTable(summary)}\n\nreport: ${reportFile}\n`);
-  return summary.errors > 0 ? 1 : 0;
+  return summary.failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * One student's client: when the server gives the editor page a session (anonymous use), the
+ * student's requests carry that session, so each is its own identity behind the one address this
+ * load test sends from, as a class behind a NAT is. With a key, or without a session, the shared one.
+ */
+async function studentClient(
+  remote: RemoteOptions,
+  env: NodeJS.ProcessEnv,
+  shared: ArbiterClient,
+  onRetry: (retry: RetryInfo) => void,
+): Promise<ArbiterClient> {
+  if (shared.options.apiKey) return shared;
+  let cookie: string | undefined;
+  try {
+    const page = await fetch(new URL('/', shared.options.baseUrl), { signal: AbortSignal.timeout(30_000) });
+    await page.arrayBuffer();
+    cookie = page.headers.get('set-cookie')?.split(';')[0];
+  } catch {
+    return shared; // the page did not load: this student goes on as its address
+  }
+  if (!cookie) return shared;
+  const withSession: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('cookie', cookie);
+    return fetch(input, { ...init, headers });
+  };
+  return connect(remote, env, { onRetry, fetch: withSession });
 }
 
 /** Runs the plan: drivers, queue sampler, progress, the end of the duration, the drain, Ctrl-C. */
@@ -105,11 +142,10 @@ export async function runLoadtest(
   env: NodeJS.ProcessEnv,
 ): Promise<{ summary: LoadtestSummary; recorder: Recorder }> {
   const recorder = new Recorder();
-  const client = connect(remote, env, {
-    onRetry: (retry) => {
-      if (retry.status !== null) recorder.httpStatus(retry.status);
-    },
-  });
+  const onRetry = (retry: RetryInfo) => {
+    if (retry.status !== null) recorder.httpStatus(retry.status);
+  };
+  const client = connect(remote, env, { onRetry });
   // The sampler's own requests are not retried and not counted: it measures, it does not load.
   const samplerClient = connect(remote, env, { maxRetries: 0 });
   const stopStarting = new AbortController();
@@ -139,6 +175,7 @@ export async function runLoadtest(
   try {
     await runDrivers({
       client,
+      studentClient: () => studentClient(remote, env, client, onRetry),
       plan,
       recorder,
       stopStarting: stopStarting.signal,

@@ -9,6 +9,11 @@ const WAIT_TIMEOUT_MS = 120_000;
 
 export interface DriverContext {
   client: ArbiterClient;
+  /**
+   * A client of one student's own: a browser session of its own where the server gives one (an
+   * anonymous class behind one address, as a NAT shows it), else `client`.
+   */
+  studentClient(): Promise<ArbiterClient>;
   plan: LoadtestPlan;
   recorder: Recorder;
   /** Aborts when no new submission may start: the duration is over, or the user interrupted. */
@@ -26,13 +31,16 @@ export async function runDrivers(context: DriverContext): Promise<void> {
 }
 
 /** One student: think, submit, wait for the verdict, again, until the bell rings. */
-async function student(context: DriverContext): Promise<void> {
+async function student(shared: DriverContext): Promise<void> {
   // The first pause spreads the class over one think time instead of everyone at second zero.
-  let pause = Math.random() * context.plan.thinkMs;
+  let pause = Math.random() * shared.plan.thinkMs;
+  let context: DriverContext | null = null;
   for (;;) {
-    if (!(await think(pause, context.stopStarting))) return;
+    if (!(await think(pause, shared.stopStarting))) return;
+    // Opening the editor comes first, as in a classroom: the session is this student's identity.
+    context ??= { ...shared, client: await shared.studentClient() };
     await submitOnce(context);
-    pause = context.plan.thinkMs * (0.5 + Math.random());
+    pause = shared.plan.thinkMs * (0.5 + Math.random());
   }
 }
 

@@ -33,6 +33,11 @@ export interface LoadtestSummary {
   http503: number;
   errors: number;
   errorMessages: Record<string, number>;
+  /**
+   * Why the run failed, if it did: errors, any HTTP 429 (a class should never meet one) and
+   * submissions left unfinished. Empty: it passed. The command exits 1 when it is not empty.
+   */
+  failures: string[];
   /** Finished submissions per second of the test. */
   throughputPerSec: number;
   wait: Percentiles;
@@ -87,6 +92,11 @@ export function summarise(
     http503: recorder.http503,
     errors: recorder.errors,
     errorMessages: Object.fromEntries(recorder.errorMessages),
+    failures: [
+      ...(recorder.errors > 0 ? [`${recorder.errors} error(s)`] : []),
+      ...(recorder.http429 > 0 ? [`${recorder.http429} HTTP 429 answer(s)`] : []),
+      ...(recorder.unfinished > 0 ? [`${recorder.unfinished} submission(s) unfinished`] : []),
+    ],
     throughputPerSec: elapsedMs > 0 ? Math.round((finished.length / (elapsedMs / 1000)) * 100) / 100 : 0,
     wait: percentiles(finished.map((f) => f.waitMs)),
     run: percentiles(finished.map((f) => f.runMs)),
@@ -123,6 +133,7 @@ export function summaryTable(summary: LoadtestSummary): string {
   rows.push(
     ['refused (429/503)', `${summary.refused[429] + summary.refused[503]}`],
     ['errors', String(summary.errors)],
+    ['outcome', summary.failures.length ? `FAIL: ${summary.failures.join(', ')}` : 'PASS'],
     ['HTTP 429 answers', String(summary.http429)],
     ['HTTP 503 answers', String(summary.http503)],
     ['throughput', `${summary.throughputPerSec.toFixed(2)}/s`],
