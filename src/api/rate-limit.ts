@@ -27,6 +27,10 @@ const WORK_UPGRADES = new Set(['/api/v1/interactive', '/api/v2/connect']);
 
 const FOLLOWING_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A work bucket of `rate` a second, burst twice that, both times the adaptive factor. */
+const adaptiveBucket = (runtime: Runtime, rate: number): RateLimit =>
+  runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
+
 /** Whether a request only reads or follows (see above). */
 export function isFollowing(method: string, path: string): boolean {
   return FOLLOWING_METHODS.has(method) && !WORK_UPGRADES.has(path);
@@ -89,7 +93,6 @@ export async function applyRateLimits(
 ): Promise<void> {
   const { config } = runtime;
   const { sessions } = request.server;
-  const adaptive = (rate: number): RateLimit => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
   const decisions: [Scope, RateDecision][] = [];
   const charge = async (scope: Scope, bucket: string, limit: RateLimit): Promise<boolean> => {
     const decision = await runtime.rateLimiter.consume(bucket, limit);
@@ -119,13 +122,13 @@ export async function applyRateLimits(
   try {
     caller = await identify();
   } catch (error) {
-    await charge('ip', `ip:${request.ip}`, adaptive(config.ipRatePerSec));
+    await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
     setHeaders();
     throw error;
   }
   const identity = identityOf(runtime, request, caller, sessions);
-  if (await charge(identity.scope, identity.bucket, adaptive(identity.ratePerSec)))
-    await charge('ip', `ip:${request.ip}`, adaptive(config.ipRatePerSec));
+  if (await charge(identity.scope, identity.bucket, adaptiveBucket(runtime, identity.ratePerSec)))
+    await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
   setHeaders();
 }
 
@@ -142,14 +145,13 @@ export async function chargeMore(
 ): Promise<void> {
   if (extra <= 0) return;
   const { sessions } = request.server;
-  const adaptive = (rate: number): RateLimit => runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
   const identity = identityOf(runtime, request, caller, sessions);
   const charges: [Scope, string, number][] = [
     [identity.scope, identity.bucket, identity.ratePerSec],
     ['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec],
   ];
   for (const [scope, bucket, rate] of charges) {
-    const decision = await runtime.rateLimiter.consume(bucket, adaptive(rate), extra);
+    const decision = await runtime.rateLimiter.consume(bucket, adaptiveBucket(runtime, rate), extra);
     if (decision.allowed) continue;
     runtime.metrics.rateLimited.inc({ scope });
     throw refusal(scope, decision, extra + 1);

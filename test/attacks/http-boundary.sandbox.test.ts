@@ -126,6 +126,19 @@ function raw(
 }
 
 /** The error body, checked as assertErrorBody does, from a raw response. */
+/** Opens a WebSocket to /api/v1/ws; resolves with 101 if it opened, else the refusal's HTTP status. */
+function upgradeStatus(server: TestServer, options: WebSocket.ClientOptions): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api/v1/ws`, options);
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    socket.once('error', reject);
+  });
+}
+
 function errorOf(response: RawResponse, status?: number): ErrorBody {
   const context = `${response.status} ${response.text.slice(0, 500)}`;
   if (status !== undefined) assert.equal(response.status, status, context);
@@ -250,17 +263,7 @@ describe('loopback mode is safe from web pages', () => {
   });
 
   test('DNS rebinding: a WebSocket upgrade under a foreign Host is refused', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${local.port}/api/v1/ws`, {
-        headers: { host: `evil.example:${local.port}` },
-      });
-      socket.once('open', () => {
-        socket.close();
-        resolve(101);
-      });
-      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-      socket.once('error', reject);
-    });
+    const status = await upgradeStatus(local, { headers: { host: `evil.example:${local.port}` } });
     assert.equal(status, 403);
   });
 
@@ -294,16 +297,7 @@ describe('loopback mode is safe from web pages', () => {
   });
 
   test('a cross-site WebSocket (Origin evil.example) cannot open the admin event stream', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${local.port}/api/v1/ws`, { origin: EVIL_ORIGIN });
-      socket.once('open', () => {
-        socket.close();
-        resolve(101);
-      });
-      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-      socket.once('error', reject);
-    });
-    assert.equal(status, 403);
+    assert.equal(await upgradeStatus(local, { origin: EVIL_ORIGIN }), 403);
   });
 
   test('cross-site simple requests (text/plain, forms, beacons) to code-running routes get 4xx and run nothing', async () => {
