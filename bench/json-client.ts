@@ -17,9 +17,15 @@ export class JsonClient {
     this.#base = new URL(baseUrl);
   }
 
-  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  /** `extra` headers go on this request only (a student's session cookie). */
+  request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { ...this.headers };
+    const headers: Record<string, string> = { ...this.headers, ...extra };
     if (payload === undefined) delete headers['content-type'];
     else {
       headers['content-type'] = 'application/json';

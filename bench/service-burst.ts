@@ -1,5 +1,7 @@
+import { DEFAULT_CONFIG } from '../src/config.js';
 import { machineBusy, startCpuWindow, type CpuUsage } from './cpu-meter.js';
 import { formatPercent, verdict } from './format.js';
+import { JsonClient } from './json-client.js';
 import type { Table } from './report.js';
 import { isFinal, type BenchServer, type Submission } from './server.js';
 import { median, percentile } from './stats.js';
@@ -165,10 +167,12 @@ function check(item: Planned, view: Submission): void {
 }
 
 /** Reads a submission's event stream until it carries the final result; returns it and when it came. */
-async function finalOverSse(server: BenchServer, id: string): Promise<{ view: Submission; at: number }> {
-  const response = await fetch(`${server.url}/api/v1/submissions/${id}/events`, {
-    headers: { authorization: server.headers.authorization! },
-  });
+async function finalOverSse(
+  server: BenchServer,
+  id: string,
+  headers: Record<string, string>,
+): Promise<{ view: Submission; at: number }> {
+  const response = await fetch(`${server.url}/api/v1/submissions/${id}/events`, { headers });
   if (response.status !== 200 || !response.body) throw new Error(`events of ${id}: HTTP ${response.status}`);
   const decoder = new TextDecoder();
   let buffer = '';
@@ -200,6 +204,8 @@ export interface BurstItem {
 
 export interface BurstResult {
   total: number;
+  /** Submissions the server refused with 429 (target 0): they have no item. */
+  refused: number;
   cores: number;
   workers: number;
   /** First to last POST sent, in ms. */
@@ -221,9 +227,21 @@ async function warmUp(server: BenchServer): Promise<void> {
   }
 }
 
+/** Loads the editor page as a student's browser does; returns the session cookie it was given. */
+async function openBrowserSession(server: BenchServer): Promise<string> {
+  const response = await fetch(`${server.url}/`);
+  await response.arrayBuffer();
+  const cookie = response.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie?.startsWith('arbiter_session='))
+    throw new Error(`GET / gave no session cookie (HTTP ${response.status})`);
+  return cookie;
+}
+
 /**
  * The classroom burst: `total` mixed submissions sent evenly within one second without waiting,
- * each followed over its server-sent event stream until its result arrives.
+ * each followed over its server-sent event stream until its result arrives. Each comes from a
+ * student's own browser session (loaded from the editor page first), without a key, all from this
+ * one address: a class behind a school's NAT, on whatever rate limits the server has.
  */
 export async function measureBurst(
   server: BenchServer,
@@ -231,22 +249,30 @@ export async function measureBurst(
 ): Promise<BurstResult> {
   await warmUp(server);
   const planned = plan(options.total, 1);
+  const cookies = await Promise.all(planned.map(() => openBrowserSession(server)));
+  const students = new JsonClient(server.url);
   const gapMs = SEND_WINDOW_MS / planned.length;
   const stopCpu = startCpuWindow(server.pid);
   const t0 = performance.now();
   let lastSent = 0;
+  let refused = 0;
   const pending = planned.map(
     (item, i) =>
-      new Promise<BurstItem>((resolve, reject) => {
+      new Promise<BurstItem | null>((resolve, reject) => {
         setTimeout(() => {
           const sentMs = performance.now() - t0;
           lastSent = Math.max(lastSent, sentMs);
-          server
-            .post<{ id: string }>('/api/v1/submissions', item.body)
+          const cookie = { cookie: cookies[i]! };
+          students
+            .request<{ id: string }>('POST', '/api/v1/submissions', item.body, cookie)
             .then(async ({ status, body }) => {
+              if (status === 429) {
+                refused++;
+                return resolve(null);
+              }
               if (status !== 202)
                 throw new Error(`${item.kind.name}: HTTP ${status} ${JSON.stringify(body)}`);
-              const { view, at } = await finalOverSse(server, body.id);
+              const { view, at } = await finalOverSse(server, body.id, cookie);
               check(item, view);
               const cpuMs = (view.compile?.cpuMs ?? 0) + (view.run?.cpuMs ?? 0);
               resolve({ kind: item.kind.name, sentMs, resultMs: at - t0, view, cpuMs });
@@ -255,10 +281,14 @@ export async function measureBurst(
         }, i * gapMs);
       }),
   );
-  const items = await Promise.all(pending);
+  const items = (await Promise.all(pending)).filter((item) => item !== null);
   const cpu = stopCpu();
+  students.close();
+  if (items.length === 0)
+    throw new Error(`every one of the ${planned.length} submissions was refused with 429`);
   return {
     total: planned.length,
+    refused,
     cores: options.cores,
     workers: options.workers,
     sendSpanMs: lastSent,
@@ -294,6 +324,7 @@ export function burstTables(result: BurstResult): Table[] {
       { header: 'CPU total', align: 'right' },
       { header: `CPU-bound (/${result.cores})`, align: 'right' },
       { header: 'ratio', align: 'right' },
+      { header: '429s', align: 'right' },
       { header: 'target', align: 'right' },
       { header: 'result' },
       { header: 'queue p50', align: 'right' },
@@ -308,14 +339,17 @@ export function burstTables(result: BurstResult): Table[] {
         seconds(cpuTotalMs),
         seconds(cpuBoundMs),
         `${ratio.toFixed(2)}x`,
-        `<= ${BURST_TARGET.toFixed(1)}x`,
-        verdict(ratio <= BURST_TARGET),
+        String(result.refused),
+        `<= ${BURST_TARGET.toFixed(1)}x, 0 429s`,
+        verdict(ratio <= BURST_TARGET && result.refused === 0),
         msCell(percentile(queue, 50)),
         msCell(percentile(queue, 95)),
         msCell(percentile(queue, 99)),
       ],
     ],
     notes: [
+      `who sends: ${result.total} students, each in a browser session of its own (GET / first), no API key, all from one address; the server runs with the shipped rate limits (ipRatePerSec ${DEFAULT_CONFIG.ipRatePerSec}, defaultKeyRatePerSec ${DEFAULT_CONFIG.defaultKeyRatePerSec}, maxQueueLength ${DEFAULT_CONFIG.maxQueueLength}).`,
+      `429s: submissions refused by the rate limits (target 0); they are left out of every other figure.`,
       'last result: from the first POST to the arrival of the last final result over its SSE stream (GET /api/v1/submissions/:id/events).',
       `CPU total: sum of compile.cpuMs + run.cpuMs of every result; CPU-bound: that / ${result.cores} cores, the soonest the machine could finish.`,
       'queue: queueMs of the results (createdAt to startedAt).',

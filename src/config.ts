@@ -87,6 +87,12 @@ export interface ArbiterConfig {
    */
   defaultKeyRatePerSec: number;
   /**
+   * Requests that create work per second for each user one API key names (the submission's `user`
+   * field; burst twice that), within the key's own rate: one student of a site that calls Arbiter
+   * with one key cannot use up the key. Default 10.
+   */
+  keyUserRatePerSec: number;
+  /**
    * Requests that only read or follow (GET: polling, event streams, listings) per second from one
    * client address (burst twice that); the adaptive factor never lowers it. Default 1,000.
    */
@@ -173,6 +179,7 @@ export const DEFAULT_CONFIG: Readonly<
   allowedHosts: [],
   ipRatePerSec: 200,
   defaultKeyRatePerSec: 10,
+  keyUserRatePerSec: 10,
   ipReadRatePerSec: 1_000,
   adaptiveThreshold: 0.5,
   adaptiveMinFactor: 0.1,
@@ -220,6 +227,7 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_ALLOWED_HOSTS: 'allowedHosts',
   ARBITER_IP_RATE: 'ipRatePerSec',
   ARBITER_KEY_RATE: 'defaultKeyRatePerSec',
+  ARBITER_KEY_USER_RATE: 'keyUserRatePerSec',
   ARBITER_IP_READ_RATE: 'ipReadRatePerSec',
   ARBITER_SESSION_SECRET: 'sessionSecret',
   ARBITER_WEBHOOK_SECRET: 'webhookSecret',

@@ -17,6 +17,8 @@ const queued: SubmissionRecord = {
   status: 'queued',
   priority: 0,
   keyId: null,
+  user: null,
+  submitter: 'anonymous',
   language: 'python3',
   version: '3.11.2',
   problemId: null,

@@ -12,13 +12,17 @@ import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from 
  * - Following (GET, HEAD, OPTIONS: polling a submission, its event stream, a WebSocket of events,
  *   listings) pays only from its address's read bucket, `ipReadRatePerSec`, which the adaptive
  *   factor never lowers: a waiting client is never the one refused.
- * - Work (every other method, and the WebSocket upgrades that start a program) pays twice: once
- *   from its identity's bucket (its API key; else its browser session; else its address) and, only
- *   when that allows it, once from its address's ceiling, `ipRatePerSec`. So a class behind one NAT
- *   shares a ceiling sized for a class, each student has a bucket of their own, and a script that
- *   hammers from the same address empties its own bucket, not the class's: its refused requests
- *   cost the address nothing.
- * Both work buckets fall with the adaptive factor as the queue fills. Each bucket holds twice its
+ * - Work (every other method, and the WebSocket upgrades that start a program) pays from its
+ *   identity's bucket: its API key's (at the key's own rate), else its browser session's, else its
+ *   address's. A caller without a key then pays, only when its own bucket allowed it, once from its
+ *   address's ceiling, `ipRatePerSec`. So a class behind one NAT shares a ceiling sized for a class,
+ *   each student has a bucket of their own, and a script that hammers from the same address empties
+ *   its own bucket, not the class's: its refused requests cost the address nothing. A key does not
+ *   pay the address ceiling: keys are issued by an operator, and the key's rate is its bound (a
+ *   site's backend sends a whole class from one address).
+ * - A key's submission that names a `user` also pays from that user's bucket, `keyUserRatePerSec`,
+ *   once its body is read (chargeUsers): one student of a site cannot use up the site's key.
+ * Every work bucket falls with the adaptive factor as the queue fills. Each bucket holds twice its
  * rate. The tightest decision sets the X-RateLimit-* headers that every answer carries.
  */
 
@@ -36,7 +40,7 @@ export function isFollowing(method: string, path: string): boolean {
   return FOLLOWING_METHODS.has(method) && !WORK_UPGRADES.has(path);
 }
 
-type Scope = 'read' | 'ip' | 'key' | 'session' | 'anonymous';
+type Scope = 'read' | 'ip' | 'key' | 'user' | 'session' | 'anonymous';
 
 /** The identity that pays for a caller's work: its key, its browser session, or its address. */
 function identityOf(
@@ -69,6 +73,7 @@ const WHO: Record<Scope, string> = {
   read: 'this address',
   ip: 'this address (shared by everyone behind it)',
   key: 'this API key',
+  user: 'this user of the API key',
   session: 'this browser session',
   anonymous: 'this address without a key or session',
 };
@@ -127,7 +132,12 @@ export async function applyRateLimits(
     throw error;
   }
   const identity = identityOf(runtime, request, caller, sessions);
-  if (await charge(identity.scope, identity.bucket, adaptiveBucket(runtime, identity.ratePerSec)))
+  // The queue shares out fairly between the same identities (service/caller submitterOf).
+  if (!caller.keyId) caller.identity = identity.bucket;
+  if (
+    (await charge(identity.scope, identity.bucket, adaptiveBucket(runtime, identity.ratePerSec))) &&
+    !caller.keyId
+  )
     await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
   setHeaders();
 }
@@ -146,16 +156,42 @@ export async function chargeMore(
   if (extra <= 0) return;
   const { sessions } = request.server;
   const identity = identityOf(runtime, request, caller, sessions);
-  const charges: [Scope, string, number][] = [
-    [identity.scope, identity.bucket, identity.ratePerSec],
-    ['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec],
-  ];
-  for (const [scope, bucket, rate] of charges) {
-    const decision = await runtime.rateLimiter.consume(bucket, adaptiveBucket(runtime, rate), extra);
-    if (decision.allowed) continue;
-    runtime.metrics.rateLimited.inc({ scope });
-    throw refusal(scope, decision, extra + 1);
-  }
+  const charges: [Scope, string, number][] = [[identity.scope, identity.bucket, identity.ratePerSec]];
+  if (!caller.keyId) charges.push(['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec]);
+  for (const [scope, bucket, rate] of charges) await spend(runtime, scope, bucket, rate, extra, extra + 1);
+}
+
+/**
+ * Charges each user a key's request names (a batch may name several, some more than once) one
+ * token per submission from that user's bucket. Callers without a key pay nothing here: their
+ * identity is their session or address, whatever user they name. Refused: RATE_LIMITED for the
+ * whole request, nothing done.
+ */
+export async function chargeUsers(
+  runtime: Runtime,
+  caller: Caller,
+  users: readonly (string | undefined)[],
+): Promise<void> {
+  if (!caller.keyId) return;
+  const perUser = new Map<string, number>();
+  for (const user of users) if (user !== undefined) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+  for (const [user, count] of perUser)
+    await spend(runtime, 'user', `user:${caller.keyId}/${user}`, runtime.config.keyUserRatePerSec, count);
+}
+
+/** Takes `cost` tokens from a work bucket, or refuses the request (`submissions` it would create). */
+async function spend(
+  runtime: Runtime,
+  scope: Scope,
+  bucket: string,
+  rate: number,
+  cost: number,
+  submissions = cost,
+): Promise<void> {
+  const decision = await runtime.rateLimiter.consume(bucket, adaptiveBucket(runtime, rate), cost);
+  if (decision.allowed) return;
+  runtime.metrics.rateLimited.inc({ scope });
+  throw refusal(scope, decision, submissions);
 }
 
 /**

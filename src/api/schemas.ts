@@ -1,4 +1,5 @@
 import { LIMIT_NAMES } from '../sandbox/limits.js';
+import { MAX_USER_LENGTH } from '../service/caller.js';
 
 /** JSON schemas shared by routes; they validate requests and feed the OpenAPI page. */
 export const limitsSchema = {
@@ -43,6 +44,15 @@ export const submissionBodySchema = {
   properties: {
     language: { type: 'string', minLength: 1, maxLength: 50 },
     version: { type: 'string', maxLength: 50 },
+    user: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_USER_LENGTH,
+      // Printable, no control characters: it is shown in listings and logs.
+      pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+      description:
+        "Who the submission is for, in the caller's terms (a student's id on a site that calls Arbiter with one key). With a key, each user has a rate of its own and the queue is fair between users.",
+    },
     source: { type: 'string' },
     files: { type: 'array', items: fileSchema, minItems: 1, maxItems: 100 },
     stdin: { type: 'string' },

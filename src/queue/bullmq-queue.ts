@@ -28,9 +28,39 @@ export interface BullmqQueueOptions {
 }
 
 const QUEUE_NAME = 'submissions';
-/** BullMQ runs priority 1 first; Arbiter runs higher numbers first. */
-const toBullPriority = (priority: number): number =>
-  Math.max(1, 1_000 - Math.min(Math.max(priority, 0), 998));
+
+/**
+ * Fair shares within a priority, as BullMQ can order them. BullMQ runs the lowest priority number
+ * first (FIFO among equals, at most 2^21), and cannot reorder waiting jobs cheaply, so the embedded
+ * queue's rounds (queue/fair-lanes) become ranks fixed at arrival: a job's rank is how many jobs of
+ * its submitter were waiting when it came. Rank 0 runs before rank 1 within a priority, so one
+ * student's tenth resubmission waits behind everyone's first. Unlike rounds, a rank does not move
+ * up while the queue drains; a flood of newcomers can hold back a submitter's second job until it
+ * ebbs (the queue-wait timeout bounds that wait).
+ */
+const FAIR_RANKS = 2_048;
+/** Idle submitters' counts expire, so a count that drifted (a process died mid-claim) heals. */
+const FAIR_COUNT_TTL_SECONDS = 3_600;
+
+/** BullMQ's priority number for an Arbiter priority (higher runs first) and a fair rank. */
+const toBullPriority = (priority: number, rank: number): number => {
+  const lane = 999 - Math.min(Math.max(priority, 0), 998); // 0 (highest) … 999
+  return lane * FAIR_RANKS + Math.min(Math.max(rank, 0), FAIR_RANKS - 1) + 1;
+};
+
+/** Decrements a submitter's waiting count, deleting it at zero (never below). */
+const RELEASE_SCRIPT = `local n = redis.call('DECR', KEYS[1]) if n <= 0 then redis.call('DEL', KEYS[1]) end return n`;
+
+/** The part of ioredis this queue uses beyond BullMQ's own calls. */
+interface RedisCommands {
+  zrank(key: string, member: string): Promise<number | null>;
+  multi(): {
+    incr(key: string): unknown;
+    expire(key: string, seconds: number): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+}
 
 interface Handoff {
   record: SubmissionRecord;
@@ -112,7 +142,7 @@ export class BullmqQueue implements JobQueue {
     const { options } = this;
     this.#worker = new Worker(
       QUEUE_NAME,
-      async (job: Job<{ id: string }>) => {
+      async (job: Job<{ id: string; submitter?: string }>) => {
         // Claims are served in the order BullMQ fetched the jobs (the chain), and a job is marked
         // running only once a claim takes it: a job merely prefetched here is not running yet.
         const take = (this.#chain = this.#chain.then(() => this.#nextClaim()));
@@ -128,6 +158,8 @@ export class BullmqQueue implements JobQueue {
           else this.#claims.unshift(claim);
           throw error;
         }
+        // Out of the waiting set for good: its submitter has one fewer waiting.
+        void this.#release(job.data.submitter);
         if (!record) {
           // Final already (cancelled while it waited): the claim waits for the next job instead.
           const waiting = this.#fetched.shift();
@@ -168,15 +200,37 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue(submission: SubmissionRecord): Promise<{ position: number }> {
+    const rank = await this.#call(async () => {
+      const multi = (await this.#redis()).multi();
+      multi.incr(this.#fairKey(submission.submitter));
+      multi.expire(this.#fairKey(submission.submitter), FAIR_COUNT_TTL_SECONDS);
+      const [[, waiting] = [null, 1]] = (await multi.exec()) ?? [];
+      return Number(waiting) - 1;
+    });
     await this.#call(() =>
       this.queue.add(
         QUEUE_NAME,
-        { id: submission.id },
-        { jobId: submission.id, priority: toBullPriority(submission.priority) },
+        { id: submission.id, submitter: submission.submitter },
+        { jobId: submission.id, priority: toBullPriority(submission.priority, rank) },
       ),
     );
     // Gone from the waiting set already means a worker took it: nothing runs before it.
     return { position: (await this.#rank(submission.id)) ?? 0 };
+  }
+
+  #fairKey(submitter: string): string {
+    return `${this.options.prefix}:fair:${submitter}`;
+  }
+
+  /** BullMQ's client is an ioredis instance behind a narrower interface. */
+  async #redis(): Promise<RedisCommands> {
+    return (await this.queue.client) as unknown as RedisCommands;
+  }
+
+  /** A job left the waiting set (claimed or removed): its submitter has one fewer waiting. */
+  async #release(submitter: string | undefined): Promise<void> {
+    if (submitter === undefined) return;
+    await (await this.#redis()).eval(RELEASE_SCRIPT, 1, this.#fairKey(submitter)).catch(() => undefined);
   }
 
   /**
@@ -185,13 +239,7 @@ export class BullmqQueue implements JobQueue {
    * with the queue and capped the accept rate.
    */
   async #rank(id: string): Promise<number | null> {
-    return this.#call(async () => {
-      // BullMQ's client is an ioredis instance behind a narrower interface.
-      const client = (await this.queue.client) as unknown as {
-        zrank(key: string, member: string): Promise<number | null>;
-      };
-      return client.zrank(this.queue.keys.prioritized!, id);
-    });
+    return this.#call(async () => (await this.#redis()).zrank(this.queue.keys.prioritized!, id));
   }
 
   async claim(signal?: AbortSignal): Promise<SubmissionRecord | null> {
@@ -233,6 +281,7 @@ export class BullmqQueue implements JobQueue {
       if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
       try {
         await job.remove();
+        await this.#release((job.data as { submitter?: string }).submitter);
         return true;
       } catch {
         return false; // taken by a worker a moment ago: it is running now, not queued

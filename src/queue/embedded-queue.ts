@@ -1,6 +1,6 @@
 import type { Store, SubmissionRecord } from '../store/types.js';
 import type { JobQueue } from './job-queue.js';
-import { PriorityLanes } from './priority-lanes.js';
+import { FairLanes } from './fair-lanes.js';
 
 /**
  * The embedded queue: run order in memory, state in the store. A submission is in the store as
@@ -8,7 +8,7 @@ import { PriorityLanes } from './priority-lanes.js';
  * the store and puts back what was running.
  */
 export class EmbeddedQueue implements JobQueue {
-  readonly #lanes = new PriorityLanes();
+  readonly #lanes = new FairLanes();
   readonly #createdAt = new Map<string, number>();
   readonly #waiters: ((id: string | null) => void)[] = [];
   #closed = false;
@@ -24,7 +24,7 @@ export class EmbeddedQueue implements JobQueue {
   }
 
   #add(submission: SubmissionRecord): number {
-    const position = this.#lanes.push(submission.id, submission.priority);
+    const position = this.#lanes.push(submission.id, submission.priority, submission.submitter);
     this.#createdAt.set(submission.id, submission.createdAt);
     this.#wake();
     return position;

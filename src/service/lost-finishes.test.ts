@@ -11,6 +11,8 @@ const newSubmission = (id: string, keyId: string | null) => ({
   id,
   priority: 0,
   keyId,
+  user: null,
+  submitter: keyId ? `key:${keyId}` : 'anonymous',
   language: 'python3',
   version: '3',
   problemId: null,

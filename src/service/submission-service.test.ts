@@ -52,6 +52,8 @@ async function running(): Promise<SubmissionRecord> {
       id: `s-${Math.random()}`,
       priority: 1,
       keyId: null,
+      user: null,
+      submitter: 'anonymous',
       language: 'python3',
       version: '3.11.2',
       problemId: null,

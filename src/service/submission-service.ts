@@ -8,7 +8,7 @@ import type { JobQueue } from '../queue/job-queue.js';
 import type { RunLimits } from '../sandbox/limits.js';
 import type { ProblemRecord, Store, SubmissionQuery, SubmissionRecord } from '../store/types.js';
 import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
-import { canSee, isAdmin, type Caller } from './caller.js';
+import { canSee, isAdmin, submitterOf, type Caller } from './caller.js';
 import { audienceOf, visibleSubmission } from './visibility.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
@@ -20,6 +20,8 @@ const QUEUE_FULL_RETRY_SECONDS = 5;
 /** What a client sends to create a submission (DESIGN.md, POST /api/v1/submissions). */
 export interface SubmissionInput {
   language: string;
+  /** Who the submission is for, in the caller's own terms (a site's student id); see submitterOf. */
+  user?: string;
   version?: string;
   source?: string;
   files?: FileInput[];
@@ -168,6 +170,8 @@ export class SubmissionService {
         id: uuid7(now),
         priority,
         keyId: caller.keyId,
+        user: input.user ?? null,
+        submitter: submitterOf(caller, input.user),
         language: language.id,
         version,
         problemId: input.problemId ?? null,

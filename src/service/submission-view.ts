@@ -7,6 +7,8 @@ export interface SubmissionView {
   language: string;
   version: string | null;
   problemId?: string;
+  /** Who it is for, as the caller named them; absent when not named. */
+  user?: string;
   position?: number;
   compile?: NonNullable<SubmissionRecord['result']>['compile'];
   run?: NonNullable<SubmissionRecord['result']>['run'];
@@ -41,6 +43,7 @@ export function toView(record: SubmissionRecord, position: number | null): Submi
     finishedAt: iso(record.finishedAt),
   };
   if (record.problemId) view.problemId = record.problemId;
+  if (record.user !== null) view.user = record.user;
   if (position !== null) view.position = position;
   if (result?.compile) view.compile = result.compile;
   if (result?.run) view.run = result.run;

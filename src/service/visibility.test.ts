@@ -41,6 +41,8 @@ function judged(
     status: 'wrong_answer',
     priority: 1,
     keyId: 'k',
+    user: null,
+    submitter: 'key:k',
     language: 'c',
     version: '12',
     problemId,

@@ -23,6 +23,8 @@ const submission = (priority = 1, language = 'python3'): NewSubmission => ({
   id: `s${++n}`,
   priority,
   keyId: null,
+  user: null,
+  submitter: 'anonymous',
   language,
   version: '3.11.2',
   problemId: null,
@@ -151,13 +153,14 @@ class OutageProxy {
 
 test('migrations run once, are recorded, and a second connect applies none', async () => {
   await withStore(async (store, reconnect) => {
-    assert.deepEqual(store.migrated, [1, 2]);
+    assert.deepEqual(store.migrated, [1, 2, 3]);
     const again = await reconnect();
     assert.deepEqual(again.migrated, []);
     const { rows } = await store.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
     assert.deepEqual(rows, [
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'index for the per-key queue quota' },
+      { version: 3, name: 'who a submission is for, and who the queue is fair between' },
     ]);
   });
 });
@@ -176,11 +179,11 @@ test('processes starting at once on a fresh schema migrate it exactly once', asy
     );
     assert.deepEqual(
       stores.map((s) => s.migrated).sort((a, b) => b.length - a.length),
-      [[1, 2], [], []],
+      [[1, 2, 3], [], []],
       'one applied the migration, the others waited and found it recorded',
     );
     const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
     for (const store of stores) assert.equal(await store.ping(), true);
   } finally {
     for (const store of stores) await store.close();

@@ -323,7 +323,7 @@ const UNFINISHED = `status IN ('queued', 'running')`;
 
 // Columns are named, never *: a prepared `SELECT *` fails ("cached plan must not change result type")
 // in a process still running while a newer one migrates a column in.
-const SUBMISSION = `seq, id, status, priority, key_id, language, version, problem_id, callback_url, request,
+const SUBMISSION = `seq, id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request,
   result, attempts, created_at, started_at, finished_at`;
 const KEY = 'id, name, role, priority, rate, created_at, revoked_at';
 
@@ -332,8 +332,8 @@ const KEY = 'id, name, role, priority, rate, created_at, revoked_at';
  * it is atomic; the guards are the SQLite store's.
  */
 const SQL = {
-  insert: `INSERT INTO submissions (id, status, priority, key_id, language, version, problem_id, callback_url, request, created_at)
-    VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${SUBMISSION}`,
+  insert: `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at)
+    VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${SUBMISSION}`,
   get: `SELECT ${SUBMISSION} FROM submissions WHERE id = $1`,
   // queued → running, and running → running when a queue re-delivers a job whose worker died.
   markRunning: `UPDATE submissions SET status = 'running', started_at = $1, attempts = attempts + 1
@@ -431,6 +431,8 @@ export class PostgresStore implements Store {
       submission.id,
       submission.priority,
       submission.keyId,
+      submission.user,
+      submission.submitter,
       submission.language,
       submission.version,
       submission.problemId,

@@ -11,6 +11,8 @@ export interface SubmissionRow<J> {
   status: SubmissionStatus;
   priority: number;
   key_id: string | null;
+  user_name: string | null;
+  submitter: string;
   language: string;
   version: string | null;
   problem_id: string | null;
@@ -47,6 +49,8 @@ export function submissionFromRow<J>(row: SubmissionRow<J>, json: (value: J) => 
     status: row.status,
     priority: row.priority,
     keyId: row.key_id,
+    user: row.user_name,
+    submitter: row.submitter,
     language: row.language,
     version: row.version,
     problemId: row.problem_id,

@@ -64,4 +64,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX submissions_key_queued ON submissions (key_id) WHERE status = 'queued';
     `,
   },
+  {
+    version: 3,
+    name: 'who a submission is for, and who the queue is fair between',
+    sql: `
+      -- user: the caller's own name for the student (the API's user field).
+      -- submitter: the fair-share identity of the queue (key and user, key, session or address);
+      -- rows from before this migration share one.
+      ALTER TABLE submissions ADD COLUMN user_name TEXT;
+      ALTER TABLE submissions ADD COLUMN submitter TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

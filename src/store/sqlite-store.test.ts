@@ -15,6 +15,8 @@ const submission = (priority = 1): NewSubmission => ({
   id: `s${++n}`,
   priority,
   keyId: null,
+  user: null,
+  submitter: 'anonymous',
   language: 'python3',
   version: '3.11.2',
   problemId: null,
@@ -27,7 +29,7 @@ test('migrations run once and are recorded', async () => {
   await new SqliteStore(path).close();
   const store = new SqliteStore(path);
   const rows = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
+  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
   await store.close();
 });
 

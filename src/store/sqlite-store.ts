@@ -81,8 +81,8 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.#stmt = {
       insert: db.prepare(
-        `INSERT INTO submissions (id, status, priority, key_id, language, version, problem_id, callback_url, request, created_at)
-         VALUES (@id, 'queued', @priority, @keyId, @language, @version, @problemId, @callbackUrl, @request, @createdAt)`,
+        `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at)
+         VALUES (@id, 'queued', @priority, @keyId, @user, @submitter, @language, @version, @problemId, @callbackUrl, @request, @createdAt)`,
       ),
       get: db.prepare('SELECT * FROM submissions WHERE id = ?'),
       markRunning: db.prepare(

@@ -25,9 +25,16 @@ export interface StoredRequest {
 export interface SubmissionRecord {
   id: string;
   status: SubmissionStatus;
-  /** Higher runs first; FIFO within a priority. */
+  /** Higher runs first; fair between submitters within a priority (see queue/fair-lanes). */
   priority: number;
   keyId: string | null;
+  /** Who the submission is for, as the caller named them (a site's student; the `user` field). */
+  user: string | null;
+  /**
+   * Who the queue shares out fairly between (queue/fair-lanes): the key and user, the key, the
+   * browser session or the address. Internal: never shown.
+   */
+  submitter: string;
   language: string;
   version: string | null;
   problemId: string | null;
@@ -72,7 +79,16 @@ export interface FinishedSummary {
 
 export type NewSubmission = Pick<
   SubmissionRecord,
-  'id' | 'priority' | 'keyId' | 'language' | 'version' | 'problemId' | 'callbackUrl' | 'request'
+  | 'id'
+  | 'priority'
+  | 'keyId'
+  | 'user'
+  | 'submitter'
+  | 'language'
+  | 'version'
+  | 'problemId'
+  | 'callbackUrl'
+  | 'request'
 >;
 
 export interface ProblemRecord {

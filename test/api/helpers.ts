@@ -298,6 +298,7 @@ export interface SubmissionView {
   version: string | null;
   position?: number;
   problemId?: string;
+  user?: string;
   compile?: StageView;
   run?: StageView;
   tests: TestView[];

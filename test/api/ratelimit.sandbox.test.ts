@@ -215,3 +215,67 @@ test('the adaptive factor falls as the queue fills past the threshold and recove
   assert.equal(metricValue(await metrics(server), 'arbiter_ratelimit_factor'), 1);
   assert.equal(await server.stop(), 0);
 });
+
+const PRINT = { language: 'python3', source: 'print(1)' };
+
+test("a key's work pays the key's own rate, not its address's ceiling (a site's backend sends from one address)", async () => {
+  const dataDir = join(tempDir(), 'data');
+  const site = createKey(dataDir, { name: 'site', rate: 50 });
+  const server = await startServer({ ipRatePerSec: 2 }, { dataDir });
+  const keyed = await burst(8, () => work(server, site.key));
+  assert.deepEqual(
+    keyed.map((a) => a.status),
+    Array(8).fill(WORK_DONE),
+    'all 8 within the key rate, past the address ceiling of 4',
+  );
+  const anonymous = await burst(8, () => work(server));
+  assert.equal(
+    anonymous.filter((a) => a.status === WORK_DONE).length,
+    4,
+    'a caller without a key pays the ceiling',
+  );
+  assert.equal(await server.stop(), 0);
+});
+
+test('each user a key names has a bucket of its own; a caller without a key buys nothing by naming users', async () => {
+  const dataDir = join(tempDir(), 'data');
+  const site = createKey(dataDir, { name: 'site', rate: 100 });
+  const server = await startServer({ keyUserRatePerSec: 1 }, { dataDir });
+  const as = (user?: string, key: string | null = site.key) =>
+    request(server, 'POST', '/api/v1/submissions', {
+      ...(key ? { key } : {}),
+      body: { ...PRINT, ...(user ? { user } : {}) },
+    });
+  const mallory = await burst(3, () => as('mallory'));
+  assert.deepEqual(mallory.map((a) => a.status).sort(), [202, 202, 429], 'a burst of 2 at 1/s for one user');
+  const refused = mallory.find((a) => a.status === 429)!;
+  assert.match(assertErrorBody(refused, { status: 429, code: 'ARB_ERR_RATELIMIT_EXCEEDED' }).message, /user/);
+  assert.equal((await as('ann')).status, 202, 'another user of the same key goes on');
+  assert.equal((await as()).status, 202, 'so does the key itself');
+  const anonymous = await burst(3, () => as('mallory', null));
+  assert.deepEqual(
+    anonymous.map((a) => a.status),
+    [202, 202, 202],
+    'without a key, the user is a label: the address pays',
+  );
+  const text = await metrics(server);
+  assert.ok((metricValue(text, 'arbiter_ratelimit_rejections_total', { scope: 'user' }) ?? 0) >= 1, text);
+  assert.equal(await server.stop(), 0);
+});
+
+test('a batch costs one request per submission, for its key and for each user it names', async () => {
+  const dataDir = join(tempDir(), 'data');
+  const site = createKey(dataDir, { name: 'site', rate: 2 });
+  const server = await startServer({ keyUserRatePerSec: 1 }, { dataDir });
+  const batch = (users: string[]) =>
+    request<{ submissions: { id?: string; error?: string }[] }>(server, 'POST', '/api/v1/submissions/batch', {
+      key: site.key,
+      body: { submissions: users.map((user) => ({ ...PRINT, user })) },
+    });
+  const first = await batch(['ann', 'bob', 'ann']);
+  assert.equal(first.status, 202, first.text);
+  assert.equal(first.body.submissions.filter((s) => s.id).length, 3);
+  const twice = await batch(['cat', 'cat', 'cat']);
+  assert.match(assertErrorBody(twice, { status: 429, code: 'ARB_ERR_RATELIMIT_EXCEEDED' }).message, /batch/);
+  assert.equal(await server.stop(), 0);
+});

@@ -248,6 +248,58 @@ test('loadtest: a class of 30 from one address, on the default rate settings, me
   }
 });
 
+test("loadtest with a site's key: each student is a user of the key, and the default per-user rate lets them all in", async () => {
+  const defaults = await startServer({ ipRatePerSec: 200, defaultKeyRatePerSec: 10, ipReadRatePerSec: 1000 });
+  try {
+    const created = await arbiter([
+      'keys',
+      'create',
+      '--name',
+      'site',
+      '--rate',
+      '300',
+      '--data-dir',
+      defaults.dataDir,
+    ]);
+    const key = created.stdout.split('\n').find((line) => line.startsWith('arb_'));
+    assert.ok(key, created.stdout + created.stderr);
+    const result = await arbiter(
+      [
+        'loadtest',
+        '--server',
+        defaults.url,
+        '--key',
+        key,
+        '--students',
+        '20',
+        '--duration',
+        '10s',
+        '--mix',
+        'python:100',
+        '--report',
+        join(work, 'site20.html'),
+        '--json',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    const summary = JSON.parse(result.stdout) as { http429: number; submissions: number; failures: string[] };
+    assert.equal(summary.http429, 0, result.stdout);
+    assert.deepEqual(summary.failures, []);
+    assert.equal(result.code, 0, result.stderr);
+    const listed = await new ArbiterClient({ baseUrl: defaults.url, apiKey: key }).listSubmissions({
+      limit: 100,
+    });
+    const users = new Set(listed.submissions.map((s) => s.user));
+    assert.ok(
+      [...users].every((user) => typeof user === 'string' && /^student-\d+$/.test(user)),
+      `every submission names its student: ${[...users].join(', ')}`,
+    );
+    assert.ok(users.size >= Math.min(10, summary.submissions), `${users.size} students seen`);
+  } finally {
+    await defaults.stop();
+  }
+});
+
 test('loadtest fails the run when the server refuses with 429', async () => {
   const strict = await startServer({ ipRatePerSec: 1, defaultKeyRatePerSec: 1 });
   try {

@@ -20,6 +20,8 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
     id: randomUUID(),
     priority,
     keyId: null,
+    user: null,
+    submitter: 'anonymous',
     language,
     version: '1',
     problemId: null,
@@ -54,6 +56,43 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
           await backend.queue.complete(record.id);
         }
         assert.deepEqual(claimed, [ids[2], ids[4], ids[0], ids[1], ids[3]]);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test("within a priority, fair between submitters: one's later jobs wait behind the others' first", async () => {
+      const backend = await open();
+      try {
+        const ids = new Map<string, string>();
+        const send = async (name: string, submitter: string, user: string | null = null) => {
+          const record = await backend.store.createSubmission(
+            { ...submission(), submitter, user },
+            Date.now(),
+          );
+          assert.equal(record.submitter, submitter);
+          assert.equal(record.user, user);
+          ids.set(record.id, name);
+          return (await backend.queue.enqueue(record)).position;
+        };
+        for (let i = 1; i <= 4; i++) await send(`script${i}`, 'anon:10.0.0.9');
+        assert.equal(await send('ann', 'key:site/user:ann', 'ann'), 1, 'behind the first script job only');
+        assert.equal(await send('bob', 'key:site/user:bob', 'bob'), 2);
+        await send('ann2', 'key:site/user:ann', 'ann');
+        const claimed: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const record = (await backend.queue.claim())!;
+          claimed.push(ids.get(record.id)!);
+          await backend.queue.complete(record.id);
+        }
+        assert.deepEqual(claimed.slice(0, 3), ['script1', 'ann', 'bob']);
+        assert.ok(
+          claimed.indexOf('ann2') < claimed.indexOf('script3'),
+          `ann's second job runs before the script's third: ${claimed.join(' ')}`,
+        );
+        const read = (await backend.store.getSubmission([...ids].find(([, n]) => n === 'ann')![0]))!;
+        assert.equal(read.user, 'ann', 'the user is stored');
+        assert.equal(read.submitter, 'key:site/user:ann');
       } finally {
         await backend.close();
       }

@@ -112,6 +112,8 @@ function studentView(result: JudgeResult): JudgeResult {
     status: result.status,
     priority: 1,
     keyId: null,
+    user: null,
+    submitter: 'anonymous',
     language: 'c',
     version: null,
     problemId: 'p',

@@ -100,6 +100,11 @@ export interface SubmissionInput {
   /** Judge against these; or give problemId to use a stored problem's tests. */
   tests?: TestCase[];
   problemId?: string;
+  /**
+   * Who the submission is for, in your terms (a student's id, when your backend calls with one key
+   * for a whole class): each user gets a rate of its own and the queue is fair between users.
+   */
+  user?: string;
   checker?: Checker;
   stopOnFirstFailure?: boolean;
   /** Lower than your key's priority, never higher. */
@@ -171,6 +176,8 @@ export interface Submission {
   language: string;
   version: string | null;
   problemId?: string;
+  /** Who it is for, as the submission named them. */
+  user?: string;
   /** Place in the queue (0 = next) while queued. */
   position?: number;
   compile?: StageResult;

@@ -8,6 +8,7 @@ import { callerOf } from '../context.js';
 import { toArbiterError, withRetryAfter } from '../error-format.js';
 import { idParams, submissionBodySchema } from '../schemas.js';
 import { streamSubmissionEvents } from '../push.js';
+import { chargeMore, chargeUsers } from '../rate-limit.js';
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
@@ -87,6 +88,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      await chargeUsers(runtime, caller, [request.body.user]);
       const { record, position } = await submit(request.body, caller);
       if (request.query.wait) {
         const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
@@ -119,6 +121,13 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      // A batch does the work of one request per submission, and pays for it.
+      await chargeMore(runtime, request, caller, request.body.submissions.length - 1);
+      await chargeUsers(
+        runtime,
+        caller,
+        request.body.submissions.map((input) => input.user),
+      );
       const results = [];
       for (const input of request.body.submissions) {
         try {

@@ -22,12 +22,22 @@ export interface DriverContext {
   hardStop: AbortSignal;
   /** requests mode: takes one of the remaining submissions; false when none is left. */
   claim(): boolean;
+  /**
+   * Who this student is, named as `user` in each submission when the load test runs with a key (a
+   * site's backend calling for its whole class); without a key the session is the identity.
+   */
+  user?: string;
 }
 
 /** Starts every student (classroom) or client (requests) and resolves when all have stopped. */
 export async function runDrivers(context: DriverContext): Promise<void> {
   const loop = context.plan.mode === 'classroom' ? student : client;
-  await Promise.all(Array.from({ length: context.plan.students }, () => loop(context)));
+  const withKey = Boolean(context.client.options.apiKey);
+  await Promise.all(
+    Array.from({ length: context.plan.students }, (_, i) =>
+      loop(withKey ? { ...context, user: `student-${i + 1}` } : context),
+    ),
+  );
 }
 
 /** One student: think, submit, wait for the verdict, again, until the bell rings. */
@@ -79,7 +89,8 @@ async function attempt(context: DriverContext): Promise<void> {
   const sentAt = Date.now();
   let id: string;
   try {
-    ({ id } = await client.submit(program.input, { signal: hardStop }));
+    const input = context.user ? { ...program.input, user: context.user } : program.input;
+    ({ id } = await client.submit(input, { signal: hardStop }));
   } catch (error) {
     if (hardStop.aborted) return; // the test ended before the server answered: not a submission
     if (error instanceof ArbiterApiError && (error.status === 429 || error.status === 503)) {

@@ -61,6 +61,8 @@ function record(
     status,
     priority: 1,
     keyId: null,
+    user: null,
+    submitter: 'anonymous',
     language: 'python3',
     version: '3.11.2',
     problemId: null,

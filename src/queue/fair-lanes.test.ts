@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FairLanes } from './fair-lanes.js';
+
+const drain = (lanes: FairLanes): string[] => {
+  const out: string[] = [];
+  for (let id = lanes.shift(); id !== undefined; id = lanes.shift()) out.push(id);
+  return out;
+};
+
+test('higher priorities run first; one job per submitter is plain FIFO', () => {
+  const lanes = new FairLanes();
+  assert.equal(lanes.push('a', 1, 'ann'), 0);
+  assert.equal(lanes.push('b', 1, 'bob'), 1);
+  assert.equal(lanes.push('urgent', 5, 'ops'), 0, 'jumps ahead of both');
+  assert.equal(lanes.push('c', 1, 'cat'), 3);
+  assert.deepEqual(drain(lanes), ['urgent', 'a', 'b', 'c']);
+  assert.equal(lanes.shift(), undefined);
+});
+
+test("one submitter's tenth job waits behind everyone else's first", () => {
+  const lanes = new FairLanes();
+  for (let i = 0; i < 10; i++) lanes.push(`abuser${i}`, 0, 'script');
+  const positions = ['ann', 'bob', 'cat'].map((name) => lanes.push(name, 0, name));
+  assert.deepEqual(positions, [1, 2, 3], "behind the script's first job only");
+  assert.deepEqual(drain(lanes).slice(0, 5), ['abuser0', 'ann', 'bob', 'cat', 'abuser1']);
+});
+
+test('rounds interleave submitters, each in arrival order', () => {
+  const lanes = new FairLanes();
+  for (const [id, who] of [
+    ['a1', 'a'],
+    ['a2', 'a'],
+    ['a3', 'a'],
+    ['b1', 'b'],
+    ['b2', 'b'],
+    ['c1', 'c'],
+  ] as const)
+    lanes.push(id, 0, who);
+  assert.deepEqual(drain(lanes), ['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
+});
+
+test('a late submitter joins the round being served, not the back of the backlog', () => {
+  const lanes = new FairLanes();
+  for (let i = 0; i < 5; i++) lanes.push(`a${i}`, 0, 'a');
+  assert.deepEqual([lanes.shift(), lanes.shift()], ['a0', 'a1']);
+  // Round 1 was being served: b joins it and runs before a's rounds 2 to 4.
+  assert.equal(lanes.push('b0', 0, 'b'), 0);
+  assert.equal(lanes.push('b1', 0, 'b'), 2, "b's second job goes into round 2, behind a2");
+  assert.deepEqual(drain(lanes), ['b0', 'a2', 'b1', 'a3', 'a4']);
+});
+
+test('a submitter whose jobs all ran starts again in the current round', () => {
+  const lanes = new FairLanes();
+  lanes.push('a0', 0, 'a');
+  lanes.push('a1', 0, 'a');
+  lanes.push('b0', 0, 'b');
+  assert.deepEqual(drain(lanes), ['a0', 'b0', 'a1']);
+  lanes.push('b1', 0, 'b');
+  lanes.push('a2', 0, 'a');
+  assert.deepEqual(drain(lanes), ['b1', 'a2']);
+});
+
+test('positions follow removals and arrivals', () => {
+  const lanes = new FairLanes();
+  for (const id of ['a', 'b', 'c', 'd']) lanes.push(id, 0, id);
+  lanes.push('a-again', 0, 'a');
+  assert.equal(lanes.position('d'), 3);
+  assert.equal(lanes.position('a-again'), 4);
+  assert.ok(lanes.remove('b'));
+  assert.equal(lanes.position('d'), 2);
+  assert.equal(lanes.position('a-again'), 3);
+  lanes.push('vip', 9, 'ops');
+  assert.equal(lanes.position('d'), 3);
+  assert.equal(lanes.position('vip'), 0);
+  assert.equal(lanes.position('b'), null);
+  assert.equal(lanes.size, 5);
+  assert.equal(lanes.remove('b'), false, 'removing twice is a no-op');
+  assert.equal(lanes.push('d', 0, 'd'), 3, 'pushing a waiting id again keeps its place');
+  assert.equal(lanes.size, 5);
+});
+
+test('a removed job is skipped, never handed out', () => {
+  const lanes = new FairLanes();
+  lanes.push('a', 0, 'x');
+  lanes.push('b', 0, 'x');
+  lanes.remove('a');
+  assert.equal(lanes.shift(), 'b');
+  assert.equal(lanes.shift(), undefined);
+  assert.equal(lanes.size, 0);
+});
+
+test('pushes and shifts mixed over many submitters hand out each job exactly once', () => {
+  const lanes = new FairLanes();
+  const taken: string[] = [];
+  const pushed: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const id = `j${i}`;
+    lanes.push(id, i % 3, `s${i % 7}`);
+    pushed.push(id);
+    if (i % 11 === 0 && lanes.remove(`j${i - 5}`)) pushed.splice(pushed.indexOf(`j${i - 5}`), 1);
+    if (i % 2 === 1) taken.push(lanes.shift()!);
+  }
+  taken.push(...drain(lanes));
+  assert.equal(taken.length, pushed.length);
+  assert.deepEqual([...taken].sort(), [...pushed].sort(), 'each job exactly once');
+});
