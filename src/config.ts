@@ -76,6 +76,26 @@ export interface ArbiterConfig {
    */
   allowedHosts: string[];
   /**
+   * Web origins (`https://ide.example.edu`, `http://localhost:8080`, or `*` for any) whose pages may
+   * call every API from a visitor's browser (CORS): the native API, Judge0's and Piston's. A
+   * cross-origin page never acts as the loopback operator nor with a browser session, and without a
+   * key it cannot read listings of submissions (docs/compat.md, "Browsers on other origins").
+   * Default none.
+   */
+  corsOrigins: string[];
+  /**
+   * Web origins whose pages may call the Judge0 and Piston APIs from a visitor's browser (CORS), under
+   * the same rules as corsOrigins. Default `*`: any origin, as Judge0 CE answers, so its IDE and
+   * other browser clients work from their own origin.
+   */
+  compatCorsOrigins: string[];
+  /**
+   * Judge0 API: answer base64_encoded=true attributes as one unbroken base64 string (RFC 4648),
+   * which strict decoders such as Judge0's Python SDK need, instead of Judge0 1.13.1's MIME lines of
+   * 60 characters, each ending in a newline. Default false (Judge0's lines).
+   */
+  judge0StrictBase64: boolean;
+  /**
    * Requests that create work (submissions, cancels, interactive sessions) per second from one
    * client address, everyone behind it together (burst twice that): sized for a class of 200 behind
    * one school NAT, each student of which has a bucket of their own as well. Default 200.
@@ -177,6 +197,9 @@ export const DEFAULT_CONFIG: Readonly<
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 72_000,
   allowedHosts: [],
+  corsOrigins: [],
+  compatCorsOrigins: ['*'],
+  judge0StrictBase64: false,
   ipRatePerSec: 200,
   defaultKeyRatePerSec: 10,
   keyUserRatePerSec: 10,
@@ -204,6 +227,9 @@ const isLoopback = (host: string): boolean =>
 /** An allowedHosts entry: a host name, or a leading dot and a domain (the domain and its subdomains). */
 const ALLOWED_HOST = /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i;
 
+/** A corsOrigins entry: `*`, or a web origin: scheme, host and an optional port, nothing else. */
+const CORS_ORIGIN = /^(\*|https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)(:\d{1,5})?)$/i;
+
 /** Environment variables read once at start-up: ARBITER_<SETTING> in upper snake case. */
 const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_HOST: 'host',
@@ -225,6 +251,9 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   ARBITER_ANONYMOUS: 'anonymous',
   ARBITER_ALLOWED_HOSTS: 'allowedHosts',
+  ARBITER_CORS_ORIGINS: 'corsOrigins',
+  ARBITER_COMPAT_CORS_ORIGINS: 'compatCorsOrigins',
+  ARBITER_JUDGE0_STRICT_BASE64: 'judge0StrictBase64',
   ARBITER_IP_RATE: 'ipRatePerSec',
   ARBITER_KEY_RATE: 'defaultKeyRatePerSec',
   ARBITER_KEY_USER_RATE: 'keyUserRatePerSec',
@@ -275,7 +304,12 @@ function coerce(key: keyof ArbiterConfig, value: unknown): unknown {
       ? 'boolean'
       : typeof (DEFAULT_CONFIG as Record<string, unknown>)[key];
   if (key === 'webhookSecret' || key === 'sessionSecret') return String(value);
-  if (key === 'webhookAllowlist' || key === 'allowedHosts')
+  if (
+    key === 'webhookAllowlist' ||
+    key === 'allowedHosts' ||
+    key === 'corsOrigins' ||
+    key === 'compatCorsOrigins'
+  )
     return Array.isArray(value)
       ? value.map(String)
       : String(value)
@@ -370,6 +404,15 @@ export function loadConfig(
         'INVALID_INPUT',
         `config allowedHosts: "${name}" is not a host name (no scheme, port or path: arbiter.example.edu, or .example.edu for its subdomains too)`,
       );
+  }
+  for (const key of ['corsOrigins', 'compatCorsOrigins'] as const) {
+    for (const origin of config[key]) {
+      if (!CORS_ORIGIN.test(origin))
+        throw new ArbiterError(
+          'INVALID_INPUT',
+          `config ${key}: "${origin}" is not a web origin (scheme://host[:port] with no path, such as https://ide.example.edu, or * for any)`,
+        );
+    }
   }
   return config;
 }

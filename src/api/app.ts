@@ -9,6 +9,7 @@ import { ArbiterError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
 import { registerBodyLimit } from './body-limit.js';
+import { registerCors } from './cors.js';
 import './context.js';
 import { registerJudge0Routes } from './compat/judge0/routes.js';
 import { registerPistonRoutes } from './compat/piston/routes.js';
@@ -113,6 +114,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   // First of the hooks: a DNS-rebinding Host or a cross-site write is refused before anything else.
   registerOriginPolicy(app, config);
+  // Preflights are answered before the rate limits and keys: a browser sends neither with them.
+  registerCors(app, config);
   registerJsonBody(app, config);
   await registerWebRoutes(app);
   // Loading the editor gives the browser a session: its own identity for the rate limits.

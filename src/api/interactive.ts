@@ -15,7 +15,7 @@ import {
   type RunResult,
   type SandboxFile,
 } from '../sandbox/run-spec.js';
-import { checkVersion, normalizeFiles, type FileInput } from '../service/normalize.js';
+import { normalizeFiles, sandboxFiles, type FileInput } from '../service/normalize.js';
 import { callerOf } from './context.js';
 import { toArbiterError } from './error-format.js';
 
@@ -319,9 +319,8 @@ export function parseStartMessage(message: Record<string, unknown>): StartMessag
 
 /** Turns a start message into a job: language installed, files checked, limits clamped to the server's. */
 export async function startMessageToJob(runtime: Runtime, start: StartMessage): Promise<InteractiveJob> {
-  const language = runtime.registry.getInstalled(start.language);
-  checkVersion(language, start.version, await runtime.registry.version(language));
-  const files = normalizeFiles(language, start.source, start.files);
+  const language = await runtime.registry.resolve(start.language, start.version);
+  const files = sandboxFiles(normalizeFiles(language, start.source, start.files));
   const { defaultLimits, maxLimits } = runtime.config;
   return {
     language,

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
 import {
+  corsAllowedOrigin,
   crossSiteRefusal,
   hostRefusal,
+  isPreflighted,
   isLocalOperator,
   isLoopbackBind,
   parseHost,
@@ -130,4 +132,66 @@ test('isLocalOperator: loopback bind, loopback Host, no proxy, no page from else
   ];
   for (const headers of not) assert.ok(!isLocalOperator(facts(headers), LOOPBACK), JSON.stringify(headers));
   assert.ok(!isLocalOperator(facts({ host: '127.0.0.1:2358' }), ANY), 'not on a 0.0.0.0 bind');
+});
+
+const CORS = { ...LOOPBACK, corsOrigins: ['https://school.example'], compatCorsOrigins: ['*'] };
+const json = { 'content-type': 'application/json' };
+
+test('corsAllowedOrigin: compat paths any origin by default, native paths only listed ones, null never', () => {
+  assert.equal(corsAllowedOrigin('http://ide.example:8080', '/submissions', CORS), '*');
+  assert.equal(corsAllowedOrigin('http://ide.example:8080', '/api/v2/execute', CORS), '*');
+  assert.equal(corsAllowedOrigin('http://ide.example:8080', '/api/v1/submissions', CORS), null);
+  assert.equal(
+    corsAllowedOrigin('HTTPS://School.Example', '/api/v1/submissions', CORS),
+    'https://school.example',
+  );
+  assert.equal(
+    corsAllowedOrigin('http://school.example', '/api/v1/submissions', CORS),
+    null,
+    'scheme counts',
+  );
+  assert.equal(corsAllowedOrigin('null', '/submissions', CORS), null);
+  assert.equal(corsAllowedOrigin('http://ide.example', '/docs', CORS), null, 'not an API path');
+  assert.equal(corsAllowedOrigin('http://ide.example', '/submissions', {}), null, 'no settings: none');
+});
+
+test('crossSiteRefusal with CORS: only preflighted writes without the session cookie pass', () => {
+  const page = { host: '127.0.0.1:2358', origin: 'http://ide.example', 'sec-fetch-site': 'cross-site' };
+  const at = (headers: IncomingHttpHeaders, method = 'POST', path = '/submissions'): RequestFacts => ({
+    method,
+    headers,
+    path,
+  });
+  assert.equal(crossSiteRefusal(at({ ...page, ...json }), CORS), null);
+  assert.equal(
+    crossSiteRefusal(at({ ...page, 'content-type': 'text/plain', authorization: 'Bearer k' }), CORS),
+    null,
+  );
+  assert.equal(crossSiteRefusal(at(page, 'DELETE', '/submissions/x'), CORS), null);
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
+    assert.match(
+      crossSiteRefusal(at({ ...page, 'content-type': type }), CORS) ?? '',
+      /application\/json/,
+      type,
+    );
+  assert.notEqual(crossSiteRefusal(at(page), CORS), null, 'no content type: a form could send it');
+  assert.notEqual(crossSiteRefusal(at({ ...page, ...json, cookie: 'a=1; arbiter_session=x.y' }), CORS), null);
+  assert.notEqual(crossSiteRefusal(at({ ...page, ...json }, 'POST', '/api/v1/submissions'), CORS), null);
+  assert.notEqual(
+    crossSiteRefusal(at({ ...page, ...json, upgrade: 'websocket' }, 'GET', '/api/v2/connect'), CORS),
+    null,
+  );
+  assert.notEqual(crossSiteRefusal(at({ ...page, ...json, origin: 'null' }), CORS), null);
+  // Allowed or not, such a page is never the operator.
+  assert.ok(!isLocalOperator(at({ ...page, ...json }), CORS));
+});
+
+test('isPreflighted: what a form, a beacon or fetch(no-cors) cannot send', () => {
+  const at = (headers: IncomingHttpHeaders, method = 'POST'): RequestFacts => ({ method, headers });
+  assert.ok(isPreflighted(at(json)));
+  assert.ok(isPreflighted(at({ 'content-type': 'Application/JSON; charset=utf-8' })));
+  assert.ok(isPreflighted(at({ 'x-auth-token': 'k' })));
+  assert.ok(isPreflighted(at({}, 'PUT')));
+  assert.ok(!isPreflighted(at({ 'content-type': 'text/plain;charset=UTF-8' })));
+  assert.ok(!isPreflighted(at({})));
 });

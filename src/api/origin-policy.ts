@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
+import { cookieValue, SESSION_COOKIE } from './session.js';
 
 /**
  * Which web pages may use this server through a visitor's browser, and when a caller is the machine's
@@ -22,8 +23,13 @@ import { ArbiterError } from '../errors.js';
  *   neither header and are not affected. Reads are not refused: without CORS headers the page cannot
  *   see the answer, and a cross-site caller is never the operator (isLocalOperator).
  *
- * CORS for real browser clients (a later issue) adds a list of trusted origins: it is consulted in
- * crossSiteRefusal before Sec-Fetch-Site, and isLocalOperator stays false for every one of them.
+ * CORS (issue [H]) lets pages on configured origins use the API from a visitor's browser: the
+ * compatibility APIs answer any origin by default, as Judge0 does; the native API the origins listed
+ * in corsOrigins. Such a page gains no ambient authority: isLocalOperator stays false for every one of
+ * them, and a cross-site write is let through (corsWriteAllowed) only when the browser had to ask this
+ * server first — a CORS preflight, which src/api/cors.ts answers only for allowed origins — and it
+ * carries no session cookie. Forms, beacons and fetch(no-cors) can only send what needs no preflight
+ * (text/plain, form bodies, no key header), so they stay refused from every origin.
  */
 
 /** Methods a browser may send across sites without a preflight that also change nothing here. */
@@ -110,7 +116,9 @@ function isAllowedName(hostname: string, allowedHosts: readonly string[]): boole
   });
 }
 
-type PolicyConfig = Pick<ArbiterConfig, 'host' | 'allowedHosts'>;
+/** The CORS settings; absent ones allow no origin (the policy's unit tests leave them out). */
+type CorsConfig = Partial<Pick<ArbiterConfig, 'corsOrigins' | 'compatCorsOrigins'>>;
+type PolicyConfig = Pick<ArbiterConfig, 'host' | 'allowedHosts'> & CorsConfig;
 
 /** The parts of a request the policy reads; every one is attacker-controlled. */
 export interface RequestFacts {
@@ -118,6 +126,8 @@ export interface RequestFacts {
   headers: IncomingHttpHeaders;
   /** The host the request was sent to per a trusted proxy (X-Forwarded-Host), when trustProxy allows. */
   forwardedHost?: string;
+  /** The request's path, without the query: which API it calls decides which origins CORS allows. */
+  path?: string;
 }
 
 /**
@@ -152,26 +162,104 @@ const isUpgrade = (facts: RequestFacts): boolean => facts.headers.upgrade !== un
 const single = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
+/** Judge0's and Piston's paths: the APIs whose browser clients (the Judge0 IDE) call from anywhere. */
+const COMPAT_PATHS =
+  /^\/(submissions|languages|statuses|about|version|isolate|license|system_info|config_info|workers|statistics|authenticate|authorize)(\/|$)|^\/api\/v2(\/|$)/;
+/** The native API's paths (the web pages, /docs and /metrics are not an API a page calls). */
+const NATIVE_PATHS = /^\/api\/v1(\/|$)|^\/(run|health)$|^\/health\/|^\/queue(\/|$)/;
+
+export const isCompatPath = (path: string): boolean => COMPAT_PATHS.test(path);
+export const isApiPath = (path: string): boolean => COMPAT_PATHS.test(path) || NATIVE_PATHS.test(path);
+
+/** `scheme://host[:port]`, canonical, of an Origin header or a corsOrigins entry; null when not one. */
+function originKey(value: string): string | null {
+  const parsed = parseOrigin(value);
+  return parsed ? `${value.slice(0, value.indexOf(':')).toLowerCase()}://${parsed.host}` : null;
+}
+
+/**
+ * What Access-Control-Allow-Origin says to a page from `origin` calling `path`: `*` when every origin
+ * may, the origin itself when it is listed, null when it may not (and for an opaque origin, `null`,
+ * which sandboxed frames and referrer-less forms send: it names no site an operator could allow).
+ */
+export function corsAllowedOrigin(origin: string, path: string, config: CorsConfig): string | null {
+  if (!isApiPath(path)) return null;
+  const entries = [
+    ...(config.corsOrigins ?? []),
+    ...(isCompatPath(path) ? (config.compatCorsOrigins ?? []) : []),
+  ];
+  const key = originKey(origin);
+  if (key === null || entries.length === 0) return null;
+  if (entries.includes('*')) return '*';
+  return entries.some((entry) => originKey(entry) === key) ? key : null;
+}
+
+/** Content types a page may send across origins without a preflight (the Fetch standard's list). */
+const SIMPLE_CONTENT_TYPES = new Set([
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+]);
+/** Headers that carry a key: a page can send one across origins only after a preflight. */
+const KEY_HEADERS = ['authorization', 'x-api-key', 'x-auth-token', 'x-auth-user'] as const;
+
+/**
+ * Whether a browser had to ask this server (a CORS preflight) before sending the request: its method
+ * is not GET, HEAD or POST, or its body is not one a form could send, or it carries a key header.
+ * Forms, beacons and fetch(no-cors) never qualify, in any browser, with or without Sec-Fetch-*.
+ */
+export function isPreflighted(facts: RequestFacts): boolean {
+  if (!['GET', 'HEAD', 'POST'].includes(facts.method)) return true;
+  const type = single(facts.headers['content-type']);
+  if (type !== undefined && !SIMPLE_CONTENT_TYPES.has(type.split(';')[0]!.trim().toLowerCase())) return true;
+  return KEY_HEADERS.some((name) => facts.headers[name] !== undefined);
+}
+
+/**
+ * A cross-site write that may go on: an Origin CORS allows for this path, a preflight the browser
+ * made and this server answered for that origin, and no session cookie (Arbiter never sends
+ * Access-Control-Allow-Credentials, so a browser sends none; one that arrives is refused rather than
+ * trusted). WebSocket upgrades have no preflight and are never let through.
+ */
+function corsWriteAllowed(facts: RequestFacts, config: PolicyConfig): boolean {
+  const origin = single(facts.headers.origin);
+  if (origin === undefined || facts.path === undefined || isUpgrade(facts)) return false;
+  if (corsAllowedOrigin(origin, facts.path, config) === null || !isPreflighted(facts)) return false;
+  const cookies = single(facts.headers.cookie);
+  return cookieValue(cookies, SESSION_COOKIE) === undefined;
+}
+
 /**
  * Why a browser's cross-site request is refused, or null when it may go on. Safe methods pass (but
- * not WebSocket upgrades: a page may open a socket to any server and read what it sends). Then the
- * browser's own word, Sec-Fetch-Site, decides when it is there; else the Origin does: absent (not a
- * browser), or this server.
+ * not WebSocket upgrades: a page may open a socket to any server and read what it sends). A write
+ * CORS allows passes (corsWriteAllowed). Then the browser's own word, Sec-Fetch-Site, decides when
+ * it is there; else the Origin does: absent (not a browser), or this server.
  */
 export function crossSiteRefusal(facts: RequestFacts, config: PolicyConfig): string | null {
   if (SAFE_METHODS.has(facts.method) && !isUpgrade(facts)) return null;
+  if (corsWriteAllowed(facts, config)) return null;
   const what = isUpgrade(facts) ? 'open a WebSocket to this server' : `send ${facts.method} requests here`;
   const site = single(facts.headers['sec-fetch-site']);
   const originHeader = single(facts.headers.origin);
+  // An origin CORS allows, refused all the same: say what a page from it may send instead.
+  const allowed =
+    originHeader !== undefined &&
+    facts.path !== undefined &&
+    corsAllowedOrigin(originHeader, facts.path, config) !== null;
+  const hint = allowed
+    ? isUpgrade(facts)
+      ? ' (CORS does not cover WebSockets)'
+      : ': a page on an allowed origin sends JSON (Content-Type: application/json) or a key header, without the session cookie'
+    : '';
   if (site !== undefined) {
     if (site === 'same-origin' || site === 'none') return null;
-    return `a page from another site (Sec-Fetch-Site: ${site.slice(0, 20)}) may not ${what}; programs and this server's own pages may`;
+    return `a page from another site (Sec-Fetch-Site: ${site.slice(0, 20)}) may not ${what}${hint}; programs and this server's own pages may`;
   }
   if (originHeader === undefined) return null;
   const origin = parseOrigin(originHeader);
   if (origin && isOwnOrigin(origin, facts, config)) return null;
   const shown = origin ? origin.host : 'an opaque origin (null)';
-  return `a page from ${shown} may not ${what}; programs and this server's own pages may. Behind a reverse proxy, add its name to allowedHosts.`;
+  return `a page from ${shown} may not ${what}${hint}; programs and this server's own pages may. Behind a reverse proxy, add its name to allowedHosts.`;
 }
 
 /**
@@ -198,9 +286,15 @@ export function factsOf(request: {
   method: string;
   headers: IncomingHttpHeaders;
   host: string;
+  url: string;
 }): RequestFacts {
   const forwarded = request.host !== '' && request.host !== request.headers.host ? request.host : undefined;
-  return { method: request.method, headers: request.headers, forwardedHost: forwarded };
+  return {
+    method: request.method,
+    headers: request.headers,
+    forwardedHost: forwarded,
+    path: request.url.split('?')[0],
+  };
 }
 
 /**

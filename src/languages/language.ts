@@ -30,8 +30,22 @@ export interface LanguageDefinition {
   compileLimits?: Partial<RunLimits>;
   /** Host directories outside /usr that the toolchain needs visible, read-only. */
   readOnlyDirs?: string[];
-  /** Judge0 CE language ids that map here (used by the Judge0-compatible API). */
+  /**
+   * The id of the language this entry is another version of (GCC 11 beside `c`'s GCC 12). A request
+   * for that language whose `version` selects this entry's installed version reaches it; without a
+   * version a request gets the language's own entry, or its first installed version when that one
+   * is not installed. Absent for a language's own entry.
+   */
+  versionOf?: string;
+  /**
+   * Judge0 CE language ids that map here (used by the Judge0-compatible API). Where Debian ships
+   * several versions, each id goes to the installed version nearest the one Judge0 names.
+   */
   judge0Ids?: number[];
-  /** Piston runtime name (used by the Piston-compatible API). */
+  /** How Judge0 names it, `{v}` standing for the installed version ("C (Clang {v})"). Default: `name ({v})`. */
+  judge0Name?: string;
+  /** Piston runtime name (used by the Piston-compatible API); several versions share one. Default: `id`. */
   pistonName?: string;
+  /** Piston's `runtime` where one Piston language has several implementations (`pypy` for Python). */
+  pistonRuntime?: string;
 }

@@ -17,11 +17,11 @@ test('languages are found by id, alias and extension, case-insensitively', () =>
 
 test('an unknown language is a clear input error listing what exists', () => {
   assert.throws(
-    () => registry.get('cobol'),
+    () => registry.get('brainfuck'),
     (error) => isArbiterError(error, 'LANGUAGE_UNKNOWN') && error.message.includes('python3'),
   );
   assert.throws(
-    () => registry.forFile('notes.txt'),
+    () => registry.forFile('notes.docx'),
     (error) => isArbiterError(error, 'LANGUAGE_UNKNOWN'),
   );
 });
@@ -79,4 +79,47 @@ test('every entry is well formed', () => {
     assert.ok(l.run.length > 0 && l.binary.startsWith('/') && l.sourceFile && l.extensions.length > 0, l.id);
     assert.ok(l.version.pattern instanceof RegExp, l.id);
   }
+});
+
+test("a version selects among a language's versions side by side; none picks its own entry", async () => {
+  const [c] = LANGUAGE_CATALOG;
+  const entry = (id: string, version: string, versionOf?: string, binary = '/bin/sh') => ({
+    ...c!,
+    id,
+    aliases: [],
+    binary,
+    version: { command: ['/bin/echo', version], pattern: /(\S+)/ },
+    ...(versionOf ? { versionOf } : {}),
+  });
+  const versions = new LanguageRegistry([
+    entry('c', '12.2.0'),
+    entry('c-gcc11', '11.3.0', 'c'),
+    entry('c-gcc9', '9.5.0', 'c', '/nonexistent/gcc-9'),
+  ]);
+  assert.equal((await versions.resolve('c')).id, 'c');
+  assert.equal((await versions.resolve('c', '*')).id, 'c');
+  assert.equal((await versions.resolve('c', '11')).id, 'c-gcc11');
+  assert.equal((await versions.resolve('c', '11.3.0')).id, 'c-gcc11');
+  assert.equal((await versions.resolve('c', '>=11 <13')).id, 'c', 'the newest the range selects');
+  assert.equal((await versions.resolve('c', '^11')).id, 'c-gcc11');
+  await assert.rejects(
+    versions.resolve('c', '9'),
+    (error) => isArbiterError(error, 'LANGUAGE_UNAVAILABLE') && /12\.2\.0, 11\.3\.0/.test(error.message),
+  );
+  await assert.rejects(versions.resolve('c-gcc11', '12'), (error) =>
+    isArbiterError(error, 'LANGUAGE_UNAVAILABLE'),
+  );
+});
+
+test("a language's own entry that is not installed gives way to its first installed version", () => {
+  const [c] = LANGUAGE_CATALOG;
+  const versions = new LanguageRegistry([
+    { ...c!, id: 'c', aliases: [], binary: '/nonexistent/gcc' },
+    { ...c!, id: 'c-gcc11', aliases: [], binary: '/bin/sh', versionOf: 'c' },
+  ]);
+  assert.equal(versions.getInstalled('c').id, 'c-gcc11');
+  assert.throws(
+    () => new LanguageRegistry([{ ...c!, id: 'x', aliases: [], versionOf: 'nothing' }]),
+    /no such language/,
+  );
 });

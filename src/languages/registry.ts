@@ -4,6 +4,8 @@ import { extname } from 'node:path';
 import { ArbiterError } from '../errors.js';
 import { LANGUAGE_CATALOG } from './catalog.js';
 import type { LanguageDefinition } from './language.js';
+import { unavailableByName, unavailableMessage } from './unavailable.js';
+import { compareVersionsDescending, isAnyVersion, versionSelects } from './version-selector.js';
 
 /** How long a toolchain may take to print its version (the JVM-based ones are slow). */
 const VERSION_TIMEOUT_MS = 20_000;
@@ -15,6 +17,8 @@ export interface LanguageInfo {
   version: string | null;
   installed: boolean;
   compiled: boolean;
+  /** The language this entry is another version of (`c` for GCC 11), or null for a language's own entry. */
+  versionOf: string | null;
 }
 
 function runVersionCommand(definition: LanguageDefinition): Promise<string | null> {
@@ -38,8 +42,16 @@ export class LanguageRegistry {
   readonly #versions = new Map<string, Promise<string | null>>();
   readonly #installed = new Map<string, boolean>();
 
+  /** Each language's other versions, by the id of the language's own entry. */
+  readonly #otherVersions = new Map<string, LanguageDefinition[]>();
+
   constructor(readonly definitions: readonly LanguageDefinition[] = LANGUAGE_CATALOG) {
     for (const definition of definitions) {
+      if (definition.versionOf !== undefined) {
+        const family = this.#otherVersions.get(definition.versionOf) ?? [];
+        family.push(definition);
+        this.#otherVersions.set(definition.versionOf, family);
+      }
       for (const name of [definition.id, ...definition.aliases]) {
         const key = name.toLowerCase();
         const existing = this.#byName.get(key);
@@ -48,12 +60,24 @@ export class LanguageRegistry {
         this.#byName.set(key, definition);
       }
     }
+    for (const [id] of this.#otherVersions) {
+      const own = this.#byName.get(id);
+      if (!own || own.id !== id || own.versionOf !== undefined)
+        throw new Error(
+          `languages name ${id} as the language they are versions of, but no such language exists`,
+        );
+    }
   }
 
-  /** By id or alias, case-insensitive. Throws LANGUAGE_UNKNOWN naming the ids that exist. */
+  /**
+   * By id or alias, case-insensitive. Throws LANGUAGE_UNAVAILABLE with the reason for a language
+   * Debian cannot supply (unavailable.ts), LANGUAGE_UNKNOWN naming the ids that exist otherwise.
+   */
   get(name: string): LanguageDefinition {
     const definition = this.#byName.get(name.trim().toLowerCase());
     if (!definition) {
+      const unavailable = unavailableByName(name);
+      if (unavailable) throw new ArbiterError('LANGUAGE_UNAVAILABLE', unavailableMessage(unavailable));
       throw new ArbiterError(
         'LANGUAGE_UNKNOWN',
         `unknown language "${name}"; known: ${this.definitions.map((d) => d.id).join(', ')}`,
@@ -62,9 +86,15 @@ export class LanguageRegistry {
     return definition;
   }
 
-  /** Like get(), but also requires the toolchain to be installed. */
+  /**
+   * Like get(), but also requires the toolchain to be installed. A language's own entry whose
+   * toolchain is missing gives way to its first installed other version (catalog order).
+   */
   getInstalled(name: string): LanguageDefinition {
-    const definition = this.get(name);
+    const named = this.get(name);
+    const definition = this.isInstalled(named)
+      ? named
+      : (this.otherVersions(named).find((d) => this.isInstalled(d)) ?? named);
     if (!this.isInstalled(definition)) {
       throw new ArbiterError(
         'LANGUAGE_UNAVAILABLE',
@@ -72,6 +102,34 @@ export class LanguageRegistry {
       );
     }
     return definition;
+  }
+
+  /** The other versions of a language's own entry (none for an entry that is itself another version). */
+  otherVersions(definition: LanguageDefinition): readonly LanguageDefinition[] {
+    return this.#otherVersions.get(definition.id) ?? [];
+  }
+
+  /**
+   * The installed entry a request names with its `version`: without one (or `*`, `latest`), as
+   * getInstalled(); with one, the newest installed version of that language it selects, exactly,
+   * by prefix (`3.11`, `12`) or as a semver range (`^3.9`). Naming another version's own id (`c-gcc11`)
+   * narrows the choice to that entry. Throws LANGUAGE_UNAVAILABLE listing the installed versions.
+   */
+  async resolve(name: string, version?: string): Promise<LanguageDefinition> {
+    if (isAnyVersion(version)) return this.getInstalled(name);
+    const named = this.get(name);
+    const candidates = [named, ...this.otherVersions(named)].filter((d) => this.isInstalled(d));
+    const versions = await Promise.all(candidates.map((d) => this.version(d)));
+    const matching = candidates
+      .map((definition, i) => ({ definition, version: versions[i]! }))
+      .filter((c) => versionSelects(version!, c.version))
+      .sort((a, b) => compareVersionsDescending(a.version, b.version));
+    if (matching[0]) return matching[0].definition;
+    const have = versions.filter((v): v is string => v !== null);
+    throw new ArbiterError(
+      'LANGUAGE_UNAVAILABLE',
+      `${named.name} ${version!.trim()} is not installed; this server has ${have.length > 0 ? have.join(', ') : 'no version of it'}`,
+    );
   }
 
   /** The language for a source file, by extension. */
@@ -121,6 +179,7 @@ export class LanguageRegistry {
         version: await this.version(d),
         installed: this.isInstalled(d),
         compiled: d.compile !== undefined,
+        versionOf: d.versionOf ?? null,
       })),
     );
   }

@@ -12,7 +12,7 @@ import { canSee, isAdmin, submitterOf, type Caller } from './caller.js';
 import { audienceOf, visibleSubmission } from './visibility.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
-import { checkVersion, normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
+import { normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
@@ -81,9 +81,9 @@ export class SubmissionService {
   ) {}
 
   async submit(input: SubmissionInput, caller: Caller): Promise<SubmitOutcome> {
-    const language = this.registry.getInstalled(input.language);
+    // The installed version the request selects (`version`: exact, prefix or semver range).
+    const language = await this.registry.resolve(input.language, input.version);
     const version = await this.registry.version(language);
-    checkVersion(language, input.version, version);
     const files = normalizeFiles(language, input.source, input.files);
 
     const { defaultLimits, maxLimits } = this.config;
@@ -302,16 +302,17 @@ export class SubmissionService {
   }
 
   /**
-   * A numbered page of the caller's submissions, oldest first, with the total over all pages
-   * (Judge0's GET /submissions). Admins see every key's, others their own key's.
+   * A numbered page of the caller's submissions, oldest first unless `newestFirst`, with the total
+   * over all pages (Judge0's GET /submissions). Admins see every key's, others their own key's.
    */
   async listNumberedPage(
     caller: Caller,
-    options: { offset: number; limit: number },
+    options: { offset: number; limit: number; newestFirst?: boolean },
   ): Promise<{ records: SubmissionRecord[]; total: number }> {
+    const { newestFirst = false, ...page } = options;
     const filter = { keyId: isAdmin(caller) ? undefined : caller.keyId };
     const [records, total] = await Promise.all([
-      this.store.listSubmissions({ ...filter, oldestFirst: true, ...options }),
+      this.store.listSubmissions({ ...filter, oldestFirst: !newestFirst, ...page }),
       this.store.countSubmissions(filter),
     ]);
     return { records: records.map((r) => this.#shown(r, caller)), total };

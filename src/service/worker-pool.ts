@@ -3,7 +3,7 @@ import { boundOutput } from '../judge/bound-output.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
-import { resultCacheKey } from './normalize.js';
+import { resultCacheKey, sandboxFiles } from './normalize.js';
 import { emptyResult, type RunningJobs, type SubmissionService } from './submission-service.js';
 import type { TimingWindow } from './stats.js';
 
@@ -110,7 +110,7 @@ export class WorkerPool implements RunningJobs {
       const judged = await judge(this.deps, {
         language,
         version: record.version ?? 'unknown',
-        files: request.files,
+        files: sandboxFiles(request.files),
         args: request.args,
         stdin: request.stdin,
         limits: request.limits,

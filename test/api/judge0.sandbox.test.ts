@@ -227,7 +227,11 @@ describe('statuses and languages', () => {
     const answer = await call<{ id: number; name: string }[]>('GET', '/languages');
     assert.equal(answer.status, 200);
     for (const language of answer.body) assert.deepEqual(Object.keys(language), ['id', 'name']);
-    const byId = new Map(answer.body.map((l) => [l.id, l.name]));
+    // Each name once (issue [H]); every mapped id, by which clients hard-code languages, is in /all.
+    const names = answer.body.map((l) => l.name);
+    assert.equal(new Set(names).size, names.length, names.join(', '));
+    const all = await call<{ id: number; name: string }[]>('GET', '/languages/all');
+    const byId = new Map(all.body.map((l) => [l.id, l.name]));
     assert.match(byId.get(PYTHON) ?? '', /^Python \(3\.\d+\.\d+\)$/);
     assert.match(byId.get(C) ?? '', /^C \(GCC \d+\.\d+\.\d+\)$/);
     assert.match(byId.get(CPP) ?? '', /^C\+\+ \(GCC \d+\.\d+\.\d+\)$/);
@@ -628,7 +632,7 @@ describe('listing', () => {
     };
   }
 
-  test('GET /submissions: numbered pages, oldest first, with Judge0 meta and the default attributes', async () => {
+  test('GET /submissions: numbered pages, newest first, with Judge0 meta and the default attributes', async () => {
     const tokens: string[] = [];
     for (const text of ['one', 'two', 'three']) {
       const created = await call('POST', '/submissions', {
@@ -653,8 +657,8 @@ describe('listing', () => {
     for (const submission of first.body.submissions)
       assert.deepEqual(Object.keys(submission).sort(), [...DEFAULT_FIELDS].sort());
 
-    // Oldest first: the three just made are the last three, one page each at per_page=1.
-    const pages = [total - 2, total - 1, total];
+    // Newest first, as Judge0: the three just made are the first three, one page each at per_page=1.
+    const pages = [3, 2, 1];
     const listed = [];
     for (const page of pages) {
       const answer = await call<Listing>(
@@ -664,7 +668,7 @@ describe('listing', () => {
       assert.equal(answer.status, 200, answer.text);
       assert.deepEqual(answer.body.submissions.length, 1, answer.text);
       listed.push(answer.body.submissions[0]);
-      assert.equal(answer.body.meta.prev_page, page - 1);
+      assert.equal(answer.body.meta.prev_page, page > 1 ? page - 1 : null);
       assert.equal(answer.body.meta.next_page, page < total ? page + 1 : null);
     }
     assert.deepEqual(

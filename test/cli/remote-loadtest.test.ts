@@ -43,7 +43,7 @@ test('flags: defaults, aliases, percentages and hard caps', () => {
   assert.equal(parseFaulty('15%'), 0.15);
   assert.equal(parseFaulty('0'), 0);
   assert.throws(() => parseFaulty('150%'), /at most 100%/);
-  assert.throws(() => parseMix('cobol:5'), /unknown language/);
+  assert.throws(() => parseMix('intercal:5'), /unknown language/);
   assert.throws(() => parseMix('haskell:5'), /no load-test programs for haskell/);
   assert.throws(() => parseMix('python:0'), /weight above 0/);
   assert.throws(() => planFromFlags({ students: '2001' }), /at most 2000/);

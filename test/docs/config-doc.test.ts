@@ -85,6 +85,12 @@ function sample(key: keyof ArbiterConfig): { text: string; check: (value: unknow
       text: 'arbiter.example, .example.edu',
       check: (v) => JSON.stringify(v) === '["arbiter.example",".example.edu"]',
     };
+  if (key === 'corsOrigins' || key === 'compatCorsOrigins')
+    return {
+      text: 'https://ide.example, http://localhost:8080',
+      check: (v) => JSON.stringify(v) === '["https://ide.example","http://localhost:8080"]',
+    };
+  if (key === 'judge0StrictBase64') return { text: 'true', check: (v) => v === true };
   if (key === 'webhookSecret') return { text: 'docs-secret', check: (v) => v === 'docs-secret' };
   if (
     key === 'port' ||
@@ -100,7 +106,7 @@ test('each environment variable in the table sets its setting in loadConfig', ()
   const variables = readEnvironmentVariables();
   assert.ok(variables.size >= 10, `only ${variables.size} environment variables read`);
   for (const [setting, variable] of variables) {
-    assert.match(variable, /^ARBITER_[A-Z_]+$/);
+    assert.match(variable, /^ARBITER_[A-Z0-9_]+$/);
     const key = setting as keyof ArbiterConfig;
     const { text, check } = sample(key);
     const config = loadConfig({ env: { [variable]: text } });

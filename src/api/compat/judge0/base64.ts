@@ -7,8 +7,13 @@
 const LINE_CHARS = 60;
 const ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export function encodeBase64Lines(data: string | Uint8Array): string {
+/**
+ * Base64 in Judge0's MIME lines, or (`strict`) as one unbroken RFC 4648 string, which strict decoders
+ * (Judge0's own Python SDK) need; the configuration setting judge0StrictBase64 picks.
+ */
+export function encodeBase64Lines(data: string | Uint8Array, strict = false): string {
   const compact = Buffer.from(data).toString('base64');
+  if (strict) return compact;
   let out = '';
   for (let i = 0; i < compact.length; i += LINE_CHARS) out += `${compact.slice(i, i + LINE_CHARS)}\n`;
   return out;

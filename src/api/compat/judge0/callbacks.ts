@@ -36,7 +36,12 @@ export function startJudge0Callbacks(runtime: Runtime, settings: Judge0Settings)
         if (!url) return;
         // The submitter's role is not kept with the row: a callback shows what a student may see.
         const shown = visibleSubmission(record, 'student');
-        const rendered = renderSubmission(shown, { fields: DEFAULT_FIELDS, base64: true, languages });
+        const rendered = renderSubmission(shown, {
+          fields: DEFAULT_FIELDS,
+          base64: true,
+          strictBase64: settings.strictBase64,
+          languages,
+        });
         if (!('body' in rendered)) return;
         const delivery = deliverWebhook(
           { url, body: rendered.body, secret: runtime.config.webhookSecret, method: 'PUT' },

@@ -89,6 +89,8 @@ export function parseFields(fields: string | undefined): Judge0Field[] {
 export interface Judge0Echo {
   language_id: number;
   source_code: string | null;
+  /** An Executable's (id 44) program as sent, base64, when its bytes are not UTF-8 text (a binary). */
+  source_code_base64?: string;
   stdin: string | null;
   expected_output: string | null;
   compiler_options: string | null;

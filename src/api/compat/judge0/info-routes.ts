@@ -6,11 +6,13 @@ import { PACKAGE_VERSION } from '../../../project-root.js';
 import type { FastifyInstance } from 'fastify';
 
 import type { Runtime } from '../../../runtime.js';
+import { isAdmin } from '../../../service/caller.js';
 import { hashKey } from '../../auth.js';
 import { callerOf } from '../../context.js';
 import { judge0Error } from './errors.js';
 import { judge0Languages, languageDetail } from './languages.js';
 import { configInfo, type Judge0Settings } from './settings.js';
+import { STATISTICS_CACHE_MS, statisticsBody, type DailyCreations } from './statistics.js';
 import { JUDGE0_STATUSES } from './statuses.js';
 import { systemInfo } from './system-info.js';
 
@@ -21,11 +23,51 @@ const ARBITER_VERSION = PACKAGE_VERSION;
 
 const tags = ['judge0'];
 
-export function registerInfoRoutes(app: FastifyInstance, runtime: Runtime, settings: Judge0Settings): void {
-  app.get('/languages', { schema: { summary: 'Judge0: installed languages', tags } }, async () =>
-    (await judge0Languages(runtime.registry))
-      .filter((l) => !l.isArchived)
-      .map((l) => ({ id: l.id, name: l.name })),
+export function registerInfoRoutes(
+  app: FastifyInstance,
+  runtime: Runtime,
+  settings: Judge0Settings,
+  creations: DailyCreations,
+): void {
+  let statistics: { body: ReturnType<typeof statisticsBody>; until: number } | null = null;
+  app.get<{ Querystring: { invalidate_cache?: string } }>(
+    '/statistics',
+    {
+      schema: {
+        summary: 'Judge0: statistics of this server (cached for 10 minutes)',
+        description:
+          'Submissions in total, today and on each of the last 30 days, by language and by status. invalidate_cache=true recomputes them (admin only).',
+        tags,
+        querystring: {
+          type: 'object',
+          properties: { invalidate_cache: { type: 'string', maxLength: 10 } },
+        },
+      },
+    },
+    async (request) => {
+      const now = Date.now();
+      // Recomputing is one aggregate over every stored submission: on demand for admins only.
+      const invalidate = request.query.invalidate_cache === 'true' && isAdmin(callerOf(request));
+      if (statistics === null || statistics.until <= now || invalidate) {
+        const body = statisticsBody(
+          await runtime.service.store.countByStatus(),
+          creations.summary(now),
+          await judge0Languages(runtime.registry),
+          now,
+        );
+        statistics = { body, until: now + STATISTICS_CACHE_MS };
+      }
+      return statistics.body;
+    },
+  );
+
+  app.get(
+    '/languages',
+    { schema: { summary: 'Judge0: installed languages, each name once', tags } },
+    async () =>
+      (await judge0Languages(runtime.registry))
+        .filter((l) => !l.isArchived && l.listed)
+        .map((l) => ({ id: l.id, name: l.name })),
   );
 
   app.get(

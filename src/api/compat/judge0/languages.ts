@@ -43,6 +43,12 @@ export interface Judge0Language {
   name: string;
   /** Judge0's word for a language that can no longer be used; here: its toolchain is not installed. */
   isArchived: boolean;
+  /**
+   * The one id GET /languages lists for its toolchain: the highest Judge0 id mapped to it (the most
+   * recent Judge0 name, which the IDE's default C++ id 105 is too). The others still work when
+   * posted, for clients that hard-code them, but a menu built from /languages shows each name once.
+   */
+  listed: boolean;
   /** The Arbiter language that runs it. */
   definition: LanguageDefinition;
   multiFile: boolean;
@@ -50,7 +56,7 @@ export interface Judge0Language {
 
 /** "Python (3.11.2)" for python3 at 3.11.2; the catalog name when the version is unknown. */
 export function judge0LanguageName(definition: LanguageDefinition, version: string | null): string {
-  const template = NAME_TEMPLATES[definition.id] ?? `${definition.name} ({v})`;
+  const template = definition.judge0Name ?? NAME_TEMPLATES[definition.id] ?? `${definition.name} ({v})`;
   return version ? template.replace('{v}', version) : template.replace(/ \(.*\{v\}\)$/, '');
 }
 
@@ -61,8 +67,16 @@ export async function judge0Languages(registry: LanguageRegistry): Promise<Judge
     if (!definition.judge0Ids?.length) continue;
     const installed = registry.isInstalled(definition);
     const name = judge0LanguageName(definition, installed ? await registry.version(definition) : null);
+    const listedId = Math.max(...definition.judge0Ids);
     for (const id of definition.judge0Ids) {
-      languages.push({ id, name, isArchived: !installed, definition, multiFile: false });
+      languages.push({
+        id,
+        name,
+        isArchived: !installed,
+        listed: id === listedId,
+        definition,
+        multiFile: false,
+      });
     }
   }
   const runner = registry.definitions.find((d) => d.id === MULTI_FILE_RUNNER);
@@ -71,6 +85,7 @@ export async function judge0Languages(registry: LanguageRegistry): Promise<Judge
       id: MULTI_FILE_LANGUAGE_ID,
       name: MULTI_FILE_LANGUAGE_NAME,
       isArchived: !registry.isInstalled(runner),
+      listed: true,
       definition: runner,
       multiFile: true,
     });

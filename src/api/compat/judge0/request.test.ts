@@ -10,13 +10,28 @@ import { judge0Settings } from './settings.js';
 
 const definition = (id: string) => LANGUAGE_CATALOG.find((d) => d.id === id)!;
 const LANGUAGES: Judge0Language[] = [
-  { id: 71, name: 'Python (3.11.2)', isArchived: false, definition: definition('python3'), multiFile: false },
-  { id: 50, name: 'C (GCC 12.2.0)', isArchived: false, definition: definition('c'), multiFile: false },
-  { id: 62, name: 'Java', isArchived: true, definition: definition('java'), multiFile: false },
+  {
+    id: 71,
+    name: 'Python (3.11.2)',
+    isArchived: false,
+    listed: true,
+    definition: definition('python3'),
+    multiFile: false,
+  },
+  {
+    id: 50,
+    name: 'C (GCC 12.2.0)',
+    isArchived: false,
+    listed: true,
+    definition: definition('c'),
+    multiFile: false,
+  },
+  { id: 62, name: 'Java', isArchived: true, listed: true, definition: definition('java'), multiFile: false },
   {
     id: MULTI_FILE_LANGUAGE_ID,
     name: 'Multi-file program',
     isArchived: false,
+    listed: true,
     definition: definition('bash'),
     multiFile: true,
   },
@@ -197,13 +212,17 @@ describe('translateSubmission: the Arbiter submission', () => {
       { name: 'helper.py', content: 'X = 1\n' },
       { name: 'pkg/mod.py', content: '' },
     ]);
-    assert.match(
-      errorsOf({
+    // A file that is not UTF-8 travels as its exact bytes, base64-encoded (issue [H]).
+    assert.deepEqual(
+      inputOf({
         language_id: 71,
         source_code: 'x',
-        additional_files: zip({ 'img.bin': new Uint8Array([0xff, 0xfe]) }),
-      }).additional_files![0]!,
-      /not UTF-8/,
+        additional_files: zip({ 'img.bin': new Uint8Array([0xff, 0xfe, 0x00]) }),
+      }).input.files,
+      [
+        { name: 'main.py', content: 'x' },
+        { name: 'img.bin', content: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), encoding: 'base64' },
+      ],
     );
     assert.match(
       errorsOf({ language_id: 71, source_code: 'x', additional_files: zip({ 'main.py': 'y' }) })

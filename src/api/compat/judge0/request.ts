@@ -12,6 +12,7 @@
  * - compiler_options, command_line_arguments → argv words (split like a shell, never run by one).
  * - additional_files → files beside the source; language 89 → the multi-file wrapper on Bash.
  */
+import { isUtf8 } from 'node:buffer';
 import type { SubmissionInput } from '../../../service/submission-service.js';
 import type { FileInput } from '../../../service/normalize.js';
 import { extractZip, type ExtractedFile } from './additional-files.js';
@@ -21,6 +22,7 @@ import type { Judge0Language } from './languages.js';
 import { multiFileProgram } from './multi-file.js';
 import type { Judge0Limits, Judge0Settings } from './settings.js';
 import { splitShellWords } from './shell-words.js';
+import { unavailableByJudge0Id, unavailableMessage } from '../../../languages/unavailable.js';
 
 /** Judge0's 422 body: each attribute with what is wrong with it. */
 export type FieldErrors = Record<string, string[]>;
@@ -38,6 +40,24 @@ export interface TranslateContext {
 export type Translation = { input: SubmissionInput; echo: Judge0Echo } | { errors: FieldErrors };
 
 const CANT_BE_BLANK = "can't be blank";
+
+/** A lone UTF-16 surrogate: JSON can carry one, UTF-8 cannot (it would be replaced by U+FFFD). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Judge0's Executable: the program sent is run as it is (see translateSubmission). */
+const EXECUTABLE_LANGUAGE = 'executable';
+
+/**
+ * Judge0's SQL language runs the script against `db.sqlite` when additional_files has one (its run
+ * command pipes script.sql into `sqlite3 db.sqlite`). Arbiter's SQL language runs main.sql on an
+ * in-memory database, so with a db.sqlite the script is saved as script.sql, Judge0's name, and
+ * main.sql becomes two sqlite3 dot-commands that open db.sqlite and read it (error lines still
+ * count from the script's first line).
+ */
+const SQL_LANGUAGE = 'sqlite';
+const SQL_DATABASE = 'db.sqlite';
+const SQL_SCRIPT = 'script.sql';
+const SQL_DRIVER = `.open ${SQL_DATABASE}\n.read ${SQL_SCRIPT}\n`;
 
 type Body = Record<string, unknown>;
 
@@ -99,25 +119,52 @@ class Checker {
     return null;
   }
 
-  /** A text attribute that arrives base64-encoded when the request says so. */
+  /**
+   * A text attribute that arrives base64-encoded when the request says so. Arbiter keeps source,
+   * stdin and expected output as text: decoded bytes that are not UTF-8 are refused, never replaced.
+   */
+  /** A base64 field's bytes, whatever they are (an Executable's program). */
+  encodedBytes(body: Body, field: string): Buffer | null {
+    const raw = this.text(body, field);
+    if (raw === null) return null;
+    const bytes = decodeBase64Bytes(raw);
+    if (!bytes) this.add(field, 'is not valid base64 (the request has base64_encoded=true)');
+    return bytes;
+  }
+
   encodedText(body: Body, field: string, base64: boolean): string | null {
     const raw = this.text(body, field);
-    if (raw === null || !base64) return raw;
+    if (raw === null) return null;
+    if (!base64) {
+      if (LONE_SURROGATE.test(raw)) {
+        this.add(field, 'is not valid UTF-8 text (it has an unpaired UTF-16 surrogate)');
+        return null;
+      }
+      return raw;
+    }
     const bytes = decodeBase64Bytes(raw);
     if (!bytes) {
       this.add(field, 'is not valid base64 (the request has base64_encoded=true)');
+      return null;
+    }
+    if (!isUtf8(bytes)) {
+      this.add(field, 'is not UTF-8 text once decoded from base64 (Arbiter keeps it as text)');
       return null;
     }
     return bytes.toString('utf8');
   }
 }
 
-/** Judge0's per-submission limits with their rules, in Judge0's units. */
+/**
+ * Judge0's per-submission limits with their rules, in Judge0's units. The lower bounds are Judge0's
+ * (its submission model): a wall time of at least 1 s and memory of at least 2048 KB; where Judge0
+ * takes 0 (CPU time, stack), Arbiter wants more than 0, since a zero limit runs nothing.
+ */
 const LIMIT_RULES: Record<keyof Judge0Limits, { integer: boolean; min: number; minExclusive?: boolean }> = {
   cpu_time_limit: { integer: false, min: 0, minExclusive: true },
   cpu_extra_time: { integer: false, min: 0 },
-  wall_time_limit: { integer: false, min: 0, minExclusive: true },
-  memory_limit: { integer: false, min: 0, minExclusive: true },
+  wall_time_limit: { integer: false, min: 1 },
+  memory_limit: { integer: false, min: 2048 },
   stack_limit: { integer: true, min: 0, minExclusive: true },
   max_processes_and_or_threads: { integer: true, min: 0, minExclusive: true },
   max_file_size: { integer: true, min: 0 },
@@ -129,7 +176,18 @@ export function translateSubmission(body: Body, context: TranslateContext): Tran
   const check = new Checker();
 
   const language = resolveLanguage(body, context, check);
-  const source = check.encodedText(body, 'source_code', context.base64);
+  // Executable (id 44) runs the program it is sent: with base64_encoded=true that is any bytes (an
+  // ELF binary), written into the box exactly; as text it is a script like any other source.
+  const sourceBytes =
+    language?.definition.id === EXECUTABLE_LANGUAGE && context.base64
+      ? check.encodedBytes(body, 'source_code')
+      : null;
+  const binarySource = sourceBytes !== null && !isUtf8(sourceBytes) ? sourceBytes : null;
+  const source = sourceBytes
+    ? binarySource
+      ? binarySource.toString('base64')
+      : sourceBytes.toString('utf8')
+    : check.encodedText(body, 'source_code', context.base64);
   const stdin = check.encodedText(body, 'stdin', context.base64);
   const expectedRaw = check.encodedText(body, 'expected_output', context.base64);
   // An empty expected_output (a blank form field) compares nothing, like an absent one.
@@ -213,21 +271,28 @@ export function translateSubmission(body: Body, context: TranslateContext): Tran
   }
   if (language && !language.multiFile) {
     const sourceFile = language.definition.sourceFile;
+    const withDatabase =
+      language.definition.id === SQL_LANGUAGE && extracted.some((f) => f.name === SQL_DATABASE);
     for (const file of extracted) {
       if (file.name === sourceFile) {
         check.add('additional_files', `has ${file.name}, the name the source code is saved under`);
-      } else if (!file.text) {
-        check.add(
-          'additional_files',
-          `has ${file.name}, which is not UTF-8 text: Arbiter keeps a single-file program's files as text (the Multi-file program language, 89, takes any file)`,
-        );
+      } else if (withDatabase && file.name === SQL_SCRIPT) {
+        check.add('additional_files', `has ${file.name}, the name the SQL script is saved under`);
       }
     }
     if (extracted.length > 0 && source !== null) {
-      files = [
-        { name: sourceFile, content: source },
-        ...extracted.map((f) => ({ name: f.name, content: f.data.toString('utf8') })),
-      ];
+      // Bytes stay bytes: a file that is not UTF-8 (a database, an image) is carried base64-encoded
+      // and written into the work directory exactly.
+      const others: FileInput[] = extracted.map((f) =>
+        f.text
+          ? { name: f.name, content: f.data.toString('utf8') }
+          : { name: f.name, content: f.data.toString('base64'), encoding: 'base64' },
+      );
+      files = withDatabase
+        ? [{ name: sourceFile, content: SQL_DRIVER }, { name: SQL_SCRIPT, content: source }, ...others]
+        : [{ name: sourceFile, content: source, ...(binarySource ? { encoding: 'base64' } : {}) }, ...others];
+    } else if (binarySource && source !== null) {
+      files = [{ name: sourceFile, content: source, encoding: 'base64' }];
     }
   }
 
@@ -235,7 +300,7 @@ export function translateSubmission(body: Body, context: TranslateContext): Tran
 
   const echo: Judge0Echo = {
     language_id: language.id,
-    source_code: language.multiFile ? null : source,
+    source_code: language.multiFile || binarySource ? null : source,
     stdin,
     expected_output: expected,
     compiler_options: compilerOptions,
@@ -249,6 +314,7 @@ export function translateSubmission(body: Body, context: TranslateContext): Tran
     callback_url: callbackUrl,
   };
   if (marker) echo.compile_error_marker = marker;
+  if (binarySource) echo.source_code_base64 = source!;
 
   const input: SubmissionInput = {
     language: language.definition.id,
@@ -294,7 +360,14 @@ function resolveLanguage(body: Body, context: TranslateContext, check: Checker):
   }
   const language = context.languages.find((l) => l.id === id);
   if (!language) {
-    check.add('language_id', `language with id ${id} doesn't exist`);
+    // A language Debian cannot supply (Swift, Python 2) is named, with the reason, not "unknown".
+    const unavailable = unavailableByJudge0Id(id);
+    check.add(
+      'language_id',
+      unavailable
+        ? `language with id ${id} is unavailable: ${unavailableMessage(unavailable)}`
+        : `language with id ${id} doesn't exist`,
+    );
     return null;
   }
   if (language.isArchived) {

@@ -11,7 +11,7 @@ import { decimalString, outcomeOf, renderSubmission } from './response.js';
 
 const python = LANGUAGE_CATALOG.find((d) => d.id === 'python3')!;
 const LANGUAGES: Judge0Language[] = [
-  { id: 71, name: 'Python (3.11.2)', isArchived: false, definition: python, multiFile: false },
+  { id: 71, name: 'Python (3.11.2)', isArchived: false, listed: true, definition: python, multiFile: false },
 ];
 
 const ECHO: Judge0Echo = {

@@ -43,6 +43,8 @@ export interface Judge0Outcome {
 export interface RenderOptions {
   fields: readonly Judge0Field[];
   base64: boolean;
+  /** Base64 as one unbroken string instead of Judge0's 60-character lines (judge0StrictBase64). */
+  strictBase64?: boolean;
   /** Every Judge0 language (names for `language`, the echo of a submission made through /api/v1). */
   languages: readonly Judge0Language[];
 }
@@ -233,7 +235,10 @@ export function renderSubmission(record: SubmissionRecord, options: RenderOption
   const decimal = (n: number | null) => (n === null ? null : decimalString(n));
 
   const values: Record<Judge0Field, unknown> = {
-    source_code: echo.source_code,
+    source_code:
+      echo.source_code_base64 === undefined
+        ? echo.source_code
+        : Buffer.from(echo.source_code_base64, 'base64'),
     language_id: echo.language_id,
     stdin: echo.stdin,
     expected_output: echo.expected_output,
@@ -275,7 +280,7 @@ export function renderSubmission(record: SubmissionRecord, options: RenderOption
     const value = values[field];
     if (TEXT_FIELDS.has(field) && (typeof value === 'string' || Buffer.isBuffer(value))) {
       // Bytes that are not UTF-8 go out exactly in base64; as plain text Judge0 refuses them.
-      if (options.base64) body[field] = encodeBase64Lines(value);
+      if (options.base64) body[field] = encodeBase64Lines(value, options.strictBase64);
       else if (Buffer.isBuffer(value)) return { notUtf8: true };
       else body[field] = value;
     } else {

@@ -9,12 +9,18 @@ import { startJudge0Callbacks } from './callbacks.js';
 import { sendJudge0Error } from './errors.js';
 import { registerInfoRoutes } from './info-routes.js';
 import { judge0Settings } from './settings.js';
+import { DailyCreations } from './statistics.js';
 import { registerSubmissionRoutes } from './submission-routes.js';
 
 export function registerJudge0Routes(app: FastifyInstance, runtime: Runtime): void {
   const settings = judge0Settings(runtime.config);
   const stopCallbacks = startJudge0Callbacks(runtime, settings);
-  app.addHook('onClose', async () => stopCallbacks());
+  const creations = new DailyCreations();
+  const stopCounting = creations.follow(runtime.service.events);
+  app.addHook('onClose', async () => {
+    stopCallbacks();
+    stopCounting();
+  });
 
   void app.register(async (scope) => {
     scope.setErrorHandler((error, request, reply) => sendJudge0Error(request, reply, error));
@@ -24,6 +30,6 @@ export function registerJudge0Routes(app: FastifyInstance, runtime: Runtime): vo
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
     registerSubmissionRoutes(scope, runtime, settings);
-    registerInfoRoutes(scope, runtime, settings);
+    registerInfoRoutes(scope, runtime, settings, creations);
   });
 }

@@ -38,10 +38,13 @@ export interface Judge0Settings {
   maxExtractKb: number;
   maxOptionChars: number;
   callbacks: { maxTries: number; timeoutSeconds: number };
+  /** Answer base64 unbroken instead of in Judge0's lines (config judge0StrictBase64). */
+  strictBase64: boolean;
 }
 
 export function judge0Settings(
-  config: Pick<ArbiterConfig, 'defaultLimits' | 'maxLimits' | 'maxQueueLength'>,
+  config: Pick<ArbiterConfig, 'defaultLimits' | 'maxLimits' | 'maxQueueLength'> &
+    Partial<Pick<ArbiterConfig, 'judge0StrictBase64'>>,
 ): Judge0Settings {
   const { defaultLimits: d, maxLimits: m } = config;
   return {
@@ -71,6 +74,7 @@ export function judge0Settings(
     maxExtractKb: MAX_EXTRACT_KB,
     maxOptionChars: MAX_OPTION_CHARS,
     callbacks: CALLBACKS,
+    strictBase64: config.judge0StrictBase64 ?? false,
   };
 }
 

@@ -114,6 +114,7 @@ export function registerSubmissionRoutes(
   const renderMany = async (records: (SubmissionRecord | null)[], query: SubmissionQuery) => {
     const options = {
       fields: parseFields(query.fields),
+      strictBase64: settings.strictBase64,
       base64: query.base64_encoded ?? false,
       languages: await judge0Languages(runtime.registry),
     };
@@ -165,6 +166,7 @@ export function registerSubmissionRoutes(
       const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
       const rendered = renderSubmission(done, {
         fields: parseFields(request.query.fields),
+        strictBase64: settings.strictBase64,
         base64,
         languages,
       });
@@ -190,7 +192,7 @@ export function registerSubmissionRoutes(
     async (request, reply) => {
       const submissions = request.body.submissions;
       if (!Array.isArray(submissions) || submissions.length === 0) {
-        throw judge0Error(400, 'submissions must be a non-empty array');
+        throw judge0Error(400, 'there should be at least one submission in a batch');
       }
       if (submissions.length > settings.maxBatchSize) {
         throw judge0Error(
@@ -204,9 +206,11 @@ export function registerSubmissionRoutes(
       // The request itself paid one token; each further submission pays its own.
       await chargeMore(runtime, request, caller, submissions.length - 1);
       const answers: Record<string, unknown>[] = [];
+      let created = 0;
       for (const body of submissions) {
         try {
           answers.push({ token: (await create(body, base64, languages, caller)).id });
+          created += 1;
         } catch (error) {
           if (error instanceof Judge0Reply) answers.push(error.body);
           else if (isArbiterError(error) && error.status < 500) answers.push({ error: error.message });
@@ -214,7 +218,8 @@ export function registerSubmissionRoutes(
           else throw error;
         }
       }
-      return reply.code(201).send(answers);
+      // As Judge0: 201 when at least one was created, 422 when none was (the answers say why).
+      return reply.code(created > 0 ? 201 : 422).send(answers);
     },
   );
 
@@ -264,7 +269,7 @@ export function registerSubmissionRoutes(
     {
       schema: {
         summary: 'Judge0: list submissions, a numbered page at a time',
-        description: `Oldest first. {submissions, meta: {current_page, next_page, prev_page, total_pages, total_count}}. Admin keys see every submission, other keys their own. per_page defaults to ${DEFAULT_PER_PAGE} and is capped at ${MAX_PER_PAGE}.`,
+        description: `Newest first, as Judge0. {submissions, meta: {current_page, next_page, prev_page, total_pages, total_count}}. Admin keys see every submission, other keys their own. per_page defaults to ${DEFAULT_PER_PAGE} and is capped at ${MAX_PER_PAGE}.`,
         tags: ['judge0'],
         querystring: {
           type: 'object',
@@ -283,9 +288,12 @@ export function registerSubmissionRoutes(
       if (page <= 0) throw judge0Error(400, `invalid page: ${page}`);
       if (perPage <= 0) throw judge0Error(400, `invalid per_page: ${perPage}`);
       const limit = Math.min(perPage, MAX_PER_PAGE);
-      const { records, total } = await service.listNumberedPage(callerOf(request), {
+      const caller = callerOf(request);
+      // Newest first, as Judge0 lists.
+      const { records, total } = await service.listNumberedPage(caller, {
         offset: (page - 1) * limit,
         limit,
+        newestFirst: true,
       });
       const submissions = await renderMany(records, request.query);
       const totalPages = Math.ceil(total / limit);
@@ -333,6 +341,7 @@ export function registerSubmissionRoutes(
       if (!record) throw judge0Error(404, 'submission not found');
       const rendered = renderSubmission(record, {
         fields: parseFields(request.query.fields),
+        strictBase64: settings.strictBase64,
         base64: request.query.base64_encoded ?? false,
         languages: await judge0Languages(runtime.registry),
       });
@@ -359,6 +368,7 @@ export function registerSubmissionRoutes(
       const record = await service.cancel(request.params.token, caller);
       const rendered = renderSubmission(record, {
         fields: parseFields(request.query.fields),
+        strictBase64: settings.strictBase64,
         base64: true,
         languages: await judge0Languages(runtime.registry),
       });

@@ -7,6 +7,7 @@ import { resolveCompileLimits, resolveRunLimits } from '../../../judge/limits-po
 import { toStage } from '../../../judge/stage.js';
 import type { Runtime } from '../../../runtime.js';
 import type { RunResult } from '../../../sandbox/run-spec.js';
+import { sandboxFiles } from '../../../service/normalize.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
 import { InteractiveSession, type InteractiveJob } from '../../interactive.js';
@@ -16,9 +17,9 @@ import { isSignal, toPistonStage } from './stage.js';
 /** Piston closes a socket that sends no init within a second of connecting. */
 const INIT_TIMEOUT_MS = 1000;
 
-/** Close codes of Piston's connect protocol; 1000 closes a socket whose job has finished. */
+/** Close codes of Piston's connect protocol; 4999 "Job Completed" closes a socket whose job has finished. */
 const CLOSE = {
-  completed: 1000,
+  completed: 4999,
   alreadyInitialized: 4000,
   initTimeout: 4001,
   notifiedError: 4002,
@@ -71,7 +72,7 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
     const { definition } = job.runtime;
     return {
       language: definition,
-      files: job.files.map(({ name, content }) => ({ name, content })),
+      files: sandboxFiles(job.files),
       args: job.args,
       limits: resolveRunLimits({
         requested: job.limits,

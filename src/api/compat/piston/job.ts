@@ -2,8 +2,9 @@ import { ArbiterError } from '../../../errors.js';
 import type { LanguageDefinition } from '../../../languages/language.js';
 import type { LanguageRegistry } from '../../../languages/registry.js';
 import type { RunLimits } from '../../../sandbox/limits.js';
-import { decodeBase64, normalizeFiles, type FileInput } from '../../../service/normalize.js';
+import { normalizeFiles, type FileInput } from '../../../service/normalize.js';
 import { resolveRuntime, type ResolvedRuntime } from './runtimes.js';
+import { unavailableByName, unavailableMessage } from '../../../languages/unavailable.js';
 
 /**
  * A Piston job (the body of POST /api/v2/execute, or the init message of /api/v2/connect), checked
@@ -11,7 +12,10 @@ import { resolveRuntime, type ResolvedRuntime } from './runtimes.js';
  */
 export interface PistonJob {
   runtime: ResolvedRuntime;
-  /** Decoded to text; the first file renamed to the language's source file. */
+  /**
+   * As stored: text, or base64 (encoding "base64") when the bytes are not UTF-8, so they reach the
+   * box exactly; the first file renamed to the language's source file.
+   */
   files: FileInput[];
   stdin: string;
   args: string[];
@@ -38,9 +42,10 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const invalid = (message: string) => new ArbiterError('INVALID_INPUT', message);
 
-function decodeHex(text: string, field: string): string {
+/** Hex → the same bytes in base64 (normalizeFiles stores them as text when they are UTF-8). */
+function hexAsBase64(text: string, field: string): string {
   if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) throw invalid(`${field} is not valid hex`);
-  return Buffer.from(text, 'hex').toString('utf8');
+  return Buffer.from(text, 'hex').toString('base64');
 }
 
 function decodeFiles(language: LanguageDefinition, value: unknown): FileInput[] {
@@ -52,14 +57,14 @@ function decodeFiles(language: LanguageDefinition, value: unknown): FileInput[] 
     if (file.name !== undefined && file.name !== null && typeof file.name !== 'string')
       throw invalid(`files[${i}].name must be a string`);
     const encoding = file.encoding ?? 'utf8';
-    let content: string;
-    if (encoding === 'utf8') content = file.content;
-    else if (encoding === 'base64') content = decodeBase64(file.content, `files[${i}].content`);
-    else if (encoding === 'hex') content = decodeHex(file.content, `files[${i}].content`);
-    else throw invalid(`files[${i}].encoding must be one of utf8, base64, hex`);
     // Piston makes up a name for an unnamed file; the first one is renamed below anyway.
     const name = typeof file.name === 'string' && file.name.length > 0 ? file.name : `file${i}.code`;
-    return { name, content };
+    // Bytes stay bytes: base64 and hex are decoded by normalizeFiles into exact file contents.
+    if (encoding === 'utf8') return { name, content: file.content };
+    if (encoding === 'base64') return { name, content: file.content, encoding: 'base64' };
+    if (encoding === 'hex')
+      return { name, content: hexAsBase64(file.content, `files[${i}].content`), encoding: 'base64' };
+    throw invalid(`files[${i}].encoding must be one of utf8, base64, hex`);
   });
   // Piston runs the first file. Arbiter runs the language's source file, so the first file takes its name.
   const main = language.sourceFile;
@@ -113,7 +118,10 @@ export async function parsePistonJob(
     throw invalid('language is required as a string');
   if (typeof version !== 'string') throw invalid('version must be a string');
   const runtime = await resolveRuntime(registry, language, version);
-  if (!runtime) throw unknownRuntime(language, version);
+  if (!runtime) {
+    const unavailable = unavailableByName(language);
+    throw unavailable ? invalid(unavailableMessage(unavailable)) : unknownRuntime(language, version);
+  }
   if (stdin !== undefined && stdin !== null && typeof stdin !== 'string')
     throw invalid('stdin must be a string');
   if (

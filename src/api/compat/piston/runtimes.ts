@@ -7,7 +7,7 @@ export interface PistonRuntime {
   language: string;
   version: string;
   aliases: string[];
-  /** Piston names it only where a language has several runtimes; Arbiter has one per language. */
+  /** Piston names it only where a language has several implementations (Python's `pypy`). */
   runtime?: string;
 }
 
@@ -66,6 +66,7 @@ export async function listRuntimes(registry: LanguageRegistry): Promise<PistonRu
       language: pistonName(definition),
       version: semverOf(await registry.version(definition)),
       aliases: pistonAliases(definition),
+      ...(definition.pistonRuntime ? { runtime: definition.pistonRuntime } : {}),
     })),
   );
 }
@@ -79,9 +80,22 @@ export async function resolveRuntime(
   language: string,
   version: string,
 ): Promise<ResolvedRuntime | null> {
-  const definition = findDefinition(registry, language);
-  if (!definition || !registry.isInstalled(definition)) return null;
-  const installed = await registry.version(definition);
-  if (!versionMatches(version, installed)) return null;
-  return { definition, language: pistonName(definition), version: semverOf(installed), installed };
+  const named = findDefinition(registry, language);
+  if (!named) return null;
+  // Several versions answer to one name (GCC 11 and 12 as `c`, CPython and PyPy as `python`): the
+  // newest installed one the selector picks, as Piston does. One version's own id (`c-gcc11`) is that one.
+  const byPistonName = pistonName(named).toLowerCase() === language.trim().toLowerCase();
+  const candidates = [
+    named,
+    ...registry.otherVersions(named),
+    ...(byPistonName ? registry.definitions.filter((d) => pistonName(d) === pistonName(named)) : []),
+  ].filter((d, i, all) => all.indexOf(d) === i && registry.isInstalled(d));
+  let best: ResolvedRuntime | null = null;
+  for (const definition of candidates) {
+    const installed = await registry.version(definition);
+    if (!versionMatches(version, installed)) continue;
+    if (best && !semver.gt(semverOf(installed), best.version)) continue;
+    best = { definition, language: pistonName(definition), version: semverOf(installed), installed };
+  }
+  return best;
 }
