@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
@@ -19,6 +18,7 @@ import {
   type TestServer,
 } from './helpers.js';
 import { TestSocket } from './interactive-socket.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 const PYTHON = 71;
 const SQL = 82;
@@ -46,52 +46,14 @@ before(async () => {
 
 after(cleanup);
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: unknown;
-}
-
 /** One request with exactly these headers (fetch drops Origin and the Sec-Fetch-* ones). */
-function raw(
+const raw = (
   target: TestServer,
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: string,
-) {
-  return new Promise<Raw>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: target.port,
-        method,
-        path,
-        headers: {
-          ...headers,
-          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            parsed = undefined; // not JSON: callers read `text`
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: parsed });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+) => rawRequest(target.port, method, path, headers, body);
 
 /** What a browser sends with a fetch() from IDE_ORIGIN. */
 const fromPage = (origin = IDE_ORIGIN) => ({

@@ -7,16 +7,11 @@
 // sends a CORS preflight first), then GET /submissions/:token?base64_encoded=true until the status
 // id is above 2, and shows compile_output and stdout, base64-decoded.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { accessLog as accessLogOf, launchChromium, servePages, type Chromium } from '../helpers/browser.js';
 import { cleanup, startServer, type TestServer } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The IDE page's own origin: a name chromium resolves to this machine. */
 const IDE_HOST = 'ide.example';
 /** Compiles (C++, Java) on a busy test machine take seconds each. */
@@ -117,61 +112,29 @@ window.tryRead = async (path) => {
 </script>`;
 
 let arbiter: TestServer;
-let pageServer: Server;
+let pageServer: { port: number; close(): Promise<void> };
 let pagePort: number;
+let chromium: Chromium;
 let context: BrowserContext;
-let userDataDir: string;
 
 before(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/setup installs it)`,
-    );
   // Default settings: loopback, anonymous use on, compatCorsOrigins "*".
   arbiter = await startServer({ workers: 2 });
   const api = `http://127.0.0.1:${arbiter.port}`;
-  pageServer = createServer((req, res) => {
-    const found = req.url === '/';
-    res.writeHead(found ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(found ? IDE_PAGE(api) : '');
-  });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  pagePort = (pageServer.address() as AddressInfo).port;
-  userDataDir = mkdtempSync(join(tmpdir(), 'arbiter-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      `--host-resolver-rules=MAP ${IDE_HOST} 127.0.0.1`,
-    ],
-  });
+  pageServer = await servePages((path) => (path === '/' ? IDE_PAGE(api) : undefined));
+  pagePort = pageServer.port;
+  chromium = await launchChromium({ hostResolverRules: `MAP ${IDE_HOST} 127.0.0.1` });
+  context = chromium.context;
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
+  await chromium?.close();
+  await pageServer?.close();
   await cleanup();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-interface AccessLine {
-  method: string;
-  url: string;
-  statusCode: number;
-}
-
 /** The server's access log lines so far. */
-function accessLog(): AccessLine[] {
-  return arbiter.log
-    .split('\n')
-    .filter((line) => line.includes('"msg":"request"'))
-    .map((line) => JSON.parse(line) as AccessLine);
-}
+const accessLog = () => accessLogOf(arbiter.log);
 
 test(
   'an IDE page on its own origin lists languages once each and runs C, C++, Python, Java and JavaScript',

@@ -3,11 +3,12 @@
 // (a clear 4xx, nothing run, nothing hidden shown, the connection closed) and, where it could freeze
 // the server, that /health keeps answering within HEALTH_BOUND_MS while it runs.
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
 import {
   assertErrorBody,
   cleanup,
@@ -67,63 +68,14 @@ before(async () => {
 
 after(cleanup);
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  body: unknown;
-}
-
-/**
- * One request with exactly these headers (fetch will not send a chosen Host): what a browser sends
- * from a hostile page, Host, Origin and Sec-Fetch-Site included.
- */
-function raw(
+/** One request with exactly these headers to `server` (see rawRequest). */
+const raw = (
   server: TestServer,
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: string,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    // The server may answer before the body is all sent (413): a write error after that is no failure.
-    let answered = false;
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        method,
-        path,
-        headers: {
-          host: `127.0.0.1:${server.port}`,
-          ...headers,
-          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-        },
-        timeout: 60_000,
-      },
-      (response) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            parsed = undefined; // not JSON: callers read `text`
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: parsed });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 60 s`)));
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    req.end(body);
-  });
-}
+): Promise<RawResponse> => rawRequest(server.port, method, path, headers, body);
 
 /** The error body, checked as assertErrorBody does, from a raw response. */
 /** Opens a WebSocket to /api/v1/ws; resolves with 101 if it opened, else the refusal's HTTP status. */

@@ -5,34 +5,25 @@
 // achieves. Each attack is checked where it lands: the server's access log must show the request
 // arrived and was refused, so a browser that blocked it on its own cannot make a test pass.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { cleanup, pollUntil, request, startServer, type TestServer } from '../api/helpers.js';
+import { accessLog, launchChromium, servePages, type AccessLine, type Chromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'hidden-expected-b41d07';
 const PROBLEM_ID = 'browser-attack';
 /** What an attacking page waits for before the test reads the outcome. */
 const PAGE_TIMEOUT_MS = 20_000;
 
 let arbiter: TestServer;
-let attacker: Server;
+let attacker: { port: number; close(): Promise<void> };
 let attackerPort: number;
+let chromium: Chromium;
 let context: BrowserContext;
-let userDataDir: string;
 /** Pages the attacker's server serves, by path. */
 const pages = new Map<string, string>();
 
 before(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/setup installs it)`,
-    );
   arbiter = await startServer({ workers: 1 });
   const created = await request(arbiter, 'POST', '/api/v1/problems', {
     body: {
@@ -42,48 +33,22 @@ before(async () => {
     },
   });
   assert.equal(created.status, 201, created.text);
-  attacker = createServer((req, res) => {
-    const page = pages.get(req.url ?? '');
-    res.writeHead(page ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(page ?? '');
-  });
-  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
-  attackerPort = (attacker.address() as AddressInfo).port;
-  userDataDir = mkdtempSync(join(tmpdir(), 'arbiter-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      // The rebinding: evil.example now resolves to this machine.
-      '--host-resolver-rules=MAP evil.example 127.0.0.1',
-    ],
-  });
+  attacker = await servePages((path) => pages.get(path));
+  attackerPort = attacker.port;
+  // The rebinding: evil.example now resolves to this machine.
+  chromium = await launchChromium({ hostResolverRules: 'MAP evil.example 127.0.0.1' });
+  context = chromium.context;
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise((resolve) => (attacker ? attacker.close(resolve) : resolve(undefined)));
+  await chromium?.close();
+  await attacker?.close();
   await cleanup();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
-
-interface AccessLine {
-  method: string;
-  url: string;
-  statusCode: number;
-}
 
 /** The access log lines of `method path` so far. */
 function logged(method: string, path: string): AccessLine[] {
-  return arbiter.log
-    .split('\n')
-    .filter((line) => line.includes('"msg":"request"'))
-    .map((line) => JSON.parse(line) as AccessLine)
-    .filter((line) => line.method === method && line.url === path);
+  return accessLog(arbiter.log).filter((line) => line.method === method && line.url === path);
 }
 
 /** Waits until `count` requests `method path` are in the access log, and returns them. */

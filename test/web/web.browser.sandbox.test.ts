@@ -3,25 +3,15 @@
 // Needs /usr/bin/chromium (scripts/setup installs it) and builds dist/web first when it is stale.
 // Screenshots land in test/web/screenshots/ (not committed) for a person to look at.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type Chromium } from '../helpers/browser.js';
 import { PLAIN_LANGUAGES } from '../../src/web/editor/language-modes.js';
 import { ensureWebBuilt, root } from './web-build.js';
 import { createKey, freshDataDir, startServer, type WebTestServer } from './web-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = join(root, 'test/web/screenshots');
 /** Rate limits out of the way: the test, not the limiter, is under test. */
 const SERVER_CONFIG = { ipRatePerSec: 1000, defaultKeyRatePerSec: 1000 };
@@ -31,8 +21,8 @@ const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 let server: WebTestServer;
+let chromium: Chromium;
 let context: BrowserContext;
-let userDataDir: string;
 /** Uncaught errors in any page: a test fails if its pages threw. */
 const pageErrors: string[] = [];
 
@@ -47,20 +37,11 @@ document.addEventListener('DOMContentLoaded', () => {
 });`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/setup installs it)`,
-    );
   ensureWebBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   server = await startServer(SERVER_CONFIG);
-  userDataDir = mkdtempSync(join(tmpdir(), 'arbiter-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: DESKTOP,
-  });
+  chromium = await launchChromium({ viewport: DESKTOP });
+  context = chromium.context;
   await context.addInitScript({ content: STATUS_RECORDER });
   context.on('page', (page) =>
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`)),
@@ -68,9 +49,8 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
+  await chromium?.close();
   await server?.stop();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 async function newPage(viewport = DESKTOP): Promise<Page> {
@@ -263,6 +243,51 @@ test('problem mode submits with problemId and shows a result per test', async ()
   assert.match(await text(page, '#tests-score'), /2 of 3 tests passed; score 3 of 4/);
   assert.match(await text(page, '#verdict-metrics'), /score 3 \/ 4/);
   await page.screenshot({ path: join(SCREENSHOTS, 'editor-problem.png'), fullPage: true });
+  await page.close();
+  assertNoPageErrors();
+});
+
+test("problem mode shows each test group's verdict and score, and the tests it skipped", async () => {
+  await api('/api/v1/problems', {
+    id: 'web-groups',
+    title: 'Sum in subtasks',
+    tests: [
+      { stdin: '1 2', expected: '3', group: 'small' },
+      { stdin: '2 2', expected: '5', group: 'trap' },
+      { stdin: '3 3', expected: '6', group: 'trap' },
+      { stdin: '4 4', expected: '8', group: 'after' },
+    ],
+    groups: [
+      { id: 'small', points: 30 },
+      { id: 'trap', points: 50, aggregation: 'min' },
+      { id: 'after', points: 20, dependsOn: ['trap'] },
+    ],
+  });
+  const page = await openEditor();
+  await page.click('#problems-reload');
+  await page.waitForSelector('#problem option[value="web-groups"]', { state: 'attached' });
+  await page.selectOption('#problem', 'web-groups');
+  await page.selectOption('#language', 'python3');
+  await setCode(page, 'print(sum(map(int, input().split())))');
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'wrong_answer');
+  const groups = await page.$$eval('#groups tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())),
+  );
+  assert.deepEqual(groups, [
+    ['small', 'Accepted', '30 / 30'],
+    ['trap', 'Wrong answer', '0 / 50'],
+    ['after', 'Skipped', '0 / 20'],
+  ]);
+  const verdicts = await page.$$eval('#tests tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].slice(1, 3).map((td) => td.textContent?.trim())),
+  );
+  assert.deepEqual(verdicts, [
+    ['test 1 (small)', 'Accepted'],
+    ['test 2 (trap)', 'Wrong answer'],
+    ['test 3 (trap)', 'Skipped'],
+    ['test 4 (after)', 'Skipped'],
+  ]);
   await page.close();
   assertNoPageErrors();
 });
