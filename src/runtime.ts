@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ArbiterMetrics } from './api/metrics.js';
+import { ArbiterMetrics } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
 import type { ArbiterConfig } from './config.js';
 import { CompileCache } from './judge/compile-cache.js';
@@ -222,6 +222,7 @@ export class Runtime {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.service.stopAccepting();
     for (const timer of this.#timers) clearInterval(timer);
     await this.backends.workerRegistry?.markDraining?.();
     await this.workers?.drain(this.config.shutdownGraceMs);

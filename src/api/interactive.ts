@@ -401,7 +401,7 @@ export function registerInteractiveRoute(app: FastifyInstance, runtime: Runtime)
 
       const start = (message: Record<string, unknown>): InteractiveSession => {
         const parsed = parseStartMessage(message);
-        if (runtime.closing) throw new ArbiterError('SHUTTING_DOWN', 'the server is shutting down');
+        runtime.service.assertAccepting();
         const stdout = new StringDecoder('utf8');
         const stderr = new StringDecoder('utf8');
         if (!runtime.pool) {

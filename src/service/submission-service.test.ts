@@ -101,3 +101,19 @@ test('peekFinished shows the final row to listeners of the finished event, and o
   assert.deepEqual(seen?.result, result);
   assert.equal(service.peekFinished(record.id), undefined, 'gone once delivered');
 });
+
+test('once shutting down, new work is refused with SHUTTING_DOWN and a Retry-After, before anything is read', async () => {
+  const closing = new SubmissionService(
+    loadConfig({}),
+    store,
+    new EmbeddedQueue(store),
+    new LanguageRegistry(),
+    new SubmissionEvents(),
+  );
+  assert.doesNotThrow(() => closing.assertAccepting());
+  closing.stopAccepting();
+  const refusal = { code: 'ARB_ERR_SHUTTING_DOWN', status: 503, retryAfter: 10 };
+  assert.throws(() => closing.assertAccepting(), refusal);
+  // Even a request that names no installed language hears the shutdown, not a validation error.
+  await assert.rejects(closing.submit({ language: 'no-such-language', source: 'x' }, OPERATOR), refusal);
+});

@@ -16,6 +16,8 @@ import { normalizeFiles, resultCacheKey, validateTests, type FileInput } from '.
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
+/** Seconds a client should wait before retrying against a server that is shutting down. */
+const SHUTDOWN_RETRY_SECONDS = 10;
 
 /** What a client sends to create a submission (DESIGN.md, POST /api/v1/submissions). */
 export interface SubmissionInput {
@@ -71,6 +73,7 @@ export class SubmissionService {
   running: RunningJobs = { cancel: () => false };
   /** Final rows of this process's own finishes, held only while their event is delivered. */
   readonly #justFinished = new Map<string, SubmissionRecord>();
+  #accepting = true;
 
   constructor(
     readonly config: ArbiterConfig,
@@ -80,7 +83,24 @@ export class SubmissionService {
     readonly events: SubmissionEvents,
   ) {}
 
+  /** Shutdown: from now on, new work is refused with SHUTTING_DOWN (503, Retry-After). */
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
+  /**
+   * Throws SHUTTING_DOWN once the server is shutting down. Every way in that starts work (a
+   * submission of any API, an interactive session) asks here first.
+   */
+  assertAccepting(): void {
+    if (!this.#accepting)
+      throw new ArbiterError('SHUTTING_DOWN', 'the server is shutting down', {
+        retryAfter: SHUTDOWN_RETRY_SECONDS,
+      });
+  }
+
   async submit(input: SubmissionInput, caller: Caller): Promise<SubmitOutcome> {
+    this.assertAccepting();
     // The installed version the request selects (`version`: exact, prefix or semver range).
     const language = await this.registry.resolve(input.language, input.version);
     const version = await this.registry.version(language);

@@ -1,17 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { ArbiterError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { SubmissionInput } from '../../service/submission-service.js';
 import { toSummary, toView } from '../../service/submission-view.js';
 import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
 import { callerOf } from '../context.js';
-import { toArbiterError, withRetryAfter } from '../error-format.js';
+import { toArbiterError } from '../error-format.js';
 import { idParams, submissionBodySchema } from '../schemas.js';
 import { streamSubmissionEvents } from '../push.js';
 import { chargeMore, chargeUsers } from '../rate-limit.js';
 
-/** Seconds a client should wait before retrying when the queue is full: about one drain step. */
-const QUEUE_FULL_RETRY_SECONDS = 5;
 /** Submissions per listing page: by default, and at most. */
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -19,17 +16,9 @@ const MAX_PAGE = 100;
 export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { service } = runtime;
 
-  const submit = async (input: SubmissionInput, caller: ReturnType<typeof callerOf>) => {
-    if (runtime.closing)
-      throw withRetryAfter(new ArbiterError('SHUTTING_DOWN', 'the server is shutting down'), 10);
-    try {
-      return await service.submit(input, caller);
-    } catch (error) {
-      if (error instanceof ArbiterError && error.code === 'ARB_ERR_QUEUE_FULL')
-        throw withRetryAfter(error, QUEUE_FULL_RETRY_SECONDS);
-      throw error;
-    }
-  };
+  // The service refuses work while shutting down and when the queue is full, with Retry-After.
+  const submit = (input: SubmissionInput, caller: ReturnType<typeof callerOf>) =>
+    service.submit(input, caller);
 
   app.get<{
     Querystring: {

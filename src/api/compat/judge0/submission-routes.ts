@@ -5,13 +5,12 @@
 import { chargeMore } from '../../rate-limit.js';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ArbiterError, isArbiterError } from '../../../errors.js';
+import { isArbiterError } from '../../../errors.js';
 import type { Runtime } from '../../../runtime.js';
 import type { Caller } from '../../../service/caller.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { checkWebhookTarget } from '../../../webhooks/ssrf-guard.js';
 import { callerOf } from '../../context.js';
-import { withRetryAfter } from '../../error-format.js';
 import { Judge0Reply, judge0Error } from './errors.js';
 import { parseFields } from './fields.js';
 import { judge0Languages, type Judge0Language } from './languages.js';
@@ -19,8 +18,6 @@ import { translateSubmission } from './request.js';
 import { NOT_UTF8_BATCH_MESSAGE, NOT_UTF8_MESSAGE, renderSubmission } from './response.js';
 import type { Judge0Settings } from './settings.js';
 
-/** Seconds a client should wait before retrying when the queue is full. */
-const QUEUE_FULL_RETRY_SECONDS = 5;
 /** GET /submissions: Judge0's page size when none is asked for, and the most this server gives. */
 const DEFAULT_PER_PAGE = 20;
 const MAX_PER_PAGE = 100;
@@ -95,12 +92,11 @@ export function registerSubmissionRoutes(
         throw new Judge0Reply(422, { callback_url: [error.message] });
       }
     }
-    if (runtime.closing)
-      throw withRetryAfter(new ArbiterError('SHUTTING_DOWN', 'the server is shutting down'), 10);
     try {
       return (await service.submit(input, caller)).record;
     } catch (error) {
-      if (isArbiterError(error, 'QUEUE_FULL')) throw withRetryAfter(error, QUEUE_FULL_RETRY_SECONDS);
+      // Shutting down and a full queue are the server's state, answered as they are (503, Retry-After).
+      if (isArbiterError(error, 'QUEUE_FULL') || isArbiterError(error, 'SHUTTING_DOWN')) throw error;
       // What the translation could not foresee (a toolchain removed meanwhile) is still the input's fault.
       if (isArbiterError(error) && error.status < 500) throw judge0Error(422, error.message);
       throw error;

@@ -86,7 +86,7 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
   };
 
   const start = (init: Record<string, unknown>): InteractiveSession => {
-    if (runtime.closing) throw new ArbiterError('SHUTTING_DOWN', 'the server is shutting down');
+    runtime.service.assertAccepting();
     const stdout = new StringDecoder('utf8');
     const stderr = new StringDecoder('utf8');
     const data = (stream: 'stdout' | 'stderr', text: string) => {

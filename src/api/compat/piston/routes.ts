@@ -6,15 +6,13 @@ import type { Runtime } from '../../../runtime.js';
 import type { SubmissionInput } from '../../../service/submission-service.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { callerOf } from '../../context.js';
-import { toArbiterError, withRetryAfter } from '../../error-format.js';
+import { toArbiterError } from '../../error-format.js';
 import { parseJsonText } from '../../json-body.js';
 import { handlePistonConnect } from './connect.js';
 import { parsePistonJob } from './job.js';
 import { listRuntimes, type ResolvedRuntime } from './runtimes.js';
 import { toPistonStage, type PistonStage } from './stage.js';
 
-/** Seconds a client should wait before retrying when the queue is full or the server is stopping. */
-const RETRY_AFTER_SECONDS = 5;
 /** Added to a job's own limits when bounding how long an execute request waits for it. */
 const WAIT_SLACK_MS = 30_000;
 
@@ -113,11 +111,7 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        if (runtime.closing)
-          throw withRetryAfter(
-            new ArbiterError('SHUTTING_DOWN', 'the server is shutting down'),
-            RETRY_AFTER_SECONDS,
-          );
+        service.assertAccepting();
         const job = await parsePistonJob(request.body, registry, config.maxLimits);
         const { definition } = job.runtime;
         const input: SubmissionInput = {
@@ -128,14 +122,7 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
           limits: job.limits,
         };
         if (Object.keys(job.compileLimits).length > 0) input.compileLimits = job.compileLimits;
-        let record: SubmissionRecord;
-        try {
-          record = (await service.submit(input, caller)).record;
-        } catch (error) {
-          if (error instanceof ArbiterError && error.code === 'ARB_ERR_QUEUE_FULL')
-            throw withRetryAfter(error, RETRY_AFTER_SECONDS);
-          throw error;
-        }
+        const { record } = await service.submit(input, caller);
 
         // Piston's execute has no asynchronous mode: wait until the job is final. The queue's own
         // timeout bounds the wait in the queue; the job's limits bound the rest.
