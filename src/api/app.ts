@@ -2,7 +2,7 @@ import { PACKAGE_VERSION } from '../project-root.js';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
 import { ArbiterError } from '../errors.js';
@@ -62,14 +62,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
     // One access-log line per request (below, with the outcome) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     // Fastify accepts boolean, hop count or addresses; the cast only picks one overload of its types.
     trustProxy: config.trustProxy as boolean,
     // Ids are UUIDs; longer parameters are refused with a 400 in the error format, not a bare 414.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
     // Errors Fastify raises before routing (a broken %-escape) get the one error format too.
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { compileAndRun } from '../../src/judge/execute.js';
 import { resolveLimits, type RunResult, type SandboxPool } from '../../src/sandbox/index.js';
-import { createTestPool, describe, registry, sh } from '../helpers/sandbox.js';
+import { createTestPool, describe, probeOutcomes, registry, sh } from '../helpers/sandbox.js';
 
 const EPERM = 1;
 const ENOSYS = 38;
@@ -34,21 +34,6 @@ async function runC(source: string): Promise<RunResult> {
   return result.run;
 }
 
-/** Lines "name result errno" from a probe program, by name. */
-function outcomes(result: RunResult): Record<string, { r: number; errno: number }> {
-  assert.equal(result.status, 'accepted', describe(result));
-  return Object.fromEntries(
-    result.stdout
-      .toString()
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const [name, r, errno] = line.split(' ');
-        return [name!, { r: Number(r), errno: Number(errno) }];
-      }),
-  );
-}
-
 const PROBE_HEADER = `#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +53,7 @@ async function assertNextRunWorks(): Promise<void> {
 }
 
 test('AF_VSOCK sockets, which no network namespace confines, are refused (socket and socketpair)', async () => {
-  const seen = outcomes(
+  const seen = probeOutcomes(
     await runC(`${PROBE_HEADER}
 int main(void) {
   int sv[2];
@@ -91,7 +76,7 @@ int main(void) {
 });
 
 test('AF_NETLINK sockets are refused: kernel events, audit, socket diagnostics and routing', async () => {
-  const seen = outcomes(
+  const seen = probeOutcomes(
     await runC(`${PROBE_HEADER}
 #include <linux/netlink.h>
 int main(void) {
@@ -112,7 +97,7 @@ int main(void) {
 });
 
 test('Linux AIO (io_setup and the rest of its family) is refused with EPERM', async () => {
-  const seen = outcomes(
+  const seen = probeOutcomes(
     await runC(`${PROBE_HEADER}
 #include <linux/aio_abi.h>
 int main(void) {
@@ -132,7 +117,7 @@ int main(void) {
 });
 
 test('sync and syncfs, which make the host flush every file system, are refused with EPERM', async () => {
-  const seen = outcomes(
+  const seen = probeOutcomes(
     await runC(`${PROBE_HEADER}
 int main(void) {
   int fd = open("/box", O_RDONLY | O_DIRECTORY);
@@ -185,7 +170,7 @@ test('syscall numbers above the highest one libseccomp knows are refused without
   // only the filter answers ENOSYS (or EPERM). A kernel newer than libseccomp has real calls here.
   const first = highest + 1;
   const last = highest + 64;
-  const seen = outcomes(
+  const seen = probeOutcomes(
     await runC(`${PROBE_HEADER}
 int main(void) {
   char name[32];

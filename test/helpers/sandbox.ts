@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { LanguageRegistry } from '../../src/languages/index.js';
 import {
   SandboxPool,
@@ -51,4 +52,22 @@ export function describe(result: RunResult): string {
     stderr: result.stderr.toString().slice(0, 500),
     message: result.message,
   });
+}
+
+/**
+ * A probe's report: one line per call, "name return-value errno", as the C probes of the hostile
+ * and seccomp tests print them (their report() helper). The run itself must have been accepted.
+ */
+export function probeOutcomes(result: RunResult): Record<string, { r: number; errno: number }> {
+  assert.equal(result.status, 'accepted', describe(result));
+  return Object.fromEntries(
+    result.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name, r, errno] = line.split(' ');
+        return [name!, { r: Number(r), errno: Number(errno) }];
+      }),
+  );
 }
