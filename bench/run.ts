@@ -4,9 +4,13 @@
  * the HTTP service's accept rate against GET /health, python print(1) end to end against bare
  * exec, and a classroom burst against its CPU-bound limit (bench/out/service.md). scaleout: an API
  * node's accept rate on Redis and PostgreSQL, and end to end with one and two worker processes,
- * against the embedded mode (bench/out/scaleout.md). Each section prints a plain-text report and
- * writes the same as markdown. `npm run bench -- --only sandbox` (or service, scaleout) runs one
- * section. Targets are informational: a MISS is reported, never an exit code.
+ * against the embedded mode (bench/out/scaleout.md). languages: every installed language's hello
+ * world compiled and run in the sandbox against the same toolchain bare (bench/out/languages.md).
+ * compile: a bits/stdc++.h solution compiled with precompiled headers against a plain compile
+ * (bench/out/compile.md).
+ * Each section prints a plain-text report and writes the same as markdown. `npm run bench -- --only
+ * sandbox` (or service, scaleout, subscribers, languages) runs one section. Targets are
+ * informational: a MISS is reported, never an exit code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,7 +30,9 @@ import { scaleoutReport } from './scaleout.js';
 import { subscribersReport } from './subscribers.js';
 import { serviceReport } from './service.js';
 import { installSetupProbe } from './setup-probe.js';
+import { languagesReport } from './languages.js';
 import { benchWeb } from './web.js';
+import { compileReport } from './compile.js';
 
 /** Run counts: the design doc's method (medians of three passes) sized to finish in about a minute. */
 const WARMUP_RUNS = 20;
@@ -37,15 +43,15 @@ const METERING_RUNS = 5;
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
-const SECTIONS = ['sandbox', 'service', 'scaleout', 'subscribers'] as const;
+const SECTIONS = ['sandbox', 'service', 'scaleout', 'subscribers', 'languages', 'compile'] as const;
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join('|')}] [--runs-scale F]]`;
 const SECTIONS_FACT = `${SECTIONS.join(', ')}; one alone: npm run bench -- --only <${SECTIONS.join('|')}>`;
 
 /**
  * No arguments: every section; `--only NAME` (or `--only=NAME`): that one. `--runs-scale F`
- * (0 < F <= 1) multiplies the sandbox section's run counts by F, for machines where a full run takes
- * too long: the emulated VM guests of test/vm, ~20x slower than the host.
+ * (0 < F <= 1) multiplies the sandbox and languages sections' run counts by F, for machines where a
+ * full run takes too long: the emulated VM guests of test/vm, ~20x slower than the host.
  */
 function parseArgs(args: readonly string[]): { sections: Section[]; runsScale: number } {
   let sections: Section[] = [...SECTIONS];
@@ -143,6 +149,8 @@ const REPORTS: Record<Section, (runsScale: number) => Promise<Report>> = {
   service: serviceReport,
   scaleout: scaleoutReport,
   subscribers: () => subscribersReport(),
+  languages: languagesReport,
+  compile: compileReport,
 };
 
 async function main(): Promise<void> {

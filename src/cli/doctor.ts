@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { compileAndRun } from '../judge/execute.js';
 import { dependencyChecks } from './doctor-dependencies.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';
+import { pchStatus } from '../languages/pch-build.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { GREETING_SAMPLES } from '../languages/samples.js';
 import { SERVER_LEAF, usableCgroups } from '../sandbox/cgroups.js';
@@ -164,6 +165,28 @@ export async function sandboxChecks(deep: boolean): Promise<Check[]> {
   return [...checks, ...toolchains];
 }
 
+/**
+ * Each installed C++ entry's precompiled headers (scripts/setup makes them). Missing or stale ones
+ * cost compile speed only, as GCC then reads the real header: a warning, never a failure.
+ */
+export async function pchChecks(registry: LanguageRegistry): Promise<Check[]> {
+  const languages = registry.definitions.filter((d) => d.precompiledHeaders && registry.isInstalled(d));
+  return Promise.all(
+    languages.map(async (language): Promise<Check> => {
+      const name = `${language.id} pch`;
+      const fix = 'run scripts/setup, which makes them for the installed compilers';
+      try {
+        const status = await pchStatus(language);
+        if (status.fresh) return { name, ok: true, detail: `precompiled ${status.detail}` };
+        const detail = `precompiled headers ${status.detail}: bits/stdc++.h programs compile slower`;
+        return { name, ok: false, warning: true, detail, fix };
+      } catch (error) {
+        return { name, ok: false, warning: true, detail: message(error), fix };
+      }
+    }),
+  );
+}
+
 export interface DoctorOptions extends ServeOptions {
   run?: boolean;
 }
@@ -177,6 +200,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   if (usable) checks.push(...(await sandboxChecks(options.run ?? false)));
   checks.push(...(await dependencyChecks(config)));
   const languages = new LanguageRegistry();
+  checks.push(...(await pchChecks(languages)));
   if (usable && !languages.definitions.some((d) => languages.isInstalled(d))) {
     checks.push({
       name: 'languages',

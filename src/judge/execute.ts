@@ -1,5 +1,6 @@
 import type { LanguageDefinition } from '../languages/language.js';
 import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS, type RunLimits } from '../sandbox/limits.js';
+import { runCompile } from './compile-step.js';
 import { resolveCompileLimits, resolveRunLimits } from './limits-policy.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
@@ -47,8 +48,10 @@ export async function compileAndRun(pool: SandboxPool, request: ExecuteRequest):
     if (language.compile) {
       const compileLimits =
         request.compileLimits ?? resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS);
-      compile = await lease.run(
-        { command: language.compile, env, limits: compileLimits, mergeStderr: false },
+      const source = hasSource ? files.find((f) => f.name === language.sourceFile)?.content : request.source;
+      compile = await runCompile(
+        lease,
+        { language, command: language.compile, source, env, limits: compileLimits },
         request.signal,
       );
       if (compile.status !== 'accepted') {

@@ -2,8 +2,11 @@ import type { LanguageRegistry } from '../languages/registry.js';
 import { DEFAULT_MAX_LIMITS } from '../sandbox/limits.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
 import type { SandboxLease, SandboxPool } from '../sandbox/pool.js';
+import { readCheckerRun } from './checker-protocol.js';
 import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
+import { runCompile } from './compile-step.js';
+import { GroupProgress, judgingOrder, roundScore, scoreGroups, shareOf } from './groups.js';
 import { compileLimitsFor, resolveCompileLimits } from './limits-policy.js';
 import { toStage } from './stage.js';
 import type {
@@ -59,7 +62,12 @@ async function compileInto(
   const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
   // Stored requests carry resolved compile limits; rows queued by an older version may not.
   const limits = request.compileLimits ?? compileLimitsFor(language);
-  const result = await lease.run({ command: compileCommand, env, limits }, request.signal);
+  const source = request.files.find((file) => file.name === language.sourceFile)?.content;
+  const result = await runCompile(
+    lease,
+    { language, command: compileCommand, source, env, limits },
+    request.signal,
+  );
   const stage = toStage(result);
   if (result.status !== 'accepted') {
     const status: FinalStatus =
@@ -97,14 +105,30 @@ function testStatus(
   return outcome.accepted ? { status: 'accepted' } : { status: 'wrong_answer', message: outcome.message };
 }
 
-/** Runs a custom checker program over every test that ran cleanly, in a lease of its own. */
+/** A test that was not judged: its group could no longer score, or judging stopped before it. */
+function skippedResult(test: TestCase): TestResult {
+  const entry: TestResult = { status: 'skipped', cpuMs: 0, wallMs: 0, weight: test.weight ?? 1 };
+  if (test.name) entry.name = test.name;
+  if (test.hidden) entry.hidden = true;
+  if (test.group !== undefined) entry.group = test.group;
+  return entry;
+}
+
+/**
+ * Runs a custom checker program over every test that ran cleanly, in a lease of its own, in judging
+ * order: with groups, a test whose group can no longer score once the checker's verdicts are known
+ * is marked skipped and not checked (its program run happened: the program's lease was released
+ * before the checker's was taken, as one judge never holds two slots).
+ */
 async function runCustomChecker(
   deps: JudgeDeps,
   request: JudgeRequest,
   checker: Extract<CheckerSpec, { type: 'custom' }>,
-  outputs: (string | null)[],
-  results: TestResult[],
+  order: readonly number[],
+  outputs: readonly (string | undefined)[],
+  results: (TestResult | undefined)[],
 ): Promise<void> {
+  const tests = request.tests ?? [];
   const language = deps.registry.getInstalled(checker.language);
   const version = (await deps.registry.version(language)) ?? 'unknown';
   const files: SandboxFile[] = [{ name: language.sourceFile, content: checker.source }];
@@ -125,7 +149,7 @@ async function runCustomChecker(
         CHECKER_DETAIL_CHARS,
       );
       for (const [i, result] of results.entries()) {
-        if (outputs[i] === null || outputs[i] === undefined || result.status !== 'accepted') continue;
+        if (outputs[i] === undefined || result?.status !== 'accepted') continue;
         result.status = 'internal_error';
         result.message = 'the checker did not compile';
         result.detail = detail;
@@ -135,10 +159,22 @@ async function runCustomChecker(
     const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
     // The checker is the problem's program: it runs with the problem's limits, never the student's.
     const limits = request.checkerLimits ?? request.limits;
-    for (const [i, test] of (request.tests ?? []).entries()) {
+    // testlib's argument order: the test's input, the contestant's output, the expected answer.
+    const command = [...language.run, 'input.txt', 'output.txt', 'expected.txt'];
+    const progress = request.groups ? new GroupProgress(request.groups, tests) : null;
+    for (const i of order) {
+      const test = tests[i]!;
       const output = outputs[i];
-      const result = results[i]!;
-      if (output === null || output === undefined || result.status !== 'accepted') continue;
+      const result = results[i];
+      if (!result) continue;
+      if (progress && !progress.shouldJudge(i)) {
+        results[i] = skippedResult(test);
+        continue;
+      }
+      if (output === undefined || result.status !== 'accepted') {
+        progress?.record(i, 0);
+        continue;
+      }
       // Nothing an earlier checker run left (a hidden test's data in /tmp) reaches this one.
       await lease.resetBetweenRuns();
       for (const name of ['input.txt', 'expected.txt', 'output.txt']) lease.removeFile(name);
@@ -147,42 +183,54 @@ async function runCustomChecker(
         { name: 'expected.txt', content: test.expected ?? '' },
         { name: 'output.txt', content: output },
       ]);
-      const verdict = await lease.run({ command: language.run, env, limits }, request.signal);
-      const message = verdict.stdout.toString('utf8').trim().slice(0, 1000) || undefined;
-      if (verdict.status === 'accepted') continue;
-      if (verdict.status === 'runtime_error' && verdict.exitCode === 1) {
-        result.status = 'wrong_answer';
-        if (!test.hidden) result.message = message;
-      } else {
-        // What a failing checker printed may quote the test's data: only operators see it.
-        result.status = 'internal_error';
-        result.message = `the checker failed (${verdict.status})`;
-        result.detail = (message ?? verdict.stderr.toString()).slice(0, CHECKER_DETAIL_CHARS);
+      const run = await lease.run({ command, env, limits }, request.signal);
+      const verdict = readCheckerRun({
+        status: run.status,
+        exitCode: run.exitCode,
+        stdout: run.stdout.toString('utf8'),
+        stderr: run.stderr.toString('utf8'),
+      });
+      switch (verdict.kind) {
+        case 'accepted':
+          break;
+        case 'wrong_answer':
+        case 'partial':
+          result.status = 'wrong_answer';
+          if (verdict.kind === 'partial') result.fraction = verdict.share;
+          if (!test.hidden && verdict.message !== undefined) result.message = verdict.message;
+          break;
+        case 'failed':
+          // What a failing checker printed may quote the test's data: only operators see it.
+          result.status = 'internal_error';
+          result.message = verdict.reason;
+          result.detail = (verdict.report ?? '').slice(0, CHECKER_DETAIL_CHARS);
+          break;
       }
+      progress?.record(i, shareOf(result));
     }
   } finally {
     lease.release();
   }
 }
 
-function overallStatus(results: TestResult[]): FinalStatus {
-  return results.find((r) => r.status !== 'accepted')?.status ?? 'accepted';
-}
-
 /**
  * Judges one submission: compile once (or take the cached build), then run every test against the
- * same binary in the same work directory, compare, and score.
+ * same binary in the same work directory, compare, and score. With test groups, tests run group by
+ * group (see groups.ts) and a group's remaining tests are skipped once it can no longer score.
  */
 export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<JudgeResult> {
-  const { language } = request;
+  const { language, groups } = request;
   const checker = request.checker ?? DEFAULT_CHECKER;
   const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
   const limits = request.limits;
   const command = [...language.run, ...(request.args ?? [])];
   const tests = request.tests ?? [];
-  const results: TestResult[] = [];
-  const outputs: (string | null)[] = [];
-  let run: StageResult | undefined;
+  const order = groups ? judgingOrder(groups, tests) : tests.map((_, i) => i);
+  const progress = groups ? new GroupProgress(groups, tests) : null;
+  // By test index; without groups a test judging stopped before is left out, as it always was.
+  const results: (TestResult | undefined)[] = [];
+  const stages: (StageResult | undefined)[] = [];
+  const outputs: (string | undefined)[] = [];
   let compile: CompileOutcome;
 
   const lease = await deps.pool.acquire(request.signal);
@@ -194,8 +242,8 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         status: compile.status!,
         compile: compile.stage,
         tests: [],
+        ...scoreOf(request, []),
         score: tests.length ? 0 : null,
-        maxScore: maxScore(tests),
         compileCached: false,
       };
     }
@@ -204,18 +252,23 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         { command, env, limits, stdin: request.stdin, mergeStderr: request.mergeStderr },
         request.signal,
       );
-      run = toStage(result);
       return {
         status: result.status,
         compile: compile.stage,
-        run,
+        run: toStage(result),
         tests: [],
         score: null,
         maxScore: null,
         compileCached: compile.cached,
       };
     }
-    for (const test of tests) {
+    let stopped = false;
+    for (const index of order) {
+      const test = tests[index]!;
+      if (stopped || (progress && !progress.shouldJudge(index))) {
+        if (groups) results[index] = skippedResult(test);
+        continue;
+      }
       // Each test starts from the compiled program alone: nothing an earlier test left survives.
       await lease.resetBetweenRuns();
       const result = await lease.run(
@@ -224,7 +277,8 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       );
       const { status, message } = testStatus(result, test, checker);
       const stage = toStage(result);
-      outputs.push(stage.stdout);
+      outputs[index] = stage.stdout;
+      stages[index] = stage;
       const entry: TestResult = {
         status,
         cpuMs: stage.cpuMs,
@@ -237,6 +291,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       // Kept whole, hidden tests too: what a student may see is decided where answers are shaped
       // (service/visibility.ts), and an operator debugging a problem needs all of it.
       if (test.hidden) entry.hidden = true;
+      if (test.group !== undefined) entry.group = test.group;
       if (message) entry.message = message;
       else {
         entry.stdout = stage.stdout;
@@ -245,30 +300,45 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         if (stage.stderrBase64 !== undefined) entry.stderrBase64 = stage.stderrBase64;
       }
       if (stage.signal !== null) entry.signal = stage.signal;
-      results.push(entry);
-      if (status !== 'accepted' && run === undefined) run = stage;
-      if (status === 'cancelled' || status === 'internal_error') break;
-      if (status !== 'accepted' && request.stopOnFirstFailure) break;
+      results[index] = entry;
+      // A custom checker decides after all runs; until then a clean run counts as passing.
+      progress?.record(index, status === 'accepted' ? 1 : 0);
+      if (status === 'cancelled' || status === 'internal_error') stopped = true;
+      if (status !== 'accepted' && request.stopOnFirstFailure) stopped = true;
     }
-    run ??= summaryOf(results.at(-1)!);
   } finally {
     lease.release();
   }
-  if (checker.type === 'custom') await runCustomChecker(deps, request, checker, outputs, results);
-  const score = results.reduce((sum, r) => sum + (r.status === 'accepted' ? r.weight : 0), 0);
+  if (checker.type === 'custom') await runCustomChecker(deps, request, checker, order, outputs, results);
+  const listed = results.filter((r): r is TestResult => r !== undefined);
+  // The status is the first judged test (in the problem's order) that did not pass, and `run`
+  // repeats that test's run; with every test passed, `run` sums up the last.
+  const failing = results.findIndex(
+    (r) => r !== undefined && r.status !== 'accepted' && r.status !== 'skipped',
+  );
+  const run = failing >= 0 ? stages[failing] : summaryOf(listed.at(-1)!);
   return {
-    status: overallStatus(results),
+    status: failing >= 0 ? (results[failing]!.status as FinalStatus) : 'accepted',
     compile: compile.stage,
     run,
-    tests: results,
-    score,
-    maxScore: maxScore(tests),
+    tests: listed,
+    ...scoreOf(request, results),
     compileCached: compile.cached,
   };
 }
 
-function maxScore(tests: TestCase[]): number | null {
-  return tests.length ? tests.reduce((sum, t) => sum + (t.weight ?? 1), 0) : null;
+/** The score, out of maxScore: the groups' scores, or the tests' weights times their shares. */
+function scoreOf(
+  request: JudgeRequest,
+  results: readonly (TestResult | undefined)[],
+): Pick<JudgeResult, 'groups' | 'score' | 'maxScore'> {
+  const tests = request.tests ?? [];
+  if (tests.length === 0) return { score: null, maxScore: null };
+  if (request.groups) return scoreGroups(request.groups, tests, results);
+  return {
+    score: roundScore(results.reduce((sum, r) => sum + (r ? r.weight * shareOf(r) : 0), 0)),
+    maxScore: tests.reduce((sum, t) => sum + (t.weight ?? 1), 0),
+  };
 }
 
 /** With every test passed, `run` summarises the last one (without output: tests carry their own). */

@@ -18,6 +18,11 @@ export const SUBMISSION_STATUSES = [
 ] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 export type FinalStatus = Exclude<SubmissionStatus, 'queued' | 'running'>;
+/**
+ * A test's verdict: a final status, or `skipped` when its group could no longer score (a group it
+ * depends on did not pass, or an all-or-nothing group already failed) and it was not judged.
+ */
+export type TestStatus = FinalStatus | 'skipped';
 
 /** How a test's output is compared with its expected output. Default: trailing_whitespace. */
 export type CheckerSpec =
@@ -30,9 +35,11 @@ export type CheckerSpec =
   /** Tokens equal, numbers within `absolute` or `relative` tolerance (default 1e-6 each). */
   | { type: 'float'; absolute?: number; relative?: number }
   /**
-   * A program that decides: it runs in the sandbox with files input.txt, expected.txt and
-   * output.txt in its work directory; exit 0 = accepted, exit 1 = wrong answer, anything else =
-   * internal_error. What it prints on stdout is shown as the test's message.
+   * A program that decides, testlib's way (see checker-protocol.ts): it runs in the sandbox as
+   * `checker input.txt output.txt expected.txt` (the files are in its work directory too) and
+   * exits 0 accepted, 1 wrong answer, 2 presentation error (judged wrong_answer), 7 partial points
+   * (the share read from its report), anything else internal_error. Its report (stdout, else
+   * stderr) is the test's message.
    */
   | { type: 'custom'; language: string; source: string };
 
@@ -56,6 +63,33 @@ export interface TestCase {
   /** Hidden tests never echo their stdin, expected or actual output to a non-admin caller. */
   hidden?: boolean;
   name?: string;
+  /** The id of the group it belongs to; required on every test when the problem has groups. */
+  group?: string;
+}
+
+/**
+ * How a group's score is made from its tests' shares (each 0 to 1: 1 accepted, a custom checker's
+ * partial points, 0 otherwise), as the Kattis format's aggregation and CMS's score types have it:
+ * - `sum` (default): points × the tests' shares averaged by weight (CMS Sum, Kattis sum).
+ * - `min`: points × the smallest share: all or nothing (CMS GroupMin, Kattis min).
+ * - `product`: points × the product of the shares (CMS GroupMul).
+ */
+export const GROUP_AGGREGATIONS = ['sum', 'min', 'product'] as const;
+export type GroupAggregation = (typeof GROUP_AGGREGATIONS)[number];
+
+/** A test group (subtask) of a problem. */
+export interface TestGroup {
+  /** Letters, digits, `_`, `.` and `-`; tests name it in their `group`. */
+  id: string;
+  /** What the group is worth when every test passes in full. */
+  points: number;
+  /** Default `sum`. */
+  aggregation?: GroupAggregation;
+  /**
+   * Groups that must pass (every test accepted in full) for this one to score; when one does not,
+   * this group scores 0 and its tests are skipped. No cycles.
+   */
+  dependsOn?: string[];
 }
 
 /** Outcome of the comparison of one output. */
@@ -90,7 +124,7 @@ export interface StageResult {
 
 export interface TestResult {
   name?: string;
-  status: FinalStatus;
+  status: TestStatus;
   cpuMs: number;
   wallMs: number;
   /** Peak memory; left out where a student sees the test by its verdict only (see service/visibility). */
@@ -110,6 +144,13 @@ export interface TestResult {
   exitCode?: number | null;
   signal?: number | null;
   hidden?: boolean;
+  /** The test's group, on a problem with groups. */
+  group?: string;
+  /**
+   * The share of the test's points it earned, 0 to 1, when a custom checker gave partial points
+   * (exit 7); absent otherwise (accepted is 1, any other verdict 0).
+   */
+  fraction?: number;
   /**
    * Why a checker failed (its output, or its compile errors), for operators: it may quote the
    * test's data, so a problem's students never see it.
@@ -133,6 +174,8 @@ export interface JudgeRequest {
   /** Send the program's stderr into its stdout (Judge0's redirect_stderr_to_stdout). */
   mergeStderr?: boolean;
   tests?: TestCase[];
+  /** The problem's test groups (validated: see groups.ts); absent = every test scores on its own. */
+  groups?: TestGroup[];
   checker?: CheckerSpec;
   /** Limits of a custom checker's runs: the problem's, not the student's. Default: `limits`. */
   checkerLimits?: RunLimits;
@@ -147,9 +190,27 @@ export interface JudgeResult {
   /** A plain run's stage, or the first failing (else last) test's run. */
   run?: StageResult;
   tests: TestResult[];
-  /** Sum of the weights of passed tests; null without tests. */
+  /** With groups: each group's outcome, in the problem's order. */
+  groups?: GroupResult[];
+  /**
+   * Without groups, the weights of passed tests summed (a partial test its share of its weight);
+   * with groups, the groups' scores summed. Null without tests.
+   */
   score: number | null;
   maxScore: number | null;
   /** Whether the compile came from the compile cache. */
   compileCached: boolean;
+}
+
+/**
+ * One group's outcome. `status`: `accepted` when every test passed in full; `skipped` when a group it
+ * depends on did not pass (its tests were not run); otherwise the verdict of its first test (in
+ * judging order) that did not pass.
+ */
+export interface GroupResult {
+  id: string;
+  points: number;
+  score: number;
+  /** Left out where a student sees no verdicts (feedback `score`, see service/visibility). */
+  status?: TestStatus;
 }

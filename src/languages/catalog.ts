@@ -1,4 +1,5 @@
 import type { LanguageDefinition } from './language.js';
+import type { PrecompiledHeaders } from './precompiled-headers.js';
 
 /** Where scripts/setup installs TypeScript for programs (outside the project: programs never see server files). */
 export const TYPESCRIPT_HOME = '/usr/local/lib/arbiter-toolchains/typescript';
@@ -54,7 +55,21 @@ const dpkgVersion = (pkg: string) =>
 
 /** The C, C++ and Objective-C command lines shared by each compiler version. */
 const cCompile = (cc: string) => [cc, '-std=gnu17', '-O2', '-pipe', '-o', 'main', 'main.c', '-lm'];
-const cppCompile = (cxx: string) => [cxx, '-std=gnu++17', '-O2', '-pipe', '-o', 'main', 'main.cpp'];
+const CPP_FLAGS = ['-std=gnu++17', '-O2', '-pipe'];
+const cppCompile = (cxx: string) => [cxx, ...CPP_FLAGS, '-o', 'main', 'main.cpp'];
+
+/** Where scripts/setup keeps a language entry's precompiled headers (see precompiled-headers.ts). */
+export const pchDir = (id: string) => `${TOOLCHAINS_HOME}/pch/${id}`;
+/**
+ * GCC's C++ compiles read bits/stdc++.h, the header most contest solutions start with, from a .gch
+ * made at setup: about 2.5 s of compile time becomes under 1 s. C has no such umbrella header, and
+ * Clang does not use a .gch behind an #include (precompiled-headers.ts says why).
+ */
+const gccPrecompiledHeaders = (id: string, cxx: string): PrecompiledHeaders => ({
+  dir: pchDir(id),
+  headers: ['bits/stdc++.h'],
+  build: [cxx, ...CPP_FLAGS, '-x', 'c++-header'],
+});
 
 export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
   {
@@ -79,6 +94,7 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
     extensions: ['.cpp', '.cc', '.cxx'],
     sourceFile: 'main.cpp',
     compile: cppCompile('g++'),
+    precompiledHeaders: gccPrecompiledHeaders('cpp', 'g++'),
     run: ['./main'],
     binary: '/usr/bin/g++',
     version: v(['/usr/bin/g++', '-dumpfullversion'], /^(\S+)/),
@@ -453,6 +469,7 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
     extensions: ['.cpp'],
     sourceFile: 'main.cpp',
     compile: cppCompile('g++-11'),
+    precompiledHeaders: gccPrecompiledHeaders('cpp-gcc11', 'g++-11'),
     run: ['./main'],
     binary: '/usr/bin/g++-11',
     version: v(['/usr/bin/g++-11', '-dumpfullversion'], /^(\S+)/),

@@ -1,4 +1,5 @@
 import type { RunLimits } from '../sandbox/limits.js';
+import type { PrecompiledHeaders } from './precompiled-headers.js';
 
 /** One language as data. Adding a language means adding an entry, not a code path. */
 export interface LanguageDefinition {
@@ -14,6 +15,11 @@ export interface LanguageDefinition {
   sourceFile: string;
   /** Compile command (argv, run inside the sandbox with compile limits); absent for interpreters. */
   compile?: string[];
+  /**
+   * Headers scripts/setup precompiles for this compile command; a compile whose source includes one
+   * puts their directory first on the include path (precompiled-headers.ts). Absent: none.
+   */
+  precompiledHeaders?: PrecompiledHeaders;
   /** Run command (argv, inside the sandbox). */
   run: string[];
   /** Absolute host path whose presence means the toolchain is installed. */

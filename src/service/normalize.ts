@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { ArbiterError } from '../errors.js';
-import type { CheckerSpec, TestCase } from '../judge/types.js';
+import type { CheckerSpec, TestCase, TestGroup } from '../judge/types.js';
 import type { LanguageDefinition } from '../languages/language.js';
 import type { RunLimits } from '../sandbox/limits.js';
 import type { SandboxFile } from '../sandbox/run-spec.js';
@@ -126,6 +126,7 @@ export function resultCacheKey(parts: {
   args?: string[];
   limits: RunLimits;
   tests?: TestCase[];
+  groups?: TestGroup[];
   checker?: CheckerSpec;
   stopOnFirstFailure?: boolean;
   compileLimits?: RunLimits;
@@ -148,6 +149,8 @@ export function resultCacheKey(parts: {
     parts.compileLimits ?? null,
     parts.compilerOptions ?? [],
     parts.mergeStderr ?? false,
+    // Appended only when present, so the keys of submissions without groups stay what they were.
+    ...(parts.groups ? [parts.groups] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

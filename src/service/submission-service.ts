@@ -148,6 +148,7 @@ export class SubmissionService {
     if (input.stdin !== undefined) request.stdin = input.stdin;
     if (input.args !== undefined) request.args = input.args;
     if (tests !== undefined) request.tests = tests;
+    if (problem?.groups) request.groups = problem.groups;
     if (checker !== undefined) request.checker = checker;
     if (checkerLanguage) {
       request.checkerLimits = resolveRunLimits({

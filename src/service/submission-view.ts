@@ -13,6 +13,8 @@ export interface SubmissionView {
   compile?: NonNullable<SubmissionRecord['result']>['compile'];
   run?: NonNullable<SubmissionRecord['result']>['run'];
   tests: NonNullable<SubmissionRecord['result']>['tests'];
+  /** On a problem with test groups: each group's outcome. */
+  groups?: NonNullable<SubmissionRecord['result']>['groups'];
   score: number | null;
   maxScore: number | null;
   message?: string;
@@ -47,6 +49,7 @@ export function toView(record: SubmissionRecord, position: number | null): Submi
   if (position !== null) view.position = position;
   if (result?.compile) view.compile = result.compile;
   if (result?.run) view.run = result.run;
+  if (result?.groups) view.groups = result.groups;
   if (result?.message) view.message = result.message;
   if (result?.cached) view.cached = true;
   return view;

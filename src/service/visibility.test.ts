@@ -137,3 +137,47 @@ test("a problem's hidden tests and custom checker source are operator-only", () 
   const admin: Caller = { keyId: null, role: 'admin', priority: 1 };
   assert.equal(visibleProblem(problem, admin), problem);
 });
+
+test('group results keep their verdicts while tests show verdicts, and lose them under score', () => {
+  const groups = [
+    { id: 'small', points: 30, score: 30, status: 'accepted' as const },
+    { id: 'large', points: 70, score: 0, status: 'wrong_answer' as const },
+  ];
+  const record = judged();
+  record.result!.groups = groups;
+  record.result!.tests[1]!.group = 'large';
+  record.result!.tests[1]!.fraction = 0.5;
+  for (const feedback of ['full', 'verdicts'] as const) {
+    const shown = visibleSubmission({ ...record, request: { ...record.request, feedback } }, 'student');
+    assert.deepEqual(shown.result!.groups, groups, feedback);
+    // A hidden test keeps its group and its share of points (its score), nothing of its data.
+    assert.equal(shown.result!.tests[1]!.group, 'large');
+    assert.equal(shown.result!.tests[1]!.fraction, 0.5);
+    assert.ok(!JSON.stringify(shown).includes(SECRET), JSON.stringify(shown));
+  }
+  const score = visibleSubmission(
+    { ...record, request: { ...record.request, feedback: 'score' } },
+    'student',
+  );
+  assert.deepEqual(score.result!.groups, [
+    { id: 'small', points: 30, score: 30 },
+    { id: 'large', points: 70, score: 0 },
+  ]);
+  assert.deepEqual(score.result!.tests, []);
+  assert.equal(visibleSubmission(record, 'operator').result!.groups, groups);
+});
+
+test("a problem's hidden test shows its group, not its data", () => {
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ stdin: SECRET, expected: SECRET, hidden: true, group: 'g1' }],
+    groups: [{ id: 'g1', points: 10 }],
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  const shown = visibleProblem(problem, student);
+  assert.deepEqual(shown.tests, [{ hidden: true, weight: 1, group: 'g1' }]);
+  assert.deepEqual(shown.groups, problem.groups);
+});

@@ -2,7 +2,7 @@
 // debugging a problem needs a hidden test's output); every route, event and webhook shapes its
 // answer from a record that went through `visibleSubmission` first, so there is one place that
 // decides what a student learns of hidden tests.
-import type { CheckerSpec, Feedback, TestCase, TestResult } from '../judge/types.js';
+import type { CheckerSpec, Feedback, GroupResult, TestCase, TestResult } from '../judge/types.js';
 import type { ProblemRecord, SubmissionRecord } from '../store/types.js';
 import { isAdmin, type Caller } from './caller.js';
 
@@ -29,15 +29,29 @@ function verdictOnly(test: TestResult): TestResult {
     hidden: true,
   };
   if (test.name !== undefined) shown.name = test.name;
+  // Which group it is in and the share of points it earned are its score, not its data.
+  if (test.group !== undefined) shown.group = test.group;
+  if (test.fraction !== undefined) shown.fraction = test.fraction;
   return shown;
 }
 
-/** A test case as a student sees it: a hidden one keeps only its name and points. */
+/** A test case as a student sees it: a hidden one keeps only its name, points and group. */
 export function visibleTestCase(test: TestCase): TestCase {
   if (!test.hidden) return test;
   const shown: TestCase = { hidden: true, weight: test.weight ?? 1 };
   if (test.name !== undefined) shown.name = test.name;
+  if (test.group !== undefined) shown.group = test.group;
   return shown;
+}
+
+/**
+ * A group's outcome as a student sees it. A group's status is the verdict of one of its tests, so
+ * where tests show no verdicts (`score`) it is left out; its score stays, as the total is shown.
+ * Nothing else is in a group's outcome: no test's data or output can reach a student through it.
+ */
+function visibleGroup(group: GroupResult, feedback: Feedback): GroupResult {
+  if (feedback !== 'score') return group;
+  return { id: group.id, points: group.points, score: group.score };
 }
 
 /** A checker as a student sees it: a custom checker's source (it often embeds answers) is left out. */
@@ -71,10 +85,11 @@ export function visibleSubmission(record: SubmissionRecord, audience: Audience):
           return shown;
         });
   const shownResult = { ...result, tests: shownTests };
-  // With tests, `run` repeats one test's run (the first failing one, else the last): it may be
-  // shown only when that test is shown in full.
+  if (result.groups) shownResult.groups = result.groups.map((g) => visibleGroup(g, feedback));
+  // With tests, `run` repeats one test's run (the first judged one that failed, else the last): it
+  // may be shown only when that test is shown in full.
   if (tests.length > 0) {
-    const source = tests.find((t) => t.status !== 'accepted') ?? tests.at(-1)!;
+    const source = tests.find((t) => t.status !== 'accepted' && t.status !== 'skipped') ?? tests.at(-1)!;
     if (feedback !== 'full' || source.hidden) delete shownResult.run;
   }
   return { ...record, request: shownRequest, result: shownResult };

@@ -115,6 +115,7 @@ export class WorkerPool implements RunningJobs {
         stdin: request.stdin,
         limits: request.limits,
         tests: request.tests,
+        groups: request.groups,
         checker: request.checker,
         checkerLimits: request.checkerLimits,
         stopOnFirstFailure: request.stopOnFirstFailure,

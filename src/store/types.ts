@@ -1,4 +1,11 @@
-import type { CheckerSpec, Feedback, JudgeResult, SubmissionStatus, TestCase } from '../judge/types.js';
+import type {
+  CheckerSpec,
+  Feedback,
+  JudgeResult,
+  SubmissionStatus,
+  TestCase,
+  TestGroup,
+} from '../judge/types.js';
 import type { RunLimits } from '../sandbox/limits.js';
 
 /** A submission's request as stored: already validated and normalised by the API layer. */
@@ -8,6 +15,8 @@ export interface StoredRequest {
   args?: string[];
   limits: RunLimits;
   tests?: TestCase[];
+  /** The problem's test groups, copied with its tests when the submission is made. */
+  groups?: TestGroup[];
   checker?: CheckerSpec;
   /** Limits of a custom checker's runs, resolved from the problem (never the request's). */
   checkerLimits?: RunLimits;
@@ -95,6 +104,8 @@ export interface ProblemRecord {
   id: string;
   title: string;
   tests: TestCase[];
+  /** Test groups (subtasks), validated by judge/groups.ts parseGroups; absent: tests score alone. */
+  groups?: TestGroup[];
   limits?: Partial<RunLimits>;
   checker?: CheckerSpec;
   /** What students see of the tests' results (see service/visibility). Default full. */

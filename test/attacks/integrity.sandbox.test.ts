@@ -42,7 +42,8 @@ before(async () => {
     title: 'Hidden first',
     tests: [{ stdin: `${SECRET}\n`, expected: `${SECRET}\n`, hidden: true }],
   });
-  // A checker that prints its files (the hidden data) and then fails: its message must stay with admins.
+  // A checker that prints its files (the hidden data) and then fails (testlib's _fail, exit 3): its
+  // message must stay with admins.
   await createProblem({
     id: 'leaky-checker',
     title: 'A checker that fails loudly',
@@ -50,7 +51,7 @@ before(async () => {
     checker: {
       type: 'custom',
       language: 'python3',
-      source: `# answer key ${SECRET}\nimport sys\nprint(open('input.txt').read(), open('expected.txt').read())\nsys.exit(2)\n`,
+      source: `# answer key ${SECRET}\nimport sys\nprint(open('input.txt').read(), open('expected.txt').read())\nsys.exit(3)\n`,
     },
   });
 });

@@ -71,6 +71,28 @@ export interface TestCase {
   /** Hidden tests never show their data or output to a non-admin caller. */
   hidden?: boolean;
   name?: string;
+  /** The id of its group, on a problem with groups (every test then names one). */
+  group?: string;
+}
+
+/**
+ * A problem's test group (subtask). Its score is `points` times its tests' shares (1 passed, a
+ * checker's partial points, 0 failed) combined by `aggregation`: `sum` (default; averaged by
+ * weight), `min` (all or nothing), `product`. It scores only when every group in `dependsOn` passed.
+ */
+export interface TestGroup {
+  id: string;
+  points: number;
+  aggregation?: 'sum' | 'min' | 'product';
+  dependsOn?: string[];
+}
+
+/** One group's outcome in a submission; `status` is left out where the feedback level is `score`. */
+export interface GroupResult {
+  id: string;
+  points: number;
+  score: number;
+  status?: FinalStatus | 'skipped';
 }
 
 /** How output is compared with the expected output. Default trailing_whitespace. */
@@ -145,7 +167,8 @@ export interface StageResult {
 
 export interface TestResult {
   name?: string;
-  status: FinalStatus;
+  /** `skipped`: not judged, as its group could no longer score. */
+  status: FinalStatus | 'skipped';
   cpuMs: number;
   wallMs: number;
   /** Left out of a test shown by its verdict only (a hidden test, to a student). */
@@ -165,6 +188,9 @@ export interface TestResult {
   exitCode?: number | null;
   signal?: number | null;
   hidden?: boolean;
+  group?: string;
+  /** The share of its points a checker's partial points gave it (0 to 1). */
+  fraction?: number;
   /** Why a checker failed; shown to admins, and to the author of an ad-hoc submission's checker. */
   detail?: string;
 }
@@ -183,6 +209,8 @@ export interface Submission {
   compile?: StageResult;
   run?: StageResult;
   tests: TestResult[];
+  /** On a problem with groups: each group's outcome. */
+  groups?: GroupResult[];
   score: number | null;
   maxScore: number | null;
   message?: string;
@@ -250,6 +278,7 @@ export interface ProblemInput {
   id?: string;
   title: string;
   tests: TestCase[];
+  groups?: TestGroup[];
   limits?: RunLimits;
   checker?: Checker;
   feedback?: Feedback;
@@ -265,6 +294,7 @@ export interface Problem {
   id: string;
   title: string;
   tests: TestCase[];
+  groups?: TestGroup[];
   limits?: RunLimits;
   /** A custom checker's source is shown to admins only. */
   checker?: Exclude<Checker, string> | { type: 'custom'; language: string };

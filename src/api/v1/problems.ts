@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../errors.js';
 import { parseChecker } from '../../judge/checkers.js';
-import { FEEDBACK_LEVELS, type Feedback, type TestCase } from '../../judge/types.js';
+import { MAX_GROUPS, parseGroups } from '../../judge/groups.js';
+import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
 import { visibleProblem } from '../../service/visibility.js';
@@ -15,10 +16,50 @@ interface ProblemBody {
   id?: string;
   title: string;
   tests: TestCase[];
+  groups?: unknown;
   limits?: Partial<RunLimits>;
   checker?: unknown;
   feedback?: Feedback;
 }
+
+/** A problem's test: a submission's, plus the group it belongs to. */
+const problemTestSchema = {
+  ...testSchema,
+  properties: {
+    ...testSchema.properties,
+    group: {
+      type: 'string',
+      maxLength: 100,
+      description: 'The id of its group (required when groups are given)',
+    },
+  },
+} as const;
+
+/**
+ * The shape of a group, for the OpenAPI page and a first check; parseGroups checks the rest (ids
+ * that exist, no cycles, every test in a group) with errors that name the field.
+ */
+const groupSchema = {
+  type: 'object',
+  required: ['id', 'points'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' },
+    points: { type: 'number', minimum: 0, description: 'What the group is worth when all its tests pass' },
+    aggregation: {
+      type: 'string',
+      enum: GROUP_AGGREGATIONS,
+      description:
+        'sum (default: points shared by the tests by weight), min (all or nothing), product (shares multiplied)',
+    },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string', maxLength: 100 },
+      maxItems: MAX_GROUPS,
+      description: 'Groups that must pass in full for this one to score; otherwise its tests are skipped',
+    },
+  },
+} as const;
 
 const problemBody = {
   type: 'object',
@@ -27,7 +68,14 @@ const problemBody = {
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' },
     title: { type: 'string', minLength: 1, maxLength: 200 },
-    tests: { type: 'array', items: testSchema, minItems: 1, maxItems: 1000 },
+    tests: { type: 'array', items: problemTestSchema, minItems: 1, maxItems: 1000 },
+    groups: {
+      type: 'array',
+      items: groupSchema,
+      minItems: 1,
+      maxItems: MAX_GROUPS,
+      description: 'Test groups (subtasks); when given, every test names its group. See docs/problems.md',
+    },
     limits: limitsSchema,
     checker: checkerSchema,
     feedback: {
@@ -50,6 +98,8 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       createdAt,
       updatedAt: Date.now(),
     };
+    const groups = parseGroups(body.groups, body.tests);
+    if (groups) problem.groups = groups;
     if (body.limits) problem.limits = body.limits;
     if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
     if (body.feedback !== undefined) problem.feedback = body.feedback;

@@ -1,6 +1,6 @@
 /** Shows a submission: the verdict line, the three output panes and, for problems, the test table. */
 import { byId, formatKb, formatMs, statusLabel, statusTone } from '../shared/format.js';
-import type { StageView, SubmissionView, TestView } from '../shared/types.js';
+import type { GroupView, StageView, SubmissionView, TestView } from '../shared/types.js';
 
 export class ResultView {
   readonly #verdict = byId('verdict');
@@ -13,6 +13,8 @@ export class ResultView {
   readonly #testsSection = byId('tests-section');
   readonly #testsScore = byId('tests-score');
   readonly #testsBody = byId<HTMLTableElement>('tests').tBodies[0]!;
+  readonly #groupsBlock = byId('groups-block');
+  readonly #groupsBody = byId<HTMLTableElement>('groups').tBodies[0]!;
 
   /** Empties every pane before a new run. */
   clear(): void {
@@ -21,6 +23,8 @@ export class ResultView {
     for (const pane of [this.#stdout, this.#stderr, this.#compile]) setPane(pane, '');
     this.#testsSection.hidden = true;
     this.#testsBody.replaceChildren();
+    this.#groupsBlock.hidden = true;
+    this.#groupsBody.replaceChildren();
     for (const note of this.#notes) note.textContent = '';
   }
 
@@ -54,8 +58,8 @@ export class ResultView {
     setPane(this.#stderr, errors);
     setPane(this.#compile, compileText(compile));
 
-    // With tests, the panes show one test's run: the first that failed, else the last.
-    const failed = submission.tests.findIndex((t) => t.status !== 'accepted');
+    // With tests, the panes show one test's run: the first judged one that failed, else the last.
+    const failed = submission.tests.findIndex((t) => t.status !== 'accepted' && t.status !== 'skipped');
     const shown = failed === -1 ? submission.tests.length - 1 : failed;
     for (const note of this.#notes)
       note.textContent = submission.tests.length > 0 && run ? `(test ${shown + 1})` : '';
@@ -65,6 +69,9 @@ export class ResultView {
       this.#testsScore.textContent = `${passed} of ${submission.tests.length} tests passed; score ${submission.score ?? 0} of ${submission.maxScore ?? 0}.`;
       this.#testsBody.replaceChildren(...submission.tests.map(testRow));
     }
+    const groups = submission.groups ?? [];
+    this.#groupsBlock.hidden = groups.length === 0;
+    this.#groupsBody.replaceChildren(...groups.map(groupRow));
   }
 }
 
@@ -122,15 +129,39 @@ function testRow(test: TestView, index: number): HTMLTableRowElement {
   badge.className = `badge small tone-${statusTone(test.status)}`;
   badge.textContent = statusLabel(test.status);
   verdict.append(badge);
-  const details = test.hidden ? 'hidden test' : (test.message ?? '');
+  const notes = [];
+  if (test.fraction !== undefined) notes.push(`partial: ${formatShare(test.fraction)} of its points`);
+  notes.push(test.hidden ? 'hidden test' : (test.message ?? ''));
+  const details = notes.filter(Boolean).join(' · ');
+  const name = test.name ?? `test ${index + 1}`;
   row.append(
     cell(String(index + 1), 'num'),
-    cell(test.name ?? `test ${index + 1}`),
+    cell(test.group === undefined ? name : `${name} (${test.group})`),
     verdict,
     cell(formatMs(test.cpuMs), 'num'),
     cell(formatMs(test.wallMs), 'num'),
     cell(formatKb(test.memoryKb), 'num'),
     cell(details, 'details'),
   );
+  return row;
+}
+
+/** 0.25 as "25%": a checker's partial points. */
+function formatShare(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
+
+function groupRow(group: GroupView): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  const verdict = cell('');
+  // Where the problem shows students only the score, a group has no verdict to show.
+  if (group.status !== undefined) {
+    row.dataset.status = group.status;
+    const badge = document.createElement('span');
+    badge.className = `badge small tone-${statusTone(group.status)}`;
+    badge.textContent = statusLabel(group.status);
+    verdict.append(badge);
+  }
+  row.append(cell(group.id), verdict, cell(`${group.score} / ${group.points}`, 'num'));
   return row;
 }

@@ -13,6 +13,8 @@ export const STATUS_LABELS: Readonly<Record<string, string>> = {
   output_limit_exceeded: 'Output limit exceeded',
   cancelled: 'Cancelled',
   internal_error: 'Internal error',
+  // A test's verdict only: not judged, as its group could no longer score.
+  skipped: 'Skipped',
 };
 
 export type Tone = 'good' | 'bad' | 'warn' | 'neutral';
@@ -23,7 +25,8 @@ export function statusLabel(status: string): string {
 
 export function statusTone(status: string): Tone {
   if (status === 'accepted') return 'good';
-  if (status === 'queued' || status === 'running' || status === 'cancelled') return 'neutral';
+  if (status === 'queued' || status === 'running' || status === 'cancelled' || status === 'skipped')
+    return 'neutral';
   if (status === 'internal_error') return 'warn';
   return 'bad';
 }

@@ -31,6 +31,18 @@ export interface TestView {
   message?: string;
   stdout?: string;
   hidden?: boolean;
+  /** Its group, on a problem with test groups. */
+  group?: string;
+  /** The share of its points a checker's partial points gave it (0 to 1). */
+  fraction?: number;
+}
+
+/** One test group's outcome; no status where the problem shows students only the score. */
+export interface GroupView {
+  id: string;
+  points: number;
+  score: number;
+  status?: string;
 }
 
 export interface SubmissionView {
@@ -42,6 +54,7 @@ export interface SubmissionView {
   compile?: StageView;
   run?: StageView;
   tests: TestView[];
+  groups?: GroupView[];
   score: number | null;
   maxScore: number | null;
   message?: string;

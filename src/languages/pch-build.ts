@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { LanguageDefinition } from './language.js';
+import { PCH_STAMP, type PrecompiledHeaders } from './precompiled-headers.js';
+
+/**
+ * Making and checking a language's precompiled headers on the host (scripts/setup, arbiter doctor).
+ * A stamp beside the .gch files records what they were built from: the command, the compiler's
+ * version and binary, and every file the headers read. Setup rebuilds when any of these changed;
+ * GCC itself ignores a .gch from another compiler build, so a stale one never changes a result,
+ * but a header edited in place under the same compiler would go unnoticed by GCC: the stamp's file
+ * list is what catches that.
+ */
+
+/** GCC parses bits/stdc++.h in seconds; this bounds a compiler that hangs. */
+const BUILD_TIMEOUT_MS = 5 * 60_000;
+const PROBE_TIMEOUT_MS = 30_000;
+/** The host environment the compiler runs in: the same search path the registry uses. */
+const HOST_ENV = { PATH: '/usr/bin:/bin', HOME: '/tmp', LC_ALL: 'C' };
+const STAMP_FORMAT = 1;
+
+interface FileIdentity {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface Stamp {
+  format: typeof STAMP_FORMAT;
+  build: string[];
+  compiler: string;
+  driver: FileIdentity;
+  headers: { header: string; path: string; deps: FileIdentity[] }[];
+}
+
+/** Whether a language's precompiled headers are there and current, and if not, why. */
+export interface PchStatus {
+  fresh: boolean;
+  detail: string;
+}
+
+function run(
+  argv: readonly string[],
+  stdin: string | null,
+  timeout: number,
+): Promise<{ stdout: string; stderr: string }> {
+  const [file, ...args] = argv;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      file!,
+      args,
+      { timeout, env: HOST_ENV, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr });
+        const how = error.killed ? `stopped by ${error.signal ?? 'a signal'}` : `exit ${String(error.code)}`;
+        reject(new Error(`${argv.join(' ')} failed (${how}): ${stderr.trim().slice(0, 2000)}`));
+      },
+    );
+    // A compiler that exits without reading its input (-v) closes the pipe: its exit status is the
+    // answer, so a write it never read is not an error of its own.
+    child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
+    if (stdin === null) child.stdin?.end();
+    else child.stdin?.end(stdin);
+  });
+}
+
+async function identity(path: string): Promise<FileIdentity> {
+  const info = await stat(path);
+  return { path, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** The compiler's own account of itself (`gcc version 12.2.0 (Debian …)`) and its resolved binary. */
+async function compilerIdentity(
+  pch: PrecompiledHeaders,
+): Promise<{ compiler: string; driver: FileIdentity }> {
+  const compiler = pch.build[0]!;
+  const { stderr } = await run([compiler, '-v'], null, PROBE_TIMEOUT_MS);
+  const version = stderr
+    .split('\n')
+    .find((line) => / version /.test(line))
+    ?.trim();
+  if (!version) throw new Error(`${compiler} -v printed no version line`);
+  return { compiler: version, driver: await identity(await realpath(await onPath(compiler))) };
+}
+
+/** Where HOST_ENV's PATH finds a command, as execFile would. */
+async function onPath(command: string): Promise<string> {
+  if (command.includes('/')) return command;
+  for (const dir of HOST_ENV.PATH.split(':')) {
+    const path = join(dir, command);
+    if (await exists(path)) return path;
+  }
+  throw new Error(`${command} is not on ${HOST_ENV.PATH}`);
+}
+
+/** Whether a path exists; only "it does not" is an answer, any other failure is thrown. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+/** The file GCC reads for `#include <header>` with these flags (the first line of its -H listing). */
+async function headerPath(pch: PrecompiledHeaders, header: string): Promise<string> {
+  const { stderr } = await run(
+    [...pch.build, '-E', '-H', '-o', '/dev/null', '-'],
+    `#include <${header}>\n`,
+    PROBE_TIMEOUT_MS,
+  );
+  const first = stderr.split('\n').find((line) => line.startsWith('. '));
+  if (!first) throw new Error(`${pch.build[0]} does not find <${header}>`);
+  return first.slice(2).trim();
+}
+
+/** The prerequisites of a make rule as GCC's -MD writes it (`target: a b \` continued). */
+export function parseDepFile(text: string): string[] {
+  const joined = text.replace(/\\\n/g, ' ');
+  const colon = joined.indexOf(': ');
+  if (colon < 0) return [];
+  return joined
+    .slice(colon + 2)
+    .split(/\s+/)
+    .filter((path) => path !== '');
+}
+
+const gchPath = (pch: PrecompiledHeaders, header: string): string => join(pch.dir, `${header}.gch`);
+
+async function readStamp(pch: PrecompiledHeaders): Promise<Stamp | null> {
+  let text: string;
+  try {
+    text = await readFile(join(pch.dir, PCH_STAMP), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text) as Stamp;
+    return value.format === STAMP_FORMAT && Array.isArray(value.headers) ? value : null;
+  } catch {
+    return null; // a damaged stamp means "rebuild", which is what the caller does with null
+  }
+}
+
+/** Whether a file is still what it was when recorded; a file that is gone is not. */
+const sameIdentity = async (recorded: FileIdentity): Promise<boolean> => {
+  if (!(await exists(recorded.path))) return false;
+  const now = await identity(recorded.path);
+  return now.size === recorded.size && now.mtimeMs === recorded.mtimeMs;
+};
+
+/** Whether the precompiled headers of a language are present and were built from what is installed now. */
+export async function pchStatus(language: LanguageDefinition): Promise<PchStatus> {
+  const pch = language.precompiledHeaders;
+  if (!pch) return { fresh: true, detail: 'none' };
+  const stamp = await readStamp(pch);
+  if (!stamp) return { fresh: false, detail: `missing (${pch.dir})` };
+  if (JSON.stringify(stamp.build) !== JSON.stringify(pch.build))
+    return { fresh: false, detail: 'built with other flags' };
+  const now = await compilerIdentity(pch);
+  if (now.compiler !== stamp.compiler || JSON.stringify(now.driver) !== JSON.stringify(stamp.driver))
+    return { fresh: false, detail: `built by ${stamp.compiler}, now ${now.compiler}` };
+  for (const header of pch.headers) {
+    const entry = stamp.headers.find((h) => h.header === header);
+    if (!entry) return { fresh: false, detail: `${header} missing` };
+    if (!(await exists(gchPath(pch, header))))
+      return { fresh: false, detail: `${gchPath(pch, header)} missing` };
+    for (const dep of entry.deps) {
+      if (!(await sameIdentity(dep)))
+        return { fresh: false, detail: `${dep.path} changed since it was built` };
+    }
+  }
+  return { fresh: true, detail: `${pch.headers.join(', ')} for ${now.compiler}` };
+}
+
+/**
+ * Builds a language's precompiled headers unless they are fresh. Each .gch is written beside its
+ * final name and renamed into place, and the stamp comes last, so a compile running meanwhile sees
+ * either the old file or the new one, and an interrupted build is redone next time. Readable by
+ * every sandbox uid. Returns what it did; throws when the compiler fails.
+ */
+export async function buildPrecompiledHeaders(language: LanguageDefinition): Promise<'fresh' | 'built'> {
+  const pch = language.precompiledHeaders;
+  if (!pch || (await pchStatus(language)).fresh) return 'fresh';
+  const { compiler, driver } = await compilerIdentity(pch);
+  await mkdir(pch.dir, { recursive: true, mode: 0o755 });
+  await rm(join(pch.dir, PCH_STAMP), { force: true });
+  const headers: Stamp['headers'] = [];
+  for (const header of pch.headers) {
+    const path = await headerPath(pch, header);
+    const final = gchPath(pch, header);
+    const partial = `${final}.partial`;
+    const depFile = `${final}.d`;
+    await mkdir(dirname(final), { recursive: true, mode: 0o755 });
+    try {
+      await run([...pch.build, path, '-o', partial, '-MD', '-MF', depFile], null, BUILD_TIMEOUT_MS);
+      const deps = parseDepFile(await readFile(depFile, 'utf8'));
+      headers.push({ header, path, deps: await Promise.all(deps.map(identity)) });
+      await chmod(partial, 0o644);
+      await rename(partial, final);
+    } finally {
+      await rm(partial, { force: true });
+      await rm(depFile, { force: true });
+    }
+  }
+  const stamp: Stamp = { format: STAMP_FORMAT, build: pch.build, compiler, driver, headers };
+  const stampPath = join(pch.dir, PCH_STAMP);
+  await writeFile(`${stampPath}.partial`, JSON.stringify(stamp), { mode: 0o644 });
+  await rename(`${stampPath}.partial`, stampPath);
+  return 'built';
+}

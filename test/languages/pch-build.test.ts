@@ -1,0 +1,102 @@
+// What scripts/setup does with precompiled headers, on a one-line header of the test's own so it
+// takes well under a second: built once and then left alone, rebuilt when a header it read
+// changed or the .gch went missing, never fresh when built with other flags. Needs g++ (scripts/setup).
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { LANGUAGE_CATALOG } from '../../src/languages/catalog.js';
+import type { LanguageDefinition } from '../../src/languages/language.js';
+import { buildPrecompiledHeaders, pchStatus } from '../../src/languages/pch-build.js';
+import { PCH_STAMP } from '../../src/languages/precompiled-headers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'arbiter-pch-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const include = join(work, 'include');
+const dir = join(work, 'pch');
+const cpp = LANGUAGE_CATALOG.find((d) => d.id === 'cpp')!;
+const language: LanguageDefinition = {
+  ...cpp,
+  precompiledHeaders: {
+    dir,
+    headers: ['mini/mini.h'],
+    build: ['g++', '-std=gnu++17', '-O2', `-I${include}`, '-x', 'c++-header'],
+  },
+};
+const gch = join(dir, 'mini/mini.h.gch');
+
+test('setup builds precompiled headers once, and again only when what they were built from changed', async () => {
+  assert.ok(existsSync('/usr/bin/g++'), '/usr/bin/g++ is missing: run scripts/setup');
+  mkdirSync(join(include, 'mini'), { recursive: true });
+  const header = join(include, 'mini/mini.h');
+  writeFileSync(header, '#pragma once\n#include <cstdio>\ninline int mini() { return 7; }\n');
+
+  assert.deepEqual(await pchStatus(language), { fresh: false, detail: `missing (${dir})` });
+  assert.equal(await buildPrecompiledHeaders(language), 'built');
+  assert.ok(statSync(gch).size > 0);
+  assert.equal(statSync(gch).mode & 0o777, 0o644, 'every sandbox uid reads it');
+  const stamp = JSON.parse(readFileSync(join(dir, PCH_STAMP), 'utf8'));
+  assert.ok(
+    stamp.headers[0].deps.some((d: { path: string }) => d.path === header),
+    'the header is a dependency',
+  );
+  assert.ok(
+    stamp.headers[0].deps.some((d: { path: string }) => d.path.endsWith('/cstdio')),
+    'what it includes too',
+  );
+  assert.equal((await pchStatus(language)).fresh, true);
+  assert.equal(await buildPrecompiledHeaders(language), 'fresh', 'a second run does nothing');
+
+  // A header edited in place (same compiler): GCC would not notice, the stamp does.
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(header, later, later);
+  const stale = await pchStatus(language);
+  assert.equal(stale.fresh, false);
+  assert.match(stale.detail, /mini\.h changed since it was built/);
+  assert.equal(await buildPrecompiledHeaders(language), 'built');
+  assert.equal((await pchStatus(language)).fresh, true);
+
+  rmSync(gch);
+  assert.match((await pchStatus(language)).detail, /mini\.h\.gch missing/);
+  assert.equal(await buildPrecompiledHeaders(language), 'built');
+
+  const otherFlags: LanguageDefinition = {
+    ...language,
+    precompiledHeaders: {
+      ...language.precompiledHeaders!,
+      build: ['g++', '-std=gnu++17', '-O0', `-I${include}`, '-x', 'c++-header'],
+    },
+  };
+  assert.deepEqual(await pchStatus(otherFlags), { fresh: false, detail: 'built with other flags' });
+
+  writeFileSync(join(dir, PCH_STAMP), '{not json');
+  assert.equal((await pchStatus(language)).fresh, false, 'a damaged stamp means rebuild');
+});
+
+test('a compiler that fails leaves no .gch and no stamp behind', async () => {
+  const broken: LanguageDefinition = {
+    ...language,
+    precompiledHeaders: {
+      dir: join(work, 'broken'),
+      headers: ['no/such/header.h'],
+      build: language.precompiledHeaders!.build,
+    },
+  };
+  await assert.rejects(
+    buildPrecompiledHeaders(broken),
+    /failed \(exit 1\): .*no\/such\/header\.h: No such file/,
+  );
+  assert.ok(!existsSync(join(work, 'broken', PCH_STAMP)));
+  assert.ok(!existsSync(join(work, 'broken', 'no/such/header.h.gch')));
+});
