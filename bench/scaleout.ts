@@ -29,8 +29,10 @@ import { runsPerSecond } from './throughput.js';
 
 /** The service section's accept load (bench/service.ts). */
 const ACCEPT = { connections: 50, durationSeconds: 10, warmupSeconds: 2 };
-/** Accepted submissions per second an API node on Redis and PostgreSQL should reach. */
+/** Accepted submissions per second an API node on Redis and PostgreSQL should reach (issue [M])... */
 const SCALEOUT_ACCEPT_TARGET = 2_000;
+/** ...and its share of the embedded server's rate, measured in the same run. */
+const SCALEOUT_ACCEPT_SHARE = 0.3;
 /** The accept table compares the first and the last this many seconds of the measured run. */
 const EDGE_SECONDS = 2;
 /** Per mode: warm-up runs, then passes of this many runs; embedded and scale-out passes alternate. */
@@ -400,8 +402,9 @@ function acceptTable(result: AcceptResult): Table {
       row(result.embedded, '', null),
       row(
         result.scaleOut,
-        `>= ${formatRate(SCALEOUT_ACCEPT_TARGET)}`,
-        result.scaleOut.okPerSecond >= SCALEOUT_ACCEPT_TARGET,
+        `>= ${formatRate(SCALEOUT_ACCEPT_TARGET)} and >= ${formatPercent(SCALEOUT_ACCEPT_SHARE, 0)}`,
+        result.scaleOut.okPerSecond >= SCALEOUT_ACCEPT_TARGET &&
+          result.scaleOut.okPerSecond >= SCALEOUT_ACCEPT_SHARE * base,
       ),
     ],
     notes: [
@@ -411,6 +414,7 @@ function acceptTable(result: AcceptResult): Table {
       `check: ${check(result.embedded, 1)} (the blocker included); ${check(result.scaleOut, 0)}; the requests in flight when autocannon stopped (up to ${ACCEPT.connections} a run) were queued but not counted.`,
       `first -> last ${EDGE_SECONDS} s: the 202 rate, and PostgreSQL's CPU as a share of one core, in the first and in the last ${EDGE_SECONDS} s of the measured run, as the queue grows.`,
       "positions: on Redis + PostgreSQL each 202 reports the job's rank in BullMQ's prioritized set (ZRANK, O(log n)); the embedded queue keeps positions in memory.",
+      'grouping: on Redis + PostgreSQL the submissions an API node takes within one turn of its event loop share one multi-row INSERT (committed before their 202s), one MULTI of fairness counters, one BullMQ addBulk and one pipeline of ZRANKs; the embedded store shares one SQLite transaction the same way.',
       'API CPU: the server process as a share of one core; API/req, redis/req, postgres/req: CPU time per response of the server, of redis-server, and of the postmaster with all its backends.',
       "redis-server and PostgreSQL are the machine's shared servers: their figures include anything other users did meanwhile (tiny for the embedded row).",
       'machine busy: all cores together; other load: busy time outside the bench, Arbiter, redis-server and PostgreSQL, as a share of all cores.',
