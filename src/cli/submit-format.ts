@@ -64,6 +64,7 @@ export function statusRows(submission: Submission): string[][] {
     ['language', [submission.language, submission.version].filter(Boolean).join(' ')],
   ];
   if (submission.problemId) rows.push(['problem', submission.problemId]);
+  if (submission.user !== undefined) rows.push(['user', submission.user]);
   if (submission.position !== undefined) rows.push(['position', `${submission.position} (0 runs next)`]);
   rows.push(['created', submission.createdAt]);
   if (submission.queueMs !== null) rows.push(['waited', formatMs(submission.queueMs)]);
@@ -75,10 +76,16 @@ export function statusRows(submission: Submission): string[][] {
     rows.push(['run', verdictLine(submission.run.status, stageAsRunResult(submission.run))]);
   if (submission.maxScore !== null) {
     const passed = submission.tests.filter((t) => t.status === 'accepted').length;
+    const skipped = submission.tests.filter((t) => t.status === 'skipped').length;
     rows.push([
       'tests',
-      `${passed}/${submission.tests.length} passed · score ${submission.score ?? 0}/${submission.maxScore}`,
+      `${passed}/${submission.tests.length} passed${skipped ? ` (${skipped} skipped)` : ''} · score ${submission.score ?? 0}/${submission.maxScore}`,
     ]);
+  }
+  // A problem with test groups: each group's points, as its score is what a contestant is given.
+  for (const group of submission.groups ?? []) {
+    const status = group.status ? ` · ${group.status}` : '';
+    rows.push([`group ${group.id}`, `${group.score}/${group.points}${status}`]);
   }
   if (submission.message) rows.push(['message', submission.message]);
   return rows;

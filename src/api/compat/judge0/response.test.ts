@@ -252,3 +252,21 @@ test('encodeBase64Lines breaks lines at 60 characters and ends each with a newli
     [60, 60, 16, 0],
   );
 });
+
+test('a problem submission with groups: Judge0 time and memory average the tests that ran, not the skipped ones', () => {
+  const ran = (status: 'accepted' | 'wrong_answer', cpuMs: number) =>
+    ({ status, cpuMs, wallMs: cpuMs * 2, memoryKb: 1000, weight: 1, stdout: 'x\n', stderr: '' }) as const;
+  const judged = record('wrong_answer', {
+    tests: [
+      ran('accepted', 10),
+      ran('wrong_answer', 30),
+      { status: 'skipped', cpuMs: 0, wallMs: 0, weight: 1 },
+    ],
+    run: stage({ cpuMs: 30 }),
+  });
+  const outcome = outcomeOf(judged, judged.request.compat![ECHO_KEY] as Judge0Echo);
+  assert.equal(outcome.statusId, 4);
+  assert.equal(outcome.time, 0.02);
+  assert.equal(outcome.wallTime, 0.04);
+  assert.equal(outcome.memory, 1000);
+});

@@ -163,10 +163,12 @@ function runOf(result: NonNullable<SubmissionRecord['result']>): Partial<Judge0O
           exitCode: first.exitCode ?? null,
           exitSignal: null,
         };
+  // Tests skipped on a problem with test groups did not run: they are in no average.
+  const ran = tests.filter((t) => t.status !== 'skipped');
   const average = (pick: (t: (typeof tests)[number]) => number) =>
-    tests.reduce((sum, t) => sum + pick(t), 0) / tests.length;
+    ran.length === 0 ? 0 : ran.reduce((sum, t) => sum + pick(t), 0) / ran.length;
   // A test a student sees by its verdict only has no memory figure; none shown then.
-  const measured = tests.every((t) => t.memoryKb !== undefined);
+  const measured = ran.length > 0 && ran.every((t) => t.memoryKb !== undefined);
   return {
     ...shown,
     time: average((t) => t.cpuMs) / 1000,
