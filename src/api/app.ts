@@ -22,6 +22,7 @@ import { registerWebSocket } from './push.js';
 import { applyRateLimits, mintSession } from './rate-limit.js';
 import { SessionCodec } from './session.js';
 import { registerSimpleRoutes } from './simple.js';
+import { registerGradebookRoutes } from './v1/gradebook.js';
 import { registerInfoRoutes } from './v1/info.js';
 import { registerProblemRoutes } from './v1/problems.js';
 import { registerSubmissionRoutes } from './v1/submissions.js';
@@ -153,6 +154,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerHealthRoutes(app, runtime, VERSION);
   registerSubmissionRoutes(app, runtime);
   registerProblemRoutes(app, runtime);
+  registerGradebookRoutes(app, runtime);
   registerInfoRoutes(app, runtime);
   registerSimpleRoutes(app, runtime);
   registerWebSocket(app, runtime);

@@ -19,9 +19,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ArbiterConfig } from '../config.js';
 import { corsAllowedOrigin, isApiPath } from './origin-policy.js';
 
-/** Headers a page may read from an answer besides the CORS-safelisted ones. */
+/**
+ * Headers a page may read from an answer besides the CORS-safelisted ones (X-Next-Offset and
+ * Content-Disposition: a gradebook export's next page and file name).
+ */
 const EXPOSED_HEADERS =
-  'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id';
+  'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id, X-Next-Offset, Content-Disposition';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 /** How long a browser may reuse a preflight's answer, in seconds. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

@@ -15,6 +15,7 @@ import {
   testSchemaName,
   TEST_POSTGRES_URL,
 } from '../../test/helpers/postgres.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import type { NewSubmission, ProblemRecord, Store, SubmissionRecord } from './types.js';
 
@@ -153,7 +154,7 @@ class OutageProxy {
 
 test('migrations run once, are recorded, and a second connect applies none', async () => {
   await withStore(async (store, reconnect) => {
-    assert.deepEqual(store.migrated, [1, 2, 3]);
+    assert.deepEqual(store.migrated, [1, 2, 3, 4]);
     const again = await reconnect();
     assert.deepEqual(again.migrated, []);
     const { rows } = await store.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
@@ -161,8 +162,50 @@ test('migrations run once, are recorded, and a second connect applies none', asy
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'index for the per-key queue quota' },
       { version: 3, name: 'who a submission is for, and who the queue is fair between' },
+      { version: 4, name: 'scores as columns, and an index for the gradebook' },
     ]);
   });
+});
+
+test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
+  const schema = testSchemaName();
+  const old = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await old.connect();
+  let store: PostgresStore | null = null;
+  try {
+    await old.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+    await old.query(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    for (const migration of POSTGRES_MIGRATIONS.slice(0, 3)) {
+      await old.query(migration.sql);
+      await old.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    const insert = `INSERT INTO submissions (id, status, priority, key_id, user_name, language, problem_id, request, result, created_at)
+      VALUES ($1, 'wrong_answer', 1, 'k', 'ann', 'python3', 'p', '{}', $2, $3)`;
+    await old.query(insert, [
+      'judged-before',
+      { status: 'wrong_answer', tests: [], score: 1.5, maxScore: 3 },
+      1,
+    ]);
+    await old.query(insert, [
+      'unscored-before',
+      { status: 'wrong_answer', tests: [], score: null, maxScore: 3 },
+      2,
+    ]);
+    store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
+    assert.deepEqual(store.migrated, [4]);
+    const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
+    assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
+    assert.equal(row?.latest.submissionId, 'unscored-before');
+  } finally {
+    await store?.close();
+    await old.end();
+    await dropTestSchema(schema);
+  }
 });
 
 test('processes starting at once on a fresh schema migrate it exactly once', async () => {
@@ -179,11 +222,11 @@ test('processes starting at once on a fresh schema migrate it exactly once', asy
     );
     assert.deepEqual(
       stores.map((s) => s.migrated).sort((a, b) => b.length - a.length),
-      [[1, 2, 3], [], []],
+      [[1, 2, 3, 4], [], []],
       'one applied the migration, the others waited and found it recorded',
     );
     const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     for (const store of stores) assert.equal(await store.ping(), true);
   } finally {
     for (const store of stores) await store.close();

@@ -2,11 +2,14 @@ import * as Rows from './rows.js';
 import pg from 'pg';
 import { ArbiterError, isArbiterError } from '../errors.js';
 import type { SubmissionStatus } from '../judge/types.js';
+import { gradebookFromRow, gradebookSql, type GradebookSqlRow } from './gradebook-query.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { submissionCountSql, submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   FinishedSummary,
+  GradebookQuery,
+  GradebookRow,
   NewSubmission,
   ProblemRecord,
   StatusCount,
@@ -349,7 +352,9 @@ const SQL = {
   markRunning: `UPDATE submissions SET status = 'running', started_at = $1, attempts = attempts + 1
     WHERE id = $2 AND ${UNFINISHED} RETURNING ${SUBMISSION}`,
   // Only a queued or running submission gets a final status: a final one never changes.
-  finish: `UPDATE submissions SET status = $1, result = $2, finished_at = $3 WHERE id = $4 AND ${UNFINISHED}`,
+  // The score columns repeat the result's, for the gradebook (migration 4).
+  finish: `UPDATE submissions SET status = $1, result = $2, finished_at = $3, score = $5, max_score = $6
+    WHERE id = $4 AND ${UNFINISHED}`,
   requeue: `UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'`,
   listQueued: `SELECT ${SUBMISSION} FROM submissions WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $1`,
   listUnfinished: `SELECT ${SUBMISSION} FROM submissions WHERE ${UNFINISHED} AND created_at < $1 ORDER BY seq LIMIT $2`,
@@ -592,7 +597,14 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<boolean> {
     return (
-      (await this.#changes('finish', [status, result === null ? null : encodeJsonb(result), now, id])) === 1
+      (await this.#changes('finish', [
+        status,
+        result === null ? null : encodeJsonb(result),
+        now,
+        id,
+        result?.score ?? null,
+        result?.maxScore ?? null,
+      ])) === 1
     );
   }
 
@@ -645,6 +657,16 @@ export class PostgresStore implements Store {
 
   async countByStatus(): Promise<StatusCount[]> {
     return this.#rows<StatusCount & pg.QueryResultRow>('countByStatus');
+  }
+
+  async gradebook(query: GradebookQuery): Promise<GradebookRow[]> {
+    // The database's collation may be a locale's; "C" is code-point order, as SQLite's BINARY.
+    const { sql, values } = gradebookSql(query, { param: (n) => `$${n}`, collate: ' COLLATE "C"' });
+    try {
+      return (await this.pool.query<GradebookSqlRow>(sql, values)).rows.map(gradebookFromRow);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   async putProblem(problem: ProblemRecord): Promise<void> {

@@ -75,4 +75,21 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       ALTER TABLE submissions ADD COLUMN submitter TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 4,
+    name: 'scores as columns, and an index for the gradebook',
+    sql: `
+      -- A finished submission's score and maxScore (its result's), written with the result, so the
+      -- gradebook ranks submissions without reading their results (up to MiBs of output each).
+      ALTER TABLE submissions ADD COLUMN score REAL;
+      ALTER TABLE submissions ADD COLUMN max_score REAL;
+      UPDATE submissions SET score = json_extract(result, '$.score'), max_score = json_extract(result, '$.maxScore')
+        WHERE problem_id IS NOT NULL AND result IS NOT NULL;
+      -- A problem's gradebook groups its submissions by key and user (absent ones as '', as the
+      -- query writes them) and finds each group's newest (seq) and best (score) from the index alone.
+      CREATE INDEX submissions_problem
+        ON submissions (problem_id, coalesce(key_id, ''), coalesce(user_name, ''), seq, score)
+        WHERE problem_id IS NOT NULL;
+    `,
+  },
 ];

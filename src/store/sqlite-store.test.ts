@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { EmbeddedQueue } from '../queue/embedded-queue.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { NewSubmission } from './types.js';
 
@@ -29,7 +31,39 @@ test('migrations run once and are recorded', async () => {
   await new SqliteStore(path).close();
   const store = new SqliteStore(path);
   const rows = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
+  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+  await store.close();
+});
+
+test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
+  const path = join(dir, 'm3.db');
+  const old = new Database(path);
+  old.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  for (const migration of SQLITE_MIGRATIONS.slice(0, 3)) {
+    old.exec(migration.sql);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
+  }
+  const insert = old.prepare(
+    `INSERT INTO submissions (id, status, priority, key_id, user_name, language, problem_id, request, result, created_at)
+     VALUES (?, 'wrong_answer', 1, 'k', 'ann', 'python3', 'p', '{}', ?, ?)`,
+  );
+  insert.run(
+    'judged-before',
+    JSON.stringify({ status: 'wrong_answer', tests: [], score: 1.5, maxScore: 3 }),
+    1,
+  );
+  insert.run(
+    'unscored-before',
+    JSON.stringify({ status: 'wrong_answer', tests: [], score: null, maxScore: 3 }),
+    2,
+  );
+  old.close();
+  const store = new SqliteStore(path);
+  const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
+  assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
+  assert.equal(row?.latest.submissionId, 'unscored-before');
   await store.close();
 });
 

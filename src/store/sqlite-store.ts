@@ -3,11 +3,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SubmissionStatus } from '../judge/types.js';
+import { gradebookFromRow, gradebookSql, type GradebookSqlRow } from './gradebook-query.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { submissionCountSql, submissionQuerySql } from './submission-query.js';
 import type {
   ApiKeyRecord,
   FinishedSummary,
+  GradebookQuery,
+  GradebookRow,
   NewSubmission,
   ProblemRecord,
   StatusCount,
@@ -89,8 +92,10 @@ export class SqliteStore implements Store {
         `UPDATE submissions SET status = 'running', started_at = ?, attempts = attempts + 1
          WHERE id = ? AND status IN ('queued', 'running') RETURNING *`,
       ),
+      // The score columns repeat the result's, for the gradebook (migration 4).
       finish: db.prepare(
-        `UPDATE submissions SET status = ?, result = ?, finished_at = ? WHERE id = ? AND ${FINAL_GUARD}`,
+        `UPDATE submissions SET status = ?, result = ?, finished_at = ?, score = ?, max_score = ?
+         WHERE id = ? AND ${FINAL_GUARD}`,
       ),
       requeue: db.prepare(
         `UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'`,
@@ -205,7 +210,14 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<boolean> {
     return (
-      this.#stmt.finish.run(status, result === null ? null : JSON.stringify(result), now, id).changes === 1
+      this.#stmt.finish.run(
+        status,
+        result === null ? null : JSON.stringify(result),
+        now,
+        result?.score ?? null,
+        result?.maxScore ?? null,
+        id,
+      ).changes === 1
     );
   }
 
@@ -248,6 +260,12 @@ export class SqliteStore implements Store {
 
   async countByStatus(): Promise<StatusCount[]> {
     return this.#stmt.countByStatus.all() as StatusCount[];
+  }
+
+  async gradebook(query: GradebookQuery): Promise<GradebookRow[]> {
+    // SQLite's default collation, BINARY, is already code-point order for UTF-8.
+    const { sql, values } = gradebookSql(query, { param: () => '?', collate: '' });
+    return (this.db.prepare(sql).all(...values) as GradebookSqlRow[]).map(gradebookFromRow);
   }
 
   async putProblem(problem: ProblemRecord): Promise<void> {

@@ -86,6 +86,36 @@ export interface FinishedSummary {
   finishedAt: number;
 }
 
+/**
+ * Which part of a problem's gradebook to read: one row per (key, user), ordered by key id then user
+ * (code-point order in both stores), a page at a time.
+ */
+export interface GradebookQuery {
+  problemId: string;
+  /** Only this key's submissions; null: only anonymous ones; undefined: every key's. */
+  keyId?: string | null;
+  /** Only this user's row (of each key taken); undefined: every user's. */
+  user?: string;
+  /** Rows skipped before the page starts. Default 0. */
+  offset?: number;
+  limit: number;
+}
+
+/**
+ * One user's standing on one problem. A key's submissions without a user make a row of their own
+ * (user null); users are a key's own names, so the same name under two keys is two rows.
+ */
+export interface GradebookRow {
+  keyId: string | null;
+  user: string | null;
+  /** Every submission of this user for the problem, whatever its status. */
+  submissions: number;
+  /** The highest score (the earliest submission reaching it); null until one is scored. */
+  best: { score: number; maxScore: number | null; submissionId: string; at: number } | null;
+  /** The newest submission; its score is null until it is judged. `at`: when it was made (ms). */
+  latest: { score: number | null; status: SubmissionStatus; submissionId: string; at: number };
+}
+
 export type NewSubmission = Pick<
   SubmissionRecord,
   | 'id'
@@ -168,6 +198,8 @@ export interface Store {
   /** Removes finished submissions older than `before` (ms). Returns how many. */
   deleteFinishedBefore(before: number): Promise<number>;
   countByStatus(): Promise<StatusCount[]>;
+  /** A page of a problem's gradebook: each user's best and latest submission, computed in SQL. */
+  gradebook(query: GradebookQuery): Promise<GradebookRow[]>;
 
   putProblem(problem: ProblemRecord): Promise<void>;
   getProblem(id: string): Promise<ProblemRecord | null>;

@@ -463,3 +463,16 @@ export async function metrics(server: TestServer): Promise<string> {
 /** A Python program that sleeps, then prints `text`. */
 export const sleepyPython = (seconds: number, text = 'done'): string =>
   `import time\ntime.sleep(${seconds})\nprint(${JSON.stringify(text)})\n`;
+
+/**
+ * A server with two keys made before it starts: a student's (role user) and a teacher's (admin),
+ * as most API tests need them.
+ */
+export async function startServerWithKeys(
+  config: Record<string, unknown> = {},
+): Promise<{ server: TestServer; userKey: string; adminKey: string }> {
+  const dataDir = join(tempDir(), 'data');
+  const userKey = createKey(dataDir, { name: 'student', role: 'user' }).key;
+  const adminKey = createKey(dataDir, { name: 'teacher', role: 'admin' }).key;
+  return { server: await startServer(config, { dataDir }), userKey, adminKey };
+}

@@ -2,27 +2,15 @@
 // judged by a real `arbiter serve` with the real sandbox (needs root, bubblewrap, gcc and python3),
 // read back as a student and as the teacher under each feedback level.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  assertErrorBody,
-  cleanup,
-  createKey,
-  request,
-  startServer,
-  tempDir,
-  type TestServer,
-} from './helpers.js';
+import { assertErrorBody, cleanup, request, startServerWithKeys, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let userKey: string;
 let adminKey: string;
 
 before(async () => {
-  const dataDir = join(tempDir(), 'data');
-  userKey = createKey(dataDir, { name: 'student', role: 'user' }).key;
-  adminKey = createKey(dataDir, { name: 'teacher', role: 'admin' }).key;
-  server = await startServer({ workers: 2 }, { dataDir });
+  ({ server, userKey, adminKey } = await startServerWithKeys({ workers: 2 }));
 });
 
 after(cleanup);

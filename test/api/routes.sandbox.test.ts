@@ -1,13 +1,11 @@
 // Every native route of the API, against a real `arbiter serve` with the real sandbox (needs root,
 // bubblewrap and the toolchains). Each test makes the submissions it reads; none relies on another.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import {
   assertErrorBody,
   cleanup,
-  createKey,
   getSubmission,
   isFinal,
   metrics,
@@ -15,10 +13,9 @@ import {
   pollUntil,
   request,
   sleepyPython,
-  startServer,
+  startServerWithKeys,
   submit,
   submitAndWait,
-  tempDir,
   waitFinal,
   type SubmissionView,
   type TestServer,
@@ -29,10 +26,7 @@ let userKey: string;
 let adminKey: string;
 
 before(async () => {
-  const dataDir = join(tempDir(), 'data');
-  userKey = createKey(dataDir, { name: 'student', role: 'user' }).key;
-  adminKey = createKey(dataDir, { name: 'teacher', role: 'admin' }).key;
-  server = await startServer({ workers: 2 }, { dataDir });
+  ({ server, userKey, adminKey } = await startServerWithKeys({ workers: 2 }));
 });
 
 after(cleanup);

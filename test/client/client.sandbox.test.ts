@@ -214,6 +214,10 @@ test('problems: create, list, get, update, judge by id, delete', async () => {
   });
   assert.equal(judged.status, 'accepted', JSON.stringify(judged));
   assert.equal(judged.score, 2);
+  const { rows, nextOffset } = await client.problems.gradebook(id, { user: 'nobody', limit: 5 });
+  assert.deepEqual([rows, nextOffset], [[], null], 'the query reaches the server');
+  const [mine] = (await client.problems.gradebook(id)).rows;
+  assert.equal(mine?.best?.submissionId, judged.id);
   await client.problems.delete(id);
   await assert.rejects(client.problems.get(id), { code: 'ARB_ERR_PROBLEM_NOT_FOUND', status: 404 });
 });

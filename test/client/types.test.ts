@@ -6,6 +6,7 @@ import type * as Sdk from '../../packages/client/src/index.js';
 import type { ErrorBody } from '../../src/api/error-format.js';
 import type { queueStats } from '../../src/api/v1/info.js';
 import type { LanguageInfo } from '../../src/languages/registry.js';
+import type { GradebookEntry } from '../../src/service/gradebook.js';
 import type { SubmissionInput } from '../../src/service/submission-service.js';
 import type { SubmissionSummary, SubmissionView } from '../../src/service/submission-view.js';
 import type { ProblemRecord } from '../../src/store/types.js';
@@ -22,7 +23,8 @@ const serverToSdk: [
   Assignable<ErrorBody, Sdk.ErrorBody>,
   Assignable<SubmissionView['status'], Sdk.SubmissionStatus>,
   Assignable<SubmissionSummary, Sdk.SubmissionSummary>,
-] = [true, true, true, true, true, true, true];
+  Assignable<GradebookEntry, Sdk.GradebookEntry>,
+] = [true, true, true, true, true, true, true, true];
 
 /** ...and what the SDK sends fits what the server accepts. */
 const sdkToServer: [

@@ -274,5 +274,99 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
         await backend.close();
       }
     });
+    test('gradebook: best and latest per key and user, in code-point order, paged', async () => {
+      const backend = await open();
+      try {
+        const { store } = backend;
+        const problemId = `problem-${randomUUID()}`;
+        const base = `key-${randomUUID()}`;
+        const [keyA, keyB] = [`${base}-a`, `${base}-b`];
+        let now = 1_700_000_000_000;
+        const make = async (keyId: string | null, user: string | null, onProblem = problemId) =>
+          (await store.createSubmission({ ...submission(), keyId, user, problemId: onProblem }, ++now)).id;
+        const scored = (id: string, status: 'accepted' | 'wrong_answer', score: number) =>
+          store.finishSubmission(id, status, { ...result, status, score, maxScore: 10 }, ++now);
+
+        const ann1 = await make(keyA, 'ann');
+        const ann2 = await make(keyA, 'ann');
+        const ann3 = await make(keyA, 'ann');
+        const ann4 = await make(keyA, 'ann');
+        await scored(ann1, 'wrong_answer', 2);
+        await scored(ann2, 'wrong_answer', 7.5);
+        await scored(ann3, 'wrong_answer', 7.5); // a tie: the earlier one stays best
+        await make(keyA, 'ann', `other-${randomUUID()}`); // another problem's: not counted
+        const quoted = await make(keyA, 'a,"b"');
+        await scored(quoted, 'accepted', 10);
+        const zed = await make(keyA, 'Zed');
+        await scored(zed, 'wrong_answer', 0);
+        const nobody = await make(keyA, null);
+        const bobB = await make(keyB, 'ann');
+        await store.finishSubmission(bobB, 'cancelled', null, ++now);
+        const anon = await make(null, null);
+        await scored(anon, 'accepted', 10);
+
+        const rows = await store.gradebook({ problemId, limit: 100 });
+        const at = (id: string) => 1_700_000_000_000 + [ann1, ann2, ann3, ann4].indexOf(id) + 1;
+        // Anonymous first (no key), then by key id, then by user: '' < 'Zed' < 'a,"b"' < 'ann' by
+        // code point, whatever the database's locale would say.
+        assert.deepEqual(
+          rows.map((r) => [r.keyId, r.user, r.submissions]),
+          [
+            [null, null, 1],
+            [keyA, null, 1],
+            [keyA, 'Zed', 1],
+            [keyA, 'a,"b"', 1],
+            [keyA, 'ann', 4],
+            [keyB, 'ann', 1],
+          ],
+        );
+        assert.deepEqual(rows[4], {
+          keyId: keyA,
+          user: 'ann',
+          submissions: 4,
+          best: { score: 7.5, maxScore: 10, submissionId: ann2, at: at(ann2) },
+          latest: { score: null, status: 'queued', submissionId: ann4, at: at(ann4) },
+        });
+        assert.deepEqual(rows[2]!.best, {
+          score: 0,
+          maxScore: 10,
+          submissionId: zed,
+          at: rows[2]!.latest.at,
+        });
+        assert.equal(rows[1]!.best, null, 'never judged: no best');
+        assert.deepEqual(rows[1]!.latest.submissionId, nobody);
+        assert.equal(rows[5]!.best, null, 'cancelled: no best');
+        assert.equal(rows[5]!.latest.status, 'cancelled');
+
+        const keyed = await store.gradebook({ problemId, keyId: keyA, limit: 100 });
+        assert.deepEqual(
+          keyed.map((r) => r.user),
+          [null, 'Zed', 'a,"b"', 'ann'],
+          "a key's own rows only",
+        );
+        assert.deepEqual(
+          (await store.gradebook({ problemId, keyId: null, limit: 100 })).map((r) => r.latest.submissionId),
+          [anon],
+        );
+        assert.deepEqual(
+          await store.gradebook({ problemId, keyId: keyA, limit: 2, offset: 1 }),
+          keyed.slice(1, 3),
+        );
+        assert.deepEqual(
+          (await store.gradebook({ problemId, user: 'ann', limit: 100 })).map((r) => [
+            r.keyId,
+            r.submissions,
+          ]),
+          [
+            [keyA, 4],
+            [keyB, 1],
+          ],
+          'one user, under each key that named them',
+        );
+        assert.deepEqual(await store.gradebook({ problemId: `none-${randomUUID()}`, limit: 100 }), []);
+      } finally {
+        await backend.close();
+      }
+    });
   });
 }

@@ -1,5 +1,5 @@
 import type { CallOptions, HttpTransport } from './http.js';
-import type { Problem, ProblemInput, ProblemSummary } from './types.js';
+import type { GradebookPage, Problem, ProblemInput, ProblemSummary } from './types.js';
 
 /**
  * Problems: test cases stored once on the server and judged by id (`problemId` in a submission).
@@ -35,6 +35,26 @@ export class ProblemsApi {
   /** Replaces a problem's title, tests, limits and checker. */
   update(id: string, input: Omit<ProblemInput, 'id'>, options: CallOptions = {}): Promise<Problem> {
     return this.#http.json({ ...options, method: 'PUT', path: path(id), body: input });
+  }
+
+  /**
+   * A page of the problem's gradebook: each user's best and latest submission. Admins see every
+   * key's rows (`keyId` narrows to one); any other key only those of its own submissions.
+   */
+  gradebook(
+    id: string,
+    query: { keyId?: string; user?: string; limit?: number; offset?: number } = {},
+    options: CallOptions = {},
+  ): Promise<GradebookPage> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) params.set(name, String(value));
+    const search = params.toString();
+    return this.#http.json({
+      ...options,
+      method: 'GET',
+      path: `${path(id)}/gradebook${search === '' ? '' : `?${search}`}`,
+    });
   }
 
   async delete(id: string, options: CallOptions = {}): Promise<void> {

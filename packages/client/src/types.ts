@@ -309,6 +309,27 @@ export interface ProblemSummary extends Omit<Problem, 'tests'> {
   testCount: number;
 }
 
+/** One user's standing on a problem (GET /api/v1/problems/:id/gradebook); see docs/problems.md. */
+export interface GradebookEntry {
+  /** Null for the submissions that named no user. */
+  user: string | null;
+  /** The key that made them: shown to admins only (null: anonymous submissions). */
+  keyId?: string | null;
+  /** How many submissions, whatever their status. */
+  submissions: number;
+  /** The highest score, the earliest on a tie; null until one is judged with a score. */
+  best: { score: number; maxScore: number | null; submissionId: string; at: string } | null;
+  /** The newest submission; its score is null until it is judged. `at`: ISO 8601, when it was made. */
+  latest: { score: number | null; status: SubmissionStatus; submissionId: string; at: string };
+}
+
+export interface GradebookPage {
+  problemId: string;
+  rows: GradebookEntry[];
+  /** Pass back as `offset` for the next page; null on the last. */
+  nextOffset: number | null;
+}
+
 export interface Language {
   id: string;
   name: string;
