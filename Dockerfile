@@ -29,7 +29,9 @@ ARG LANGUAGES=all
 # Node is not installed with apt in the image (it is copied from the node image below).
 RUN node deploy/image/resolve-packages.mjs . "$LANGUAGES" --without nodejs > /out-resolved.txt \
   && mkdir -p /out/app/build \
+  && mkdir -p /out/app/scripts \
   && cp -a package.json package-lock.json bin dist /out/app/ \
+  && cp -a scripts/build-pch.mjs /out/app/scripts/ \
   && cp -a build/arbiter-supervisor /out/app/build/ \
   && cp -a node_modules /out/app/ \
   && cd /out/app && npm prune --omit=dev --loglevel=error
@@ -59,6 +61,9 @@ COPY deploy/image/entrypoint.sh /usr/local/bin/arbiter-entrypoint
 RUN chmod 755 /usr/local/bin/arbiter-entrypoint \
   && ln -s /opt/arbiter/bin/arbiter.js /usr/local/bin/arbiter \
   && mkdir -p /var/lib/arbiter
+# Precompiled bits/stdc++.h for the C++ entries the image has, made by its own compilers (a C++
+# solution that includes it compiles about three times faster); nothing when C++ is left out.
+RUN node /opt/arbiter/scripts/build-pch.mjs
 
 WORKDIR /opt/arbiter
 ENV ARBITER_DATA_DIR=/var/lib/arbiter NODE_ENV=production LANG=C.UTF-8

@@ -1,5 +1,5 @@
-// The OCI image as a user gets it: scripts/build-image really builds the slim variant (C and Python,
-// to keep this short), then podman runs it with exactly the securityContext deploy/kubernetes asks
+// The OCI image as a user gets it: scripts/build-image really builds a slim variant (C, C++ and
+// Python, to keep this short; C++ for its precompiled headers, made inside the image), then podman runs it with exactly the securityContext deploy/kubernetes asks
 // for the worker: doctor passes its checks, and the server judges a C submission. Needs root,
 // podman, buildah and debootstrap (scripts/debian-packages-image.txt); without them it fails, naming
 // the fix, and never skips. Containers it starts are removed however it ends.
@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import { LANGUAGE_CATALOG } from '../../src/languages/catalog.js';
 import { podmanHostOptions, podmanSecurityOptions, requirePodman, ROOT, VERSION } from './podman.js';
 
-const LANGUAGES = ['c', 'python3'];
+/** In the order build-image reports them (the catalog's). */
+const LANGUAGES = ['c', 'cpp', 'python3'];
 const IMAGE = `localhost/arbiter:${VERSION}-${LANGUAGES.join('-')}`;
 const SERVER = `arbiter-image-test-${process.pid}`;
 /** A cold build (debootstrap, npm ci, apt) takes 5 to 10 minutes here; a cached one under a minute. */
@@ -129,6 +130,11 @@ test("doctor passes in the container, with the manifest's capabilities", { timeo
   for (const id of omitted)
     assert.ok(warned.has(id) || passed.has(id), `doctor says nothing of ${id}:\n${doctor.stdout}`);
   assert.ok(warned.size > 0, 'the slim image leaves some language out');
+  // The image's own g++ made bits/stdc++.h's precompiled header when the image was built.
+  assert.ok(
+    lines.some((l) => /^✓ cpp pch\b/.test(l)),
+    `the cpp precompiled headers are missing or stale in the image:\n${doctor.stdout}`,
+  );
   assert.deepEqual(
     lines.filter((l) => l.startsWith('✗ ')),
     [],
