@@ -188,7 +188,8 @@ test("an interactor that crashes is internal_error; its output is the teacher's 
     limits: { cpuMs: 5_000, wallMs: 4_000 },
     interactor: {
       language: 'python3',
-      source: `import os, sys\nprint("secret is", open(sys.argv[1]).read(), file=sys.stderr, flush=True)\nos.abort()\n`,
+      // It may write output.txt (testlib's second argument) before it dies; a refusal would exit 1.
+      source: `import os, sys\nopen(sys.argv[2], "w").write("log")\nprint("secret is", open(sys.argv[1]).read(), file=sys.stderr, flush=True)\nos.abort()\n`,
     },
   });
   const { body, text } = await judged(broken, BINARY_SEARCH);
