@@ -7,7 +7,8 @@
  * against the embedded mode (bench/out/scaleout.md). languages: every installed language's hello
  * world compiled and run in the sandbox against the same toolchain bare (bench/out/languages.md).
  * compile: a bits/stdc++.h solution compiled with precompiled headers against a plain compile
- * (bench/out/compile.md).
+ * (bench/out/compile.md). interactive: an interactive problem's added cost per test against the same
+ * problem judged plainly (bench/out/interactive.md).
  * Each section prints a plain-text report and writes the same as markdown. `npm run bench -- --only
  * sandbox` (or service, scaleout, subscribers, languages) runs one section. Targets are
  * informational: a MISS is reported, never an exit code.
@@ -33,6 +34,7 @@ import { installSetupProbe } from './setup-probe.js';
 import { languagesReport } from './languages.js';
 import { benchWeb } from './web.js';
 import { compileReport } from './compile.js';
+import { interactiveReport } from './interactive.js';
 
 /** Run counts: the design doc's method (medians of three passes) sized to finish in about a minute. */
 const WARMUP_RUNS = 20;
@@ -43,7 +45,15 @@ const METERING_RUNS = 5;
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
-const SECTIONS = ['sandbox', 'service', 'scaleout', 'subscribers', 'languages', 'compile'] as const;
+const SECTIONS = [
+  'sandbox',
+  'service',
+  'scaleout',
+  'subscribers',
+  'languages',
+  'compile',
+  'interactive',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join('|')}] [--runs-scale F]]`;
 const SECTIONS_FACT = `${SECTIONS.join(', ')}; one alone: npm run bench -- --only <${SECTIONS.join('|')}>`;
@@ -151,6 +161,7 @@ const REPORTS: Record<Section, (runsScale: number) => Promise<Report>> = {
   subscribers: () => subscribersReport(),
   languages: languagesReport,
   compile: compileReport,
+  interactive: interactiveReport,
 };
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
 import { runCompile } from './compile-step.js';
 import { GroupProgress, judgingOrder, roundScore, scoreGroups, shareOf } from './groups.js';
+import { EXIT_GRACE_MS, Interaction, type InteractionOutcome } from './interactor.js';
 import { compileLimitsFor, resolveCompileLimits } from './limits-policy.js';
 import { toStage } from './stage.js';
 import type {
@@ -103,6 +104,53 @@ function testStatus(
   if (test.expected === undefined || checker.type === 'custom') return { status: 'accepted' };
   const outcome = checkOutput(checker, test.expected, run.stdout.toString('utf8'));
   return outcome.accepted ? { status: 'accepted' } : { status: 'wrong_answer', message: outcome.message };
+}
+
+/**
+ * Compiles an interactive problem's interactor in the judge's second lease and pairs it with the
+ * program's lease; or says why it did not compile (operators only: the source is the problem's).
+ */
+async function prepareInteraction(
+  deps: JudgeDeps,
+  program: SandboxLease,
+  partner: SandboxLease,
+  request: JudgeRequest & { interactor: NonNullable<JudgeRequest['interactor']> },
+  programCommand: string[],
+): Promise<Interaction | { detail: string }> {
+  const language = deps.registry.getInstalled(request.interactor.language);
+  const version = (await deps.registry.version(language)) ?? 'unknown';
+  const files: SandboxFile[] = [{ name: language.sourceFile, content: request.interactor.source }];
+  partner.writeFiles(files);
+  const compiled = await compileInto(deps, partner, {
+    ...request,
+    language,
+    version,
+    files,
+    compileLimits: resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS),
+    compilerOptions: undefined,
+  });
+  if (!compiled.ok) {
+    const output = `${compiled.stage?.stdout ?? ''}${compiled.stage?.stderr ?? ''}`;
+    return { detail: output.slice(0, CHECKER_DETAIL_CHARS) };
+  }
+  const own = request.interactorLimits ?? request.limits;
+  // The interactor outlives the program by the exit grace, so a deadlock ends at the program's
+  // wall limit (time_limit_exceeded), never at the interactor's (see interactor.ts).
+  const interactorLimits = { ...own, wallMs: Math.max(own.wallMs, request.limits.wallMs + EXIT_GRACE_MS) };
+  return new Interaction({
+    program,
+    interactor: partner,
+    programSpec: {
+      command: programCommand,
+      env: { ...DEFAULT_SANDBOX_ENV, ...request.language.env },
+      limits: request.limits,
+    },
+    interactorSpec: {
+      command: [...language.run],
+      env: { ...DEFAULT_SANDBOX_ENV, ...language.env },
+      limits: interactorLimits,
+    },
+  });
 }
 
 /** A test that was not judged: its group could no longer score, or judging stopped before it. */
@@ -233,7 +281,11 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
   const outputs: (string | undefined)[] = [];
   let compile: CompileOutcome;
 
-  const lease = await deps.pool.acquire(request.signal);
+  const { interactor } = request;
+  // An interactive problem's program and interactor run at once: two slots, taken together.
+  const [lease, partner] = interactor
+    ? await deps.pool.acquirePair(request.signal)
+    : [await deps.pool.acquire(request.signal)];
   try {
     lease.writeFiles(request.files);
     compile = await compileInto(deps, lease, request);
@@ -262,6 +314,26 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         compileCached: compile.cached,
       };
     }
+    let interaction: Interaction | undefined;
+    if (interactor && partner) {
+      const prepared = await prepareInteraction(deps, lease, partner, { ...request, interactor }, command);
+      if (!(prepared instanceof Interaction)) {
+        const failed = tests.map((test): TestResult => ({
+          ...skippedResult(test),
+          status: 'internal_error',
+          message: 'the interactor did not compile',
+          detail: prepared.detail,
+        }));
+        return {
+          status: 'internal_error',
+          compile: compile.stage,
+          tests: failed,
+          ...scoreOf(request, failed),
+          compileCached: compile.cached,
+        };
+      }
+      interaction = prepared;
+    }
     let stopped = false;
     for (const index of order) {
       const test = tests[index]!;
@@ -270,13 +342,31 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         continue;
       }
       // Each test starts from the compiled program alone: nothing an earlier test left survives.
-      await lease.resetBetweenRuns();
-      const result = await lease.run(
-        { command, env, limits, stdin: test.stdin, mergeStderr: request.mergeStderr },
-        request.signal,
-      );
-      const { status, message } = testStatus(result, test, checker);
+      let result: RunResult;
+      let status: FinalStatus;
+      let message: string | undefined;
+      let interactive: InteractionOutcome | undefined;
+      if (interaction) {
+        interactive = await interaction.runTest(test, request.signal);
+        result = interactive.run;
+        status = interactive.verdict.status;
+        // A hidden test's wrong answer says nothing of its data; why an interactor failed is ours.
+        if (!test.hidden || status === 'internal_error') message = interactive.verdict.message;
+      } else {
+        await lease.resetBetweenRuns();
+        result = await lease.run(
+          { command, env, limits, stdin: test.stdin, mergeStderr: request.mergeStderr },
+          request.signal,
+        );
+        ({ status, message } = testStatus(result, test, checker));
+      }
       const stage = toStage(result);
+      if (interactive) {
+        // The program's stdout was its half of the conversation: kept in the transcript alone.
+        stage.stdout = '';
+        delete stage.stdoutBase64;
+        delete stage.stdoutTruncated;
+      }
       outputs[index] = stage.stdout;
       stages[index] = stage;
       const entry: TestResult = {
@@ -300,16 +390,26 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
         if (stage.stderrBase64 !== undefined) entry.stderrBase64 = stage.stderrBase64;
       }
       if (stage.signal !== null) entry.signal = stage.signal;
+      if (interactive) {
+        delete entry.stdout;
+        delete entry.stdoutBase64;
+        const { verdict, transcript } = interactive;
+        if (verdict.fraction !== undefined) entry.fraction = verdict.fraction;
+        if (verdict.detail !== undefined) entry.detail = verdict.detail.slice(0, CHECKER_DETAIL_CHARS);
+        entry.transcript = transcript;
+      }
       results[index] = entry;
       // A custom checker decides after all runs; until then a clean run counts as passing.
-      progress?.record(index, status === 'accepted' ? 1 : 0);
+      progress?.record(index, shareOf(entry));
       if (status === 'cancelled' || status === 'internal_error') stopped = true;
       if (status !== 'accepted' && request.stopOnFirstFailure) stopped = true;
     }
   } finally {
     lease.release();
+    partner?.release();
   }
-  if (checker.type === 'custom') await runCustomChecker(deps, request, checker, order, outputs, results);
+  if (checker.type === 'custom' && !interactor)
+    await runCustomChecker(deps, request, checker, order, outputs, results);
   const listed = results.filter((r): r is TestResult => r !== undefined);
   // The status is the first judged test (in the problem's order) that did not pass, and `run`
   // repeats that test's run; with every test passed, `run` sums up the last.

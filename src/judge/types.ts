@@ -44,6 +44,26 @@ export type CheckerSpec =
   | { type: 'custom'; language: string; source: string };
 
 /**
+ * An interactive problem's interactor (see interactor.ts): a program in any installed language that
+ * talks with the contestant's program through their stdin and stdout, run testlib's way as
+ * `interactor input.txt output.txt [expected.txt]`, and decides each test by its exit code.
+ */
+export interface InteractorSpec {
+  language: string;
+  source: string;
+}
+
+/** The first bytes of each direction of one interactive test's conversation, for operators only. */
+export interface Transcript {
+  /** What the program wrote to the interactor. */
+  toInteractor: string;
+  /** What the interactor wrote to the program. */
+  toProgram: string;
+  /** More was said than is kept (see interactor.ts TRANSCRIPT_BYTES). */
+  truncated?: boolean;
+}
+
+/**
  * How much a problem tells a student of its tests (contest systems' "feedback level").
  * - `full` (default): visible tests in full; hidden tests their verdict and time only.
  * - `verdicts`: every test its verdict and time only, as hidden tests are under `full`.
@@ -156,6 +176,8 @@ export interface TestResult {
    * test's data, so a problem's students never see it.
    */
   detail?: string;
+  /** An interactive test's conversation (capped): operators only, like `detail`. */
+  transcript?: Transcript;
 }
 
 export interface JudgeRequest {
@@ -179,6 +201,10 @@ export interface JudgeRequest {
   checker?: CheckerSpec;
   /** Limits of a custom checker's runs: the problem's, not the student's. Default: `limits`. */
   checkerLimits?: RunLimits;
+  /** An interactive problem's interactor; never together with a custom checker. */
+  interactor?: InteractorSpec;
+  /** Limits of the interactor's runs: the problem's, not the student's. Default: `limits`. */
+  interactorLimits?: RunLimits;
   /** Stop at the first failing test; the rest are not run. Default: false. */
   stopOnFirstFailure?: boolean;
   signal?: AbortSignal;

@@ -164,8 +164,10 @@ export class SandboxPool {
   readonly #slots: (SandboxSlot | null)[];
   readonly #slotCgroups: (string[] | null)[];
   readonly #idle: SandboxSlot[] = [];
+  /** Who waits for slots, first come first served; a pair waiter takes two slots at once. */
   readonly #waiters: {
-    resolve: (slot: SandboxSlot) => void;
+    count: 1 | 2;
+    resolve: (slots: SandboxSlot[]) => void;
     reject: (error: Error) => void;
     signal?: AbortSignal;
   }[] = [];
@@ -322,13 +324,26 @@ export class SandboxPool {
   }
 
   #handOut(slot: SandboxSlot): void {
-    while (this.#waiters.length > 0) {
-      const waiter = this.#waiters.shift()!;
-      if (waiter.signal?.aborted) continue;
-      waiter.resolve(slot);
-      return;
-    }
     this.#idle.push(slot);
+    this.#serveWaiters();
+  }
+
+  /**
+   * Gives idle slots to waiters strictly in arrival order: while the first waiter wants a pair and
+   * one slot is idle, that slot stays idle and the singles behind it wait too, so a pair is never
+   * starved by a stream of singles. A pair is taken whole or not at all (see acquirePair).
+   */
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters[0]!;
+      if (waiter.signal?.aborted) {
+        this.#waiters.shift();
+        continue;
+      }
+      if (this.#idle.length < waiter.count) return;
+      this.#waiters.shift();
+      waiter.resolve(this.#idle.splice(-waiter.count));
+    }
   }
 
   /** Called by SandboxLease.release(). */
@@ -366,13 +381,41 @@ export class SandboxPool {
   }
 
   /** Waits for a free slot (FIFO). */
-  acquire(signal?: AbortSignal): Promise<SandboxLease> {
+  async acquire(signal?: AbortSignal): Promise<SandboxLease> {
+    const [lease] = await this.#take(1, signal);
+    return lease!;
+  }
+
+  /**
+   * Waits for two slots at once (an interactive test's program and interactor run side by side),
+   * in the same FIFO as acquire(). Why this cannot deadlock: no caller ever holds a slot while it
+   * waits (a pair is handed over in one step, when two are idle, never one now and one later), every
+   * lease ends in bounded time (each run has a wall limit), and the first waiter is always served
+   * next, so the slots a pair waits for are not taken by singles queued after it. With fewer than
+   * two slots configured a pair could never be served: that fails at once instead of waiting.
+   */
+  acquirePair(signal?: AbortSignal): Promise<[SandboxLease, SandboxLease]> {
+    if (this.options.concurrency < 2) {
+      return Promise.reject(
+        new ArbiterError(
+          'SANDBOX_UNAVAILABLE',
+          'an interactive problem needs two sandbox slots at once; this server has 1 (raise workers to 2 or more)',
+        ),
+      );
+    }
+    return this.#take(2, signal) as Promise<[SandboxLease, SandboxLease]>;
+  }
+
+  #take(count: 1 | 2, signal?: AbortSignal): Promise<SandboxLease[]> {
     if (this.#closed) return Promise.reject(new ArbiterError('SANDBOX_CLOSED', 'the sandbox pool is closed'));
     signal?.throwIfAborted();
-    const slot = this.#idle.pop();
-    if (slot) return Promise.resolve(new SandboxLease(slot, this));
+    const wrap = (slots: SandboxSlot[]): SandboxLease[] => slots.map((s) => new SandboxLease(s, this));
+    // Idle slots go to nobody ahead of an earlier waiter (a pair waiting for its second slot).
+    if (this.#waiters.length === 0 && this.#idle.length >= count) {
+      return Promise.resolve(wrap(this.#idle.splice(-count)));
+    }
     return new Promise((resolve, reject) => {
-      const waiter = { resolve: (s: SandboxSlot) => resolve(new SandboxLease(s, this)), reject, signal };
+      const waiter = { count, resolve: (s: SandboxSlot[]) => resolve(wrap(s)), reject, signal };
       this.#waiters.push(waiter);
       signal?.addEventListener(
         'abort',
@@ -380,6 +423,8 @@ export class SandboxPool {
           const at = this.#waiters.indexOf(waiter);
           if (at >= 0) this.#waiters.splice(at, 1);
           reject(signal.reason as Error);
+          // A pair that gave up at the head may have been holding back singles behind it.
+          this.#serveWaiters();
         },
         { once: true },
       );

@@ -158,6 +158,16 @@ export class SubmissionService {
         max: maxLimits,
       });
     }
+    if (problem?.interactor) {
+      // Like a checker, the interactor is the problem's program: the problem's limits, never the student's.
+      request.interactor = problem.interactor;
+      request.interactorLimits = resolveRunLimits({
+        problem: problemLimits,
+        defaults: defaultLimits,
+        language: this.registry.getInstalled(problem.interactor.language),
+        max: maxLimits,
+      });
+    }
     if (problem?.feedback) request.feedback = problem.feedback;
     if (input.stopOnFirstFailure !== undefined) request.stopOnFirstFailure = input.stopOnFirstFailure;
     if (input.cache) request.cache = true;

@@ -181,3 +181,31 @@ test("a problem's hidden test shows its group, not its data", () => {
   assert.deepEqual(shown.tests, [{ hidden: true, weight: 1, group: 'g1' }]);
   assert.deepEqual(shown.groups, problem.groups);
 });
+
+test("an interactive test's transcript and the interactor's source are operator-only, on visible tests too", () => {
+  const record = judged({ checker: undefined, interactor: { language: 'python3', source: SECRET } });
+  for (const test of record.result!.tests) {
+    test.transcript = { toInteractor: SECRET, toProgram: SECRET, truncated: true };
+  }
+  const shown = visibleSubmission(record, 'student');
+  assert.ok(!JSON.stringify(shown).includes(SECRET), JSON.stringify(shown));
+  assert.equal(shown.result!.tests[0]!.transcript, undefined);
+  assert.equal(shown.result!.tests[0]!.stdout, 'hi', 'the rest of a visible test stays');
+  assert.deepEqual(shown.request.interactor, { language: 'python3' });
+  // An ad-hoc record with a transcript (none is made today) keeps it hidden all the same.
+  const adHoc = judged({ checker: undefined }, null);
+  adHoc.result!.tests[0]!.transcript = { toInteractor: SECRET, toProgram: '' };
+  assert.ok(!JSON.stringify(visibleSubmission(adHoc, 'student')).includes(SECRET));
+  assert.equal(visibleSubmission(record, 'operator').result!.tests[0]!.transcript!.toProgram, SECRET);
+
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ stdin: '5' }],
+    interactor: { language: 'python3', source: SECRET },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  assert.deepEqual(visibleProblem(problem, student).interactor, { language: 'python3' });
+});

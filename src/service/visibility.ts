@@ -2,7 +2,14 @@
 // debugging a problem needs a hidden test's output); every route, event and webhook shapes its
 // answer from a record that went through `visibleSubmission` first, so there is one place that
 // decides what a student learns of hidden tests.
-import type { CheckerSpec, Feedback, GroupResult, TestCase, TestResult } from '../judge/types.js';
+import type {
+  CheckerSpec,
+  Feedback,
+  GroupResult,
+  InteractorSpec,
+  TestCase,
+  TestResult,
+} from '../judge/types.js';
 import type { ProblemRecord, SubmissionRecord } from '../store/types.js';
 import { isAdmin, type Caller } from './caller.js';
 
@@ -60,6 +67,11 @@ export function visibleChecker(checker: CheckerSpec): CheckerSpec | Omit<Checker
   return { type: 'custom', language: checker.language };
 }
 
+/** An interactor as a student sees it: its language, not its source. */
+function visibleInteractor(interactor: InteractorSpec): InteractorSpec {
+  return { language: interactor.language } as InteractorSpec;
+}
+
 /** The submission as `audience` may see it; the record itself is not changed. */
 export function visibleSubmission(record: SubmissionRecord, audience: Audience): SubmissionRecord {
   if (audience === 'operator') return record;
@@ -68,6 +80,8 @@ export function visibleSubmission(record: SubmissionRecord, audience: Audience):
   const shownRequest = { ...request };
   if (request.tests) shownRequest.tests = request.tests.map(visibleTestCase);
   if (request.checker) shownRequest.checker = visibleChecker(request.checker) as CheckerSpec;
+  // An interactor's source often embeds answers, as a checker's does; its language is shown.
+  if (request.interactor) shownRequest.interactor = visibleInteractor(request.interactor);
   const result = record.result;
   if (!result) return { ...record, request: shownRequest };
 
@@ -79,9 +93,11 @@ export function visibleSubmission(record: SubmissionRecord, audience: Audience):
       : tests.map((test) => {
           if (test.hidden || feedback === 'verdicts') return verdictOnly(test);
           // A problem's checker is the problem's secret; an ad-hoc checker's author may read why it failed.
-          if (!fromProblem || test.detail === undefined) return test;
+          // A conversation with the problem's interactor is the problem's, whoever asked.
+          if ((!fromProblem || test.detail === undefined) && test.transcript === undefined) return test;
           const shown = { ...test };
-          delete shown.detail;
+          if (fromProblem) delete shown.detail;
+          delete shown.transcript;
           return shown;
         });
   const shownResult = { ...result, tests: shownTests };
@@ -100,5 +116,6 @@ export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemR
   if (isAdmin(caller)) return problem;
   const shown: ProblemRecord = { ...problem, tests: problem.tests.map(visibleTestCase) };
   if (problem.checker) shown.checker = visibleChecker(problem.checker) as CheckerSpec;
+  if (problem.interactor) shown.interactor = visibleInteractor(problem.interactor);
   return shown;
 }

@@ -118,6 +118,8 @@ export class WorkerPool implements RunningJobs {
         groups: request.groups,
         checker: request.checker,
         checkerLimits: request.checkerLimits,
+        interactor: request.interactor,
+        interactorLimits: request.interactorLimits,
         stopOnFirstFailure: request.stopOnFirstFailure,
         compileLimits: request.compileLimits,
         compilerOptions: request.compilerOptions,

@@ -1,6 +1,7 @@
 import type {
   CheckerSpec,
   Feedback,
+  InteractorSpec,
   JudgeResult,
   SubmissionStatus,
   TestCase,
@@ -20,6 +21,10 @@ export interface StoredRequest {
   checker?: CheckerSpec;
   /** Limits of a custom checker's runs, resolved from the problem (never the request's). */
   checkerLimits?: RunLimits;
+  /** The problem's interactor, copied when the submission is made. */
+  interactor?: InteractorSpec;
+  /** Limits of the interactor's runs, resolved from the problem (never the request's). */
+  interactorLimits?: RunLimits;
   stopOnFirstFailure?: boolean;
   cache?: boolean;
   compileLimits?: RunLimits;
@@ -138,6 +143,8 @@ export interface ProblemRecord {
   groups?: TestGroup[];
   limits?: Partial<RunLimits>;
   checker?: CheckerSpec;
+  /** Makes the problem interactive (judge/interactor.ts); never together with a custom checker. */
+  interactor?: InteractorSpec;
   /** What students see of the tests' results (see service/visibility). Default full. */
   feedback?: Feedback;
   createdAt: number;

@@ -193,6 +193,8 @@ export interface TestResult {
   fraction?: number;
   /** Why a checker failed; shown to admins, and to the author of an ad-hoc submission's checker. */
   detail?: string;
+  /** An interactive test's conversation, the first 64 KiB each way; shown to admins only. */
+  transcript?: { toInteractor: string; toProgram: string; truncated?: boolean };
 }
 
 /** A submission and, once final, its result (GET /api/v1/submissions/:id). */
@@ -281,6 +283,8 @@ export interface ProblemInput {
   groups?: TestGroup[];
   limits?: RunLimits;
   checker?: Checker;
+  /** Makes the problem interactive (docs/problems.md); never together with a custom checker. */
+  interactor?: { language: string; source: string };
   feedback?: Feedback;
 }
 
@@ -298,6 +302,8 @@ export interface Problem {
   limits?: RunLimits;
   /** A custom checker's source is shown to admins only. */
   checker?: Exclude<Checker, string> | { type: 'custom'; language: string };
+  /** An interactor's source is shown to admins only. */
+  interactor?: { language: string; source?: string };
   feedback?: Feedback;
   /** Milliseconds since the epoch. */
   createdAt: number;

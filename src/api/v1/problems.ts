@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../errors.js';
 import { parseChecker } from '../../judge/checkers.js';
 import { MAX_GROUPS, parseGroups } from '../../judge/groups.js';
+import { parseInteractor } from '../../judge/interactor-spec.js';
 import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
@@ -19,6 +20,7 @@ interface ProblemBody {
   groups?: unknown;
   limits?: Partial<RunLimits>;
   checker?: unknown;
+  interactor?: unknown;
   feedback?: Feedback;
 }
 
@@ -78,6 +80,11 @@ const problemBody = {
     },
     limits: limitsSchema,
     checker: checkerSchema,
+    interactor: {
+      type: 'object',
+      description:
+        'Makes the problem interactive: {language, source} of a testlib-style interactor that talks with each submission; not with checker. See docs/problems.md',
+    },
     feedback: {
       type: 'string',
       enum: FEEDBACK_LEVELS,
@@ -102,6 +109,12 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
     if (groups) problem.groups = groups;
     if (body.limits) problem.limits = body.limits;
     if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
+    if (body.interactor !== undefined) {
+      // The interactor decides each test: a checker beside it would have nothing to read.
+      if (body.checker !== undefined)
+        throw new ArbiterError('INVALID_INPUT', 'give either interactor or checker, not both');
+      problem.interactor = parseInteractor(body.interactor);
+    }
     if (body.feedback !== undefined) problem.feedback = body.feedback;
     return problem;
   };
