@@ -3,7 +3,7 @@
 // own schema and key prefix, and fails loudly when either service is missing.
 import { randomUUID } from 'node:crypto';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.js';
-import { PostgresStore } from '../../src/store/postgres-store.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { openTestPostgresStore } from '../helpers/postgres.js';
 import { queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
 

@@ -7,17 +7,17 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
-import { isArbiterError } from '../errors.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import { isArbiterError } from '../../errors.js';
+import { DEFAULT_RUN_LIMITS } from '../../sandbox/limits.js';
 import {
   dropTestSchema,
   openTestPostgresStore,
   testSchemaName,
   TEST_POSTGRES_URL,
-} from '../../test/helpers/postgres.js';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { PostgresStore } from './postgres-store.js';
-import type { NewSubmission, ProblemRecord, Store, SubmissionRecord } from './types.js';
+} from '../../../test/helpers/postgres.js';
+import { POSTGRES_MIGRATIONS } from '../postgres-migrations.js';
+import { PostgresStore } from './store.js';
+import type { NewSubmission, ProblemRecord, Store, SubmissionRecord } from '../types.js';
 
 let n = 0;
 const submission = (priority = 1, language = 'python3'): NewSubmission => ({

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import { isArbiterError } from '../errors.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
-import { openTestPostgresStore, TEST_POSTGRES_URL } from '../../test/helpers/postgres.js';
-import { PostgresStore } from './postgres-store.js';
-import type { NewSubmission } from './types.js';
+import { isArbiterError } from '../../errors.js';
+import { DEFAULT_RUN_LIMITS } from '../../sandbox/limits.js';
+import { openTestPostgresStore, TEST_POSTGRES_URL } from '../../../test/helpers/postgres.js';
+import { PostgresStore } from './store.js';
+import type { NewSubmission } from '../types.js';
 
 let n = 0;
 const submission = (overrides: Partial<NewSubmission> = {}): NewSubmission => ({
