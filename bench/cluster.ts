@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApiKey } from '../src/api/auth.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import { PostgresStore } from '../src/store/postgres-store.js';
+import { PostgresStore } from '../src/store/postgres/store.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');

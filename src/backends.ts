@@ -10,7 +10,7 @@ import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
 import type { SubmissionEvents } from './service/events.js';
 import { RedisEventBridge } from './service/redis-event-bridge.js';
 import { WorkerRegistry } from './service/worker-registry.js';
-import { PostgresStore } from './store/postgres-store.js';
+import { PostgresStore } from './store/postgres/store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
 

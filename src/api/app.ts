@@ -15,7 +15,7 @@ import { registerJudge0Routes } from './compat/judge0/routes.js';
 import { registerPistonRoutes } from './compat/piston/routes.js';
 import { sendError } from './error-format.js';
 import { registerHealthRoutes } from './health.js';
-import { registerInteractiveRoute } from './interactive.js';
+import { registerInteractiveRoute } from './interactive/route.js';
 import { registerJsonBody } from './json-body.js';
 import { registerOriginPolicy } from './origin-policy.js';
 import { registerWebSocket } from './push.js';

@@ -6,31 +6,13 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
 import type { Runtime } from '../runtime.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SubmissionEvents } from '../service/events.js';
 import type { SubmissionRecord } from '../store/types.js';
+import { aSubmissionRecord } from '../../test/helpers/submission.js';
 import './context.js';
 import { streamSubmissionEvents } from './push.js';
 
-const queued: SubmissionRecord = {
-  id: 'sub-1',
-  status: 'queued',
-  priority: 0,
-  keyId: null,
-  user: null,
-  submitter: 'anonymous',
-  language: 'python3',
-  version: '3.11.2',
-  problemId: null,
-  callbackUrl: null,
-  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-  result: null,
-  attempts: 0,
-  seq: 1,
-  createdAt: 0,
-  startedAt: null,
-  finishedAt: null,
-};
+const queued: SubmissionRecord = aSubmissionRecord({ id: 'sub-1', priority: 0 });
 
 const finishedRecord: SubmissionRecord = { ...queued, status: 'accepted', attempts: 1, finishedAt: 5 };
 

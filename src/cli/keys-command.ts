@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createApiKey } from '../api/auth.js';
 import { ArbiterError } from '../errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { PostgresStore } from '../store/postgres-store.js';
+import { PostgresStore } from '../store/postgres/store.js';
 import type { KeyRole, Store } from '../store/types.js';
 import { table } from './format.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ArbiterError } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from '../store/postgres-migrations.js';
-import { PostgresStore } from '../store/postgres-store.js';
+import { PostgresStore } from '../store/postgres/store.js';
 
 export interface MigrateCommandOptions {
   /** PostgreSQL URL; ARBITER_POSTGRES_URL when absent. */

@@ -8,23 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { connectTestRedis, deleteKeys, TEST_REDIS_URL } from '../../test/helpers/redis.js';
 import { isArbiterError } from '../errors.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { NewSubmission, SubmissionRecord } from '../store/types.js';
 import { BullmqQueue } from './bullmq-queue.js';
+import { aSubmission } from '../../test/helpers/submission.js';
 
-const submission = (submitter: string, id: string = randomUUID()): NewSubmission => ({
-  id,
-  priority: 1,
-  keyId: null,
-  user: null,
-  submitter,
-  language: 'python3',
-  version: '3.11.2',
-  problemId: null,
-  callbackUrl: null,
-  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-});
+const submission = (submitter: string, id: string = randomUUID()): NewSubmission =>
+  aSubmission({ id, submitter });
 
 /** Counts calls of one method of an object, still calling it. */
 function countCalls<T extends object>(target: T, method: keyof T & string): { readonly count: number } {

@@ -2,23 +2,13 @@
 // their `finished` event, built from the stored row; the rest keep waiting.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { SubmissionEvents, type SubmissionEvent } from './events.js';
 import { recoverLostFinishes } from './lost-finishes.js';
+import { aSubmission } from '../../test/helpers/submission.js';
 
-const newSubmission = (id: string, keyId: string | null) => ({
-  id,
-  priority: 0,
-  keyId,
-  user: null,
-  submitter: keyId ? `key:${keyId}` : 'anonymous',
-  language: 'python3',
-  version: '3',
-  problemId: null,
-  callbackUrl: null,
-  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-});
+const newSubmission = (id: string, keyId: string | null) =>
+  aSubmission({ id, priority: 0, keyId, submitter: keyId ? `key:${keyId}` : 'anonymous', version: '3' });
 
 test('finishes the store holds but the listeners never heard of are delivered, in batches', async () => {
   const store = new SqliteStore(':memory:');

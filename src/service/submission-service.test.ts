@@ -8,12 +8,12 @@ import { after, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { EmbeddedQueue } from '../queue/embedded-queue.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { SubmissionRecord } from '../store/types.js';
 import type { Caller } from './caller.js';
 import { SubmissionEvents } from './events.js';
 import { SubmissionService } from './submission-service.js';
+import { aSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-service-'));
 const store = new SqliteStore(join(dir, 'arbiter.db'));
@@ -47,21 +47,7 @@ const OPERATOR: Caller = { keyId: null, role: 'admin', priority: 10 };
 const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
 
 async function running(): Promise<SubmissionRecord> {
-  const created = await store.createSubmission(
-    {
-      id: `s-${Math.random()}`,
-      priority: 1,
-      keyId: null,
-      user: null,
-      submitter: 'anonymous',
-      language: 'python3',
-      version: '3.11.2',
-      problemId: null,
-      callbackUrl: null,
-      request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-    },
-    Date.now(),
-  );
+  const created = await store.createSubmission(aSubmission(), Date.now());
   return (await store.markRunning(created.id, Date.now()))!;
 }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { TestResult } from '../judge/types.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import type { SubmissionRecord } from '../store/types.js';
+import { aSubmissionRecord } from '../../test/helpers/submission.js';
 import type { Caller } from './caller.js';
 import { visibleProblem, visibleSubmission } from './visibility.js';
 
@@ -36,17 +37,14 @@ function judged(
     stdout: 'hi',
     detail: 'why',
   };
-  return {
+  return aSubmissionRecord({
     id: 's',
     status: 'wrong_answer',
-    priority: 1,
     keyId: 'k',
-    user: null,
     submitter: 'key:k',
     language: 'c',
     version: '12',
     problemId,
-    callbackUrl: null,
     request: {
       files: [{ name: 'main.c', content: 'int main(){}' }],
       limits: DEFAULT_RUN_LIMITS,
@@ -79,7 +77,7 @@ function judged(
     createdAt: 0,
     startedAt: 1,
     finishedAt: 2,
-  };
+  });
 }
 
 test('a student sees no hidden data anywhere in the record: tests, run, request, checker', () => {

@@ -1,7 +1,7 @@
 /**
  * Append-only, numbered schema migrations for the scale-out PostgreSQL store. Each runs in its own
  * transaction, under an advisory lock, and is recorded in schema_migrations (see migratePostgres in
- * postgres-store.ts); never edit one that has shipped, add the next.
+ * postgres/migrate.ts); never edit one that has shipped, add the next.
  *
  * The SQL names no schema: it runs with search_path set to the store's schema. Timestamps are BIGINT
  * milliseconds, as in the SQLite store; request, result and problem data are JSONB.

@@ -5,26 +5,14 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { EmbeddedQueue } from '../queue/embedded-queue.js';
-import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { NewSubmission } from './types.js';
+import { aSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const submission = (priority = 1): NewSubmission => ({
-  id: `s${++n}`,
-  priority,
-  keyId: null,
-  user: null,
-  submitter: 'anonymous',
-  language: 'python3',
-  version: '3.11.2',
-  problemId: null,
-  callbackUrl: null,
-  request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-});
+const submission = (priority = 1): NewSubmission => aSubmission({ priority });
 
 test('migrations run once and are recorded', async () => {
   const path = join(dir, 'm.db');
@@ -64,35 +52,6 @@ test('migration 4 copies the scores of submissions judged before it into the gra
   const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
   assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
   assert.equal(row?.latest.submissionId, 'unscored-before');
-  await store.close();
-});
-
-test('a submission moves queued → running → final exactly once', async () => {
-  const store = new SqliteStore(join(dir, 'life.db'));
-  const created = await store.createSubmission(submission(), 1000);
-  assert.equal(created.status, 'queued');
-  const running = (await store.markRunning(created.id, 2000))!;
-  assert.equal(running.status, 'running');
-  assert.equal(running.attempts, 1);
-  // A queue may hand a job out again when its worker died: that is a new attempt, not an error.
-  assert.equal((await store.markRunning(created.id, 2001))!.attempts, 2);
-  const result = {
-    status: 'accepted' as const,
-    tests: [],
-    score: null,
-    maxScore: null,
-    compileCached: false,
-  };
-  assert.equal(await store.finishSubmission(created.id, 'accepted', result, 3000), true);
-  assert.equal(
-    await store.finishSubmission(created.id, 'internal_error', result, 3001),
-    false,
-    'a final status never changes',
-  );
-  const final = (await store.getSubmission(created.id))!;
-  assert.equal(final.status, 'accepted');
-  assert.equal(await store.markRunning(created.id, 3002), null, 'a finished submission never runs again');
-  assert.deepEqual([final.createdAt, final.startedAt, final.finishedAt], [1000, 2001, 3000]);
   await store.close();
 });
 
@@ -141,50 +100,6 @@ test('claim skips a submission cancelled while it waited, and waits for new work
   await store.close();
 });
 
-test('retention deletes only finished submissions older than the cut', async () => {
-  const store = new SqliteStore(join(dir, 'ttl.db'));
-  const old = await store.createSubmission(submission(), 1);
-  await store.finishSubmission(old.id, 'accepted', null, 10);
-  const fresh = await store.createSubmission(submission(), 1);
-  await store.finishSubmission(fresh.id, 'accepted', null, 1000);
-  const waiting = await store.createSubmission(submission(), 1);
-  assert.equal(await store.deleteFinishedBefore(500), 1);
-  assert.equal(await store.getSubmission(old.id), null);
-  assert.ok(await store.getSubmission(fresh.id));
-  assert.ok(await store.getSubmission(waiting.id));
-  await store.close();
-});
-
-test('keys are found by hash until revoked; problems and the result cache round-trip', async () => {
-  const store = new SqliteStore(join(dir, 'misc.db'));
-  await store.createKey(
-    { id: 'k1', name: 'class', role: 'user', priority: 5, ratePerSec: 10, createdAt: 1, revokedAt: null },
-    'hash1',
-  );
-  assert.equal((await store.findKeyByHash('hash1'))!.name, 'class');
-  assert.equal(await store.revokeKey('k1', 2), true);
-  assert.equal(await store.findKeyByHash('hash1'), null);
-  await store.putProblem({
-    id: 'p',
-    title: 'Sum',
-    tests: [{ stdin: '1 2', expected: '3' }],
-    createdAt: 1,
-    updatedAt: 1,
-  });
-  assert.equal((await store.getProblem('p'))!.tests.length, 1);
-  assert.equal(await store.deleteProblem('p'), true);
-  const result = {
-    status: 'accepted' as const,
-    tests: [],
-    score: null,
-    maxScore: null,
-    compileCached: false,
-  };
-  await store.putCachedResult('key', result, 1);
-  assert.deepEqual(await store.getCachedResult('key'), result);
-  await store.close();
-});
-
 test('inserts arriving together share one transaction, each resolving with its own committed row', async () => {
   const store = new SqliteStore(join(dir, 'group.db'));
   const created = await Promise.all(
@@ -206,33 +121,4 @@ test('inserts arriving together share one transaction, each resolving with its o
   assert.equal((seen.get() as number) - before, 1, 'two inserts in one turn are one commit');
   await other.close();
   await store.close();
-});
-
-test('a bad insert in a group fails alone; the others are committed', async () => {
-  const store = new SqliteStore(join(dir, 'group-bad.db'));
-  const first = submission();
-  await store.createSubmission(first, 1);
-  const outcomes = await Promise.allSettled([
-    store.createSubmission(submission(), 2),
-    store.createSubmission({ ...submission(), id: first.id }, 3), // the id is taken
-    store.createSubmission(submission(), 4),
-  ]);
-  assert.deepEqual(
-    outcomes.map((o) => o.status),
-    ['fulfilled', 'rejected', 'fulfilled'],
-  );
-  for (const outcome of outcomes)
-    if (outcome.status === 'fulfilled') assert.ok(await store.getSubmission(outcome.value.id));
-  await store.close();
-});
-
-test('close() commits inserts still waiting for their group', async () => {
-  const path = join(dir, 'group-close.db');
-  const store = new SqliteStore(path);
-  const pending = store.createSubmission(submission(), 1);
-  await store.close();
-  const record = await pending;
-  const reopened = new SqliteStore(path);
-  assert.deepEqual(await reopened.getSubmission(record.id), record);
-  await reopened.close();
 });

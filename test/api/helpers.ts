@@ -1,221 +1,26 @@
-// Helpers for the API integration tests: real `arbiter serve` processes (the real sandbox, so root,
-// bubblewrap and the toolchains are needed), real HTTP with the global fetch, real temp dirs.
+// Helpers for the API integration tests: real `arbiter serve` processes (test/helpers/server.ts, the
+// one way tests start a server: the real sandbox, so root, bubblewrap and the toolchains are
+// needed), real HTTP with the global fetch, real temp dirs.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ArbiterProcess, tempDir as serverTempDir } from '../helpers/server.js';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(root, 'src/cli/main.ts');
+export {
+  ArbiterProcess as TestServer,
+  cleanup,
+  cli,
+  createKey,
+  revokeKey,
+  root,
+  startServer,
+  startServerWithKeys,
+  type StartArbiterOptions as StartOptions,
+} from '../helpers/server.js';
 
-/** How long a server may take from spawn to "arbiter is ready" (it warms sandbox slots). */
-const READY_TIMEOUT_MS = 90_000;
-/** How long a SIGTERM'd server may take to exit before the helper gives up on it. */
-const STOP_TIMEOUT_MS = 30_000;
-/** Output kept per server for failure messages. */
-const MAX_LOG_CHARS = 200_000;
-
-/** Settings every test server gets unless the test overrides them: no accidental rate limits. */
-const BASE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
-  ipRatePerSec: 1000,
-  defaultKeyRatePerSec: 1000,
-  workers: 2,
-  logLevel: 'info',
-});
-
-const tempDirs = new Set<string>();
-const liveServers = new Set<TestServer>();
-const startingChildren = new Set<ChildProcess>();
+type TestServer = ArbiterProcess;
 
 /** A fresh temp dir, removed by cleanup(). */
 export function tempDir(prefix = 'arbiter-api-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-export class TestServer {
-  readonly url: string;
-  readonly port: number;
-  readonly dataDir: string;
-  readonly child: ChildProcess;
-  readonly #log: { text: string };
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(
-    child: ChildProcess,
-    url: string,
-    dataDir: string,
-    log: { text: string },
-    exited: TestServer['exited'],
-  ) {
-    this.child = child;
-    this.url = url;
-    this.port = Number(new URL(url).port);
-    this.dataDir = dataDir;
-    this.#log = log;
-    this.exited = exited;
-  }
-
-  /** The server's stdout and stderr so far (JSON log lines), for assertion messages. */
-  get log(): string {
-    return this.#log.text;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Graceful stop (SIGTERM); resolves with the exit code. */
-  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<number | null> {
-    if (!this.running) return (await this.exited).code;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    try {
-      const { code, signal } = await this.exited;
-      if (signal === 'SIGKILL') throw new Error(`server did not exit within ${timeoutMs} ms of SIGTERM`);
-      return code;
-    } finally {
-      clearTimeout(timer);
-      liveServers.delete(this);
-    }
-  }
-
-  /** A crash: SIGKILL, no chance to clean up. */
-  async kill9(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
-    liveServers.delete(this);
-    // The sandbox pool keeps generated passwd/hosts files under /run/arbiter/<pid>; a crash leaves them.
-    if (this.child.pid !== undefined)
-      rmSync(join('/run/arbiter', String(this.child.pid)), { recursive: true, force: true });
-  }
-}
-
-export interface StartOptions {
-  /** Reuse a data dir (restarts); default a fresh one. */
-  dataDir?: string;
-}
-
-/**
- * Spawns `arbiter serve --port 0` with `config` (over BASE_CONFIG) in a JSON config file, waits for
- * the "arbiter is ready" log line and reads the URL from it.
- */
-export async function startServer(
-  config: Record<string, unknown> = {},
-  options: StartOptions = {},
-): Promise<TestServer> {
-  const dataDir = options.dataDir ?? join(tempDir(), 'data');
-  const configFile = join(tempDir('arbiter-config-'), 'config.json');
-  writeFileSync(configFile, JSON.stringify({ ...BASE_CONFIG, ...config }));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--config', configFile],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: withoutArbiterEnv() },
-  );
-  const log = { text: '' };
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  // Tracked from spawn on, not from ready: when servers start side by side and one fails, cleanup()
-  // runs while the others are still starting, and must stop them too or the test file never ends.
-  startingChildren.add(child);
-  void exited.then(() => startingChildren.delete(child));
-  const url = await new Promise<string>((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server not ready within ${READY_TIMEOUT_MS} ms:\n${log.text}`));
-    }, READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      if (log.text.length < MAX_LOG_CHARS) log.text += text;
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.includes('arbiter is ready')) continue;
-        const parsed = JSON.parse(line) as { url?: string };
-        if (typeof parsed.url === 'string') {
-          clearTimeout(timer);
-          resolve(parsed.url);
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (log.text.length < MAX_LOG_CHARS) log.text += chunk.toString('utf8');
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${code}, signal ${signal}) before it was ready:\n${log.text}`));
-    });
-  });
-  const server = new TestServer(child, url, dataDir, log, exited);
-  liveServers.add(server);
-  return server;
-}
-
-/** The tests' config files decide; ARBITER_* variables of the calling shell must not. */
-function withoutArbiterEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ARBITER_')));
-}
-
-/** Kills every server still running or starting (SIGKILL) and removes every temp dir. For after() hooks. */
-export async function cleanup(): Promise<void> {
-  await Promise.all([...liveServers].map((server) => server.kill9()));
-  await Promise.all(
-    [...startingChildren].map((child) => {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      else return undefined;
-      return gone;
-    }),
-  );
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-/** Runs the arbiter CLI to completion. */
-export function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: withoutArbiterEnv(),
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** `arbiter keys create` on a data dir; returns the key (shown once) and its id. */
-export function createKey(
-  dataDir: string,
-  options: { name: string; role?: 'admin' | 'user'; rate?: number; priority?: number },
-): { key: string; id: string } {
-  const args = [
-    'keys',
-    'create',
-    '--name',
-    options.name,
-    '--role',
-    options.role ?? 'user',
-    '--data-dir',
-    dataDir,
-  ];
-  if (options.rate !== undefined) args.push('--rate', String(options.rate));
-  if (options.priority !== undefined) args.push('--priority', String(options.priority));
-  const result = cli(...args);
-  assert.equal(result.code, 0, `keys create failed: ${result.stderr}`);
-  const id = /key ([0-9a-f-]{36})/.exec(result.stderr)?.[1];
-  assert.ok(id, `no key id in: ${result.stderr}`);
-  return { key: result.stdout.trim(), id };
-}
-
-export function revokeKey(dataDir: string, id: string): void {
-  const result = cli('keys', 'revoke', id, '--data-dir', dataDir);
-  assert.equal(result.code, 0, `keys revoke failed: ${result.stderr}`);
+  return serverTempDir(prefix);
 }
 
 export interface ApiResponse<T> {
@@ -460,19 +265,4 @@ export async function metrics(server: TestServer): Promise<string> {
   return response.text;
 }
 
-/** A Python program that sleeps, then prints `text`. */
-export const sleepyPython = (seconds: number, text = 'done'): string =>
-  `import time\ntime.sleep(${seconds})\nprint(${JSON.stringify(text)})\n`;
-
-/**
- * A server with two keys made before it starts: a student's (role user) and a teacher's (admin),
- * as most API tests need them.
- */
-export async function startServerWithKeys(
-  config: Record<string, unknown> = {},
-): Promise<{ server: TestServer; userKey: string; adminKey: string }> {
-  const dataDir = join(tempDir(), 'data');
-  const userKey = createKey(dataDir, { name: 'student', role: 'user' }).key;
-  const adminKey = createKey(dataDir, { name: 'teacher', role: 'admin' }).key;
-  return { server: await startServer(config, { dataDir }), userKey, adminKey };
-}
+export { sleepyPython } from '../helpers/server.js';

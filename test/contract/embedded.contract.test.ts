@@ -8,6 +8,7 @@ import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
 import { rateLimiterContract } from './rate-limiter.contract.js';
+import { storeContract, type StoreBackend } from './store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-contract-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,3 +37,17 @@ function openEmbedded(path = join(dir, `q${++n}.db`)): Promise<QueueStoreBackend
 }
 
 queueStoreContract('embedded (SQLite)', () => openEmbedded());
+
+function openSqliteStore(path = join(dir, `s${++n}.db`)): Promise<StoreBackend> {
+  const store = new SqliteStore(path);
+  return Promise.resolve({
+    store,
+    restart: async () => {
+      await store.close();
+      return openSqliteStore(path);
+    },
+    close: () => store.close(),
+  });
+}
+
+storeContract('SQLite', () => openSqliteStore());

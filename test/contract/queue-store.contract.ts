@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { JobQueue } from '../../src/queue/job-queue.js';
-import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/limits.js';
 import type { NewSubmission, Store } from '../../src/store/types.js';
+import { aResult, aSubmission } from '../helpers/submission.js';
 
 export interface QueueStoreBackend {
   store: Store;
@@ -16,25 +16,9 @@ export interface QueueStoreBackend {
 }
 
 export function queueStoreContract(name: string, open: () => Promise<QueueStoreBackend>): void {
-  const submission = (priority = 1, language = 'python3'): NewSubmission => ({
-    id: randomUUID(),
-    priority,
-    keyId: null,
-    user: null,
-    submitter: 'anonymous',
-    language,
-    version: '1',
-    problemId: null,
-    callbackUrl: null,
-    request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
-  });
-  const result = {
-    status: 'accepted' as const,
-    tests: [],
-    score: null,
-    maxScore: null,
-    compileCached: false,
-  };
+  const submission = (priority = 1, language = 'python3'): NewSubmission =>
+    aSubmission({ id: randomUUID(), priority, language, version: '1' });
+  const result = aResult();
 
   describe(`queue + store contract: ${name}`, () => {
     test('priority first, FIFO within a priority, each job claimed once', async () => {

@@ -3,9 +3,10 @@
 // own schema and key prefix, and fails loudly when either service is missing.
 import { randomUUID } from 'node:crypto';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.js';
-import { PostgresStore } from '../../src/store/postgres-store.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { openTestPostgresStore } from '../helpers/postgres.js';
 import { queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
+import { storeContract, type StoreBackend } from './store.contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -42,3 +43,21 @@ async function openScaleOut(): Promise<QueueStoreBackend> {
 }
 
 queueStoreContract('scale-out (PostgreSQL + BullMQ)', openScaleOut);
+
+async function openPostgresStore(): Promise<StoreBackend> {
+  const { store, connectionString, schema, drop } = await openTestPostgresStore();
+  const backend = (current: PostgresStore): StoreBackend => ({
+    store: current,
+    restart: async () => {
+      await current.close();
+      return backend(await PostgresStore.connect({ connectionString, schema }));
+    },
+    close: async () => {
+      await current.close();
+      await drop();
+    },
+  });
+  return backend(store);
+}
+
+storeContract('PostgreSQL', openPostgresStore);

@@ -6,57 +6,31 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { openTestPostgresStore, type TestPostgresStore } from './postgres.js';
 import { TEST_REDIS_URL, connectTestRedis, deleteKeys } from './redis.js';
+import {
+  killAllArbiters,
+  removeTempDirs,
+  startArbiter,
+  tempDir,
+  type ArbiterProcess,
+  type ScaleOutSettings,
+} from './server.js';
 
 const run = promisify(execFile);
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(root, 'src/cli/main.ts');
-
-/** From spawn to the ready line: tsx compiles the sources and the sandbox warms its slots. */
-const READY_TIMEOUT_MS = 60_000;
-/** A SIGTERM'd process gets this long before it is killed. */
-const STOP_TIMEOUT_MS = 20_000;
-/** Output kept per process for failure messages: the start, and the latest tail. */
-const LOG_HEAD_CHARS = 20_000;
-const LOG_TAIL_CHARS = 40_000;
-
-/** Settings every cluster process gets unless the test overrides them: no accidental rate limits. */
-const BASE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
-  ipRatePerSec: 100_000,
-  defaultKeyRatePerSec: 100_000,
-  logLevel: 'info',
-  // Short, so a test's stop does not wait for long-running jobs.
-  shutdownGraceMs: 2_000,
-});
+export { ArbiterProcess, killAllArbiters, removeTempDirs, root, tempDir } from './server.js';
 
 /** A Redis key prefix no other test uses (letters, digits and '-': nothing SCAN MATCH reads as a glob). */
 export function uniqueRedisPrefix(name = 'cluster'): string {
   return `arbiter-test-${name}-${randomBytes(8).toString('hex')}`;
-}
-
-const tempDirs = new Set<string>();
-
-/** A fresh temp dir, removed by removeTempDirs(). */
-export function tempDir(prefix = 'arbiter-cluster-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,162 +55,23 @@ export async function pollUntil<T>(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Arbiter processes.
+// Arbiter processes: test/helpers/server.ts starts them, in scale-out mode here.
 
-export interface ClusterSettings {
-  redisUrl: string;
-  postgresUrl: string;
-  schema: string;
-  /** Goes into the JSON config file as redisPrefix. */
-  redisPrefix: string;
-  /** More settings for the config file (over BASE_CONFIG). */
+export interface ClusterSettings extends ScaleOutSettings {
+  /** More settings for the config file (over SCALE_OUT_TEST_CONFIG). */
   config?: Record<string, unknown>;
-}
-
-/** One `arbiter serve` or `arbiter worker` child process. */
-export class ArbiterProcess {
-  readonly #log = { head: '', tail: '' };
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** From the ready line: the API's URL (serve) or '' (worker). */
-  url = '';
-  /** From the ready line: the worker id it registers under ('' for an API node without programs). */
-  workerId = '';
-  /** From a worker's ready line: the URL of its /metrics ('' for `serve`). */
-  metricsUrl = '';
-  readyAt = 0;
-
-  constructor(
-    readonly kind: 'serve' | 'worker',
-    readonly child: ChildProcess,
-    readonly startedAt: number,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const keep = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      if (this.#log.head.length < LOG_HEAD_CHARS) this.#log.head += text;
-      else this.#log.tail = (this.#log.tail + text).slice(-LOG_TAIL_CHARS);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Its output so far (JSON log lines), for assertion messages. */
-  get log(): string {
-    return this.#log.tail === '' ? this.#log.head : `${this.#log.head}\n[...]\n${this.#log.tail}`;
-  }
-
-  /** A crash: SIGKILL, no chance to clean up. */
-  async kill9(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
-    // The sandbox pool keeps generated passwd/hosts files under /run/arbiter/<pid>; a crash leaves them.
-    if (this.child.pid !== undefined)
-      rmSync(join('/run/arbiter', String(this.child.pid)), { recursive: true, force: true });
-  }
-
-  /** Graceful stop (SIGTERM), SIGKILL past the timeout. */
-  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-const liveProcesses = new Set<ArbiterProcess>();
-
-/** The tests' config files decide; ARBITER_* variables of the calling shell must not. */
-function withoutArbiterEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ARBITER_')));
 }
 
 /**
  * Spawns `arbiter serve` (an API node; it runs programs only when `workers` is given) or `arbiter
  * worker`, with the settings in a JSON config file, and waits for its ready line.
  */
-export async function spawnArbiter(
+export function spawnArbiter(
   kind: 'serve' | 'worker',
   settings: ClusterSettings,
   options: { workers?: number; args?: readonly string[] } = {},
 ): Promise<ArbiterProcess> {
-  const dir = tempDir(`arbiter-${kind}-`);
-  const configFile = join(dir, 'config.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({ ...BASE_CONFIG, redisPrefix: settings.redisPrefix, ...settings.config }),
-  );
-  const args = [
-    '--import',
-    'tsx',
-    MAIN,
-    kind,
-    '--data-dir',
-    join(dir, 'data'),
-    '--config',
-    configFile,
-    '--redis',
-    settings.redisUrl,
-    '--postgres',
-    settings.postgresUrl,
-    '--schema',
-    settings.schema,
-  ];
-  if (kind === 'serve') args.push('--port', '0');
-  if (options.workers !== undefined)
-    args.push(kind === 'serve' ? '--workers' : '--concurrency', String(options.workers));
-  args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: withoutArbiterEnv(),
-  });
-  const proc = new ArbiterProcess(kind, child, Date.now());
-  liveProcesses.add(proc);
-  void proc.exited.then(() => liveProcesses.delete(proc));
-  const readyLine = kind === 'serve' ? 'arbiter is ready' : 'arbiter worker is ready';
-  await new Promise<void>((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${kind} not ready within ${READY_TIMEOUT_MS} ms:\n${proc.log}`));
-    }, READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.includes(readyLine)) continue;
-        const parsed = JSON.parse(line) as { url?: string; workerId?: string; metrics?: string | null };
-        proc.url = parsed.url ?? '';
-        proc.workerId = parsed.workerId ?? '';
-        proc.metricsUrl = parsed.metrics ?? '';
-        proc.readyAt = Date.now();
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    void proc.exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${kind} exited (code ${code}, signal ${signal}) before it was ready:\n${proc.log}`));
-    });
-  });
-  return proc;
-}
-
-/** Kills every Arbiter process still running (SIGKILL). For after() hooks. */
-export async function killAllArbiters(): Promise<void> {
-  await Promise.all([...liveProcesses].map((proc) => proc.kill9()));
+  return startArbiter({ kind, scaleOut: settings, config: settings.config, ...options });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -577,8 +412,7 @@ export class PrivatePostgres {
   }
 
   static async create(): Promise<PrivatePostgres> {
-    const dir = mkdtempSync(join(tmpdir(), 'arbiter-pg-'));
-    tempDirs.add(dir);
+    const dir = tempDir('arbiter-pg-');
     const pg = new PrivatePostgres(dir, await freePort());
     try {
       const { uid, gid } = await postgresUser();

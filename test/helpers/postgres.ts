@@ -3,7 +3,7 @@
 // skip: when PostgreSQL is missing, opening a store throws, naming the URL it tried.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres-store.js';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 
 export const TEST_POSTGRES_URL =
   process.env.ARBITER_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test';

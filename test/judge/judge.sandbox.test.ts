@@ -9,7 +9,7 @@ import { judge, type JudgeDeps } from '../../src/judge/judge.js';
 import type { JudgeRequest, JudgeResult } from '../../src/judge/types.js';
 import { resolveLimits, type SandboxPool } from '../../src/sandbox/index.js';
 import { visibleSubmission } from '../../src/service/visibility.js';
-import type { SubmissionRecord } from '../../src/store/types.js';
+import { aSubmissionRecord } from '../helpers/submission.js';
 import { createTestPool, registry } from '../helpers/sandbox.js';
 
 let pool: SandboxPool;
@@ -107,25 +107,18 @@ test('run failures are per-test statuses: time limit and runtime error', async (
 
 /** A judged result as a student sees it in any answer (service/visibility.ts). */
 function studentView(result: JudgeResult): JudgeResult {
-  const record = {
+  const record = aSubmissionRecord({
     id: 's',
     status: result.status,
-    priority: 1,
-    keyId: null,
-    user: null,
-    submitter: 'anonymous',
     language: 'c',
     version: null,
     problemId: 'p',
-    callbackUrl: null,
     request: { files: [], limits: resolveLimits({}) },
     result,
     attempts: 1,
-    seq: 1,
-    createdAt: 0,
     startedAt: 0,
     finishedAt: 0,
-  } satisfies SubmissionRecord;
+  });
   return visibleSubmission(record, 'student').result!;
 }
 

@@ -4,6 +4,7 @@ import type { StageResult } from '../../../judge/types.js';
 import { LANGUAGE_CATALOG } from '../../../languages/catalog.js';
 import { DEFAULT_RUN_LIMITS } from '../../../sandbox/limits.js';
 import type { SubmissionRecord } from '../../../store/types.js';
+import { aSubmissionRecord } from '../../../../test/helpers/submission.js';
 import { encodeBase64Lines } from './base64.js';
 import { ALL_FIELDS, DEFAULT_FIELDS, ECHO_KEY, parseFields, type Judge0Echo } from './fields.js';
 import type { Judge0Language } from './languages.js';
@@ -56,17 +57,9 @@ function record(
   result: Partial<NonNullable<SubmissionRecord['result']>> | null,
   echo: Partial<Judge0Echo> = {},
 ): SubmissionRecord {
-  return {
+  return aSubmissionRecord({
     id: 'tok',
     status,
-    priority: 1,
-    keyId: null,
-    user: null,
-    submitter: 'anonymous',
-    language: 'python3',
-    version: '3.11.2',
-    problemId: null,
-    callbackUrl: null,
     request: {
       files: [{ name: 'main.py', content: 'print(1)' }],
       limits: { ...DEFAULT_RUN_LIMITS },
@@ -88,7 +81,7 @@ function record(
     createdAt: Date.UTC(2026, 0, 2, 3, 4, 5),
     startedAt: null,
     finishedAt: result === null ? null : Date.UTC(2026, 0, 2, 3, 4, 6),
-  };
+  });
 }
 
 const statusOf = (r: SubmissionRecord) => outcomeOf(r, r.request.compat![ECHO_KEY] as Judge0Echo).statusId;

@@ -10,7 +10,7 @@ import type { RunResult } from '../../../sandbox/run-spec.js';
 import { sandboxFiles } from '../../../service/normalize.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
-import { InteractiveSession, type InteractiveJob } from '../../interactive.js';
+import { InteractiveSession, type InteractiveJob } from '../../interactive/session.js';
 import { parsePistonJob } from './job.js';
 import { isSignal, toPistonStage } from './stage.js';
 

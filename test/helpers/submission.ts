@@ -1,0 +1,44 @@
+// The one submission fixture for tests: a plain Python "print(1)" from nobody in particular. Tests
+// say only what matters to them, as overrides; every other field takes the value below.
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/limits.js';
+import type { NewSubmission, SubmissionRecord } from '../../src/store/types.js';
+
+/** A submission as the service hands it to Store.createSubmission. The id is fresh each call. */
+export function aSubmission(overrides: Partial<NewSubmission> = {}): NewSubmission {
+  return {
+    id: `sub-${randomUUID()}`,
+    priority: 1,
+    keyId: null,
+    user: null,
+    submitter: 'anonymous',
+    language: 'python3',
+    version: '3.11.2',
+    problemId: null,
+    callbackUrl: null,
+    request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
+    ...overrides,
+  };
+}
+
+/** A stored submission, queued and never run, as Store.getSubmission returns it. */
+export function aSubmissionRecord(overrides: Partial<SubmissionRecord> = {}): SubmissionRecord {
+  return {
+    ...aSubmission(),
+    status: 'queued',
+    result: null,
+    attempts: 0,
+    seq: 1,
+    createdAt: 0,
+    startedAt: null,
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/** A final result: accepted, no tests, no score. */
+export function aResult(
+  overrides: Partial<NonNullable<SubmissionRecord['result']>> = {},
+): NonNullable<SubmissionRecord['result']> {
+  return { status: 'accepted', tests: [], score: null, maxScore: null, compileCached: false, ...overrides };
+}
