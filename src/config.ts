@@ -20,8 +20,14 @@ export interface ArbiterConfig {
   queueTimeoutMs: number;
   /** Longest a `?wait=true` request is held before it gets 202, in ms. Default 30 s. */
   maxWaitMs: number;
-  /** Finished submissions are deleted after this, in ms. Default 24 hours. */
+  /** Finished submissions made without a problem (ad-hoc runs) are deleted after this, in ms. Default 24 hours. */
   resultTtlMs: number;
+  /**
+   * Finished submissions to a problem (a course's marks, the gradebook's rows) are deleted after
+   * this, in ms; 0 keeps them until an admin deletes them (DELETE /api/v1/problems/:id/submissions).
+   * Default 0.
+   */
+  problemResultTtlMs: number;
   /**
    * Output a result keeps of each stdout and stderr (of the compile, the run and each test), in KiB;
    * the rest is cut and flagged *Truncated. Default 1024 (1 MiB).
@@ -186,6 +192,7 @@ export const DEFAULT_CONFIG: Readonly<
   queueTimeoutMs: 5 * 60_000,
   maxWaitMs: 30_000,
   resultTtlMs: 24 * 60 * 60_000,
+  problemResultTtlMs: 0,
   keptOutputKb: 1024,
   keptOutputTotalKb: 4096,
   maxAttempts: 3,
@@ -240,6 +247,7 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_QUEUE_TIMEOUT_MS: 'queueTimeoutMs',
   ARBITER_MAX_WAIT_MS: 'maxWaitMs',
   ARBITER_RESULT_TTL_MS: 'resultTtlMs',
+  ARBITER_PROBLEM_RESULT_TTL_MS: 'problemResultTtlMs',
   ARBITER_KEPT_OUTPUT_KB: 'keptOutputKb',
   ARBITER_KEPT_OUTPUT_TOTAL_KB: 'keptOutputTotalKb',
   ARBITER_MAX_ATTEMPTS: 'maxAttempts',

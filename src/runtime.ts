@@ -171,7 +171,11 @@ export class Runtime {
       const now = Date.now();
       if (now - lastRetention >= RETENTION_EVERY_MS) {
         lastRetention = now;
-        await this.store.deleteFinishedBefore(now - this.config.resultTtlMs);
+        const { resultTtlMs, problemResultTtlMs } = this.config;
+        await this.store.deleteFinishedBefore({
+          runs: now - resultTtlMs,
+          problems: problemResultTtlMs > 0 ? now - problemResultTtlMs : null,
+        });
       }
       if (this.backends.reconcile && now - lastReconcile >= RECONCILE_EVERY_MS) {
         lastReconcile = now;

@@ -7,6 +7,7 @@ import { gradebookFromRow, gradebookSql, type GradebookSqlRow } from './gradeboo
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { submissionCountSql, submissionQuerySql } from './submission-query.js';
 import type {
+  RetentionCut,
   ApiKeyRecord,
   FinishedSummary,
   GradebookQuery,
@@ -111,7 +112,10 @@ export class SqliteStore implements Store {
         `SELECT id, key_id, status, finished_at FROM submissions
           WHERE id IN (SELECT value FROM json_each(?)) AND finished_at IS NOT NULL`,
       ),
-      deleteFinished: db.prepare(`DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < ?`),
+      deleteFinished: db.prepare(`DELETE FROM submissions WHERE finished_at IS NOT NULL
+        AND CASE WHEN problem_id IS NULL THEN finished_at < ? ELSE finished_at < ? END`),
+      deleteProblemSubmissions: db.prepare(`DELETE FROM submissions
+        WHERE problem_id = ? AND finished_at IS NOT NULL AND (? IS NULL OR user_name = ?)`),
       countByStatus: db.prepare(
         'SELECT status, language, count(*) AS count FROM submissions GROUP BY status, language',
       ),
@@ -254,8 +258,13 @@ export class SqliteStore implements Store {
     return (this.#stmt.listUnfinished.all(before, limit) as SubmissionRow[]).map(toRecord);
   }
 
-  async deleteFinishedBefore(before: number): Promise<number> {
-    return this.#stmt.deleteFinished.run(before).changes;
+  async deleteFinishedBefore(cut: RetentionCut): Promise<number> {
+    return this.#stmt.deleteFinished.run(cut.runs, cut.problems).changes;
+  }
+
+  async deleteProblemSubmissions(problemId: string, user?: string): Promise<number> {
+    const name = user ?? null;
+    return this.#stmt.deleteProblemSubmissions.run(problemId, name, name).changes;
   }
 
   async countByStatus(): Promise<StatusCount[]> {

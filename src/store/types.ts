@@ -135,6 +135,15 @@ export type NewSubmission = Pick<
   | 'request'
 >;
 
+/**
+ * Where retention cuts: ad-hoc runs finished before `runs` go; submissions to a problem (the
+ * gradebook's marks) go when finished before `problems`, and never when it is null.
+ */
+export interface RetentionCut {
+  runs: number;
+  problems: number | null;
+}
+
 export interface ProblemRecord {
   id: string;
   title: string;
@@ -202,8 +211,16 @@ export interface Store {
   countSubmissions(filter: SubmissionFilter): Promise<number>;
   /** Of `ids`, the ones that are final (in no particular order); unknown ids are left out. */
   listFinishedAmong(ids: readonly string[]): Promise<FinishedSummary[]>;
-  /** Removes finished submissions older than `before` (ms). Returns how many. */
-  deleteFinishedBefore(before: number): Promise<number>;
+  /**
+   * Retention: removes finished submissions older than the cut for their kind (ms since the epoch).
+   * Returns how many.
+   */
+  deleteFinishedBefore(cut: RetentionCut): Promise<number>;
+  /**
+   * Removes a problem's finished submissions (only `user`'s when given); queued and running ones
+   * stay, as their jobs are still on their way. Returns how many.
+   */
+  deleteProblemSubmissions(problemId: string, user?: string): Promise<number>;
   countByStatus(): Promise<StatusCount[]>;
   /** A page of a problem's gradebook: each user's best and latest submission, computed in SQL. */
   gradebook(query: GradebookQuery): Promise<GradebookRow[]>;

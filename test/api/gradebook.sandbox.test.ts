@@ -252,3 +252,38 @@ test('the OpenAPI document describes the rows', async () => {
   ])
     assert.ok(route.includes(field), `${field} in ${route.slice(0, 300)}`);
 });
+
+// Last: it deletes what the tests above read.
+test("an admin deletes a problem's marks, one user's or all; nobody else may", async () => {
+  const path = `/api/v1/problems/${PROBLEM}/submissions`;
+  assertErrorBody(await request(server, 'DELETE', path, { key: site.key }), {
+    status: 403,
+    code: 'ARB_ERR_AUTH_FORBIDDEN',
+  });
+  const before = (await gradebook(adminKey)).body.rows;
+  const annRows = before.filter((r) => r.user === 'ann');
+  const annCount = annRows.reduce((n, r) => n + r.submissions, 0);
+  assert.equal(annCount, 3, 'two by the site key, one by the student key');
+
+  const one = await request<{ problemId: string; deleted: number }>(server, 'DELETE', `${path}?user=ann`, {
+    key: adminKey,
+  });
+  assert.equal(one.status, 200, one.text);
+  assert.deepEqual(one.body, { problemId: PROBLEM, deleted: annCount });
+  const after = (await gradebook(adminKey)).body.rows;
+  assert.deepEqual(
+    after.map((r) => r.user).sort(),
+    before
+      .map((r) => r.user)
+      .filter((u) => u !== 'ann')
+      .sort(),
+  );
+  assert.equal(
+    (await request(server, 'GET', `/api/v1/submissions/${ids.annBest}`, { key: adminKey })).status,
+    404,
+  );
+
+  const all = await request<{ deleted: number }>(server, 'DELETE', path, { key: adminKey });
+  assert.equal(all.body.deleted, before.length - annRows.length);
+  assert.deepEqual((await gradebook(adminKey)).body.rows, []);
+});

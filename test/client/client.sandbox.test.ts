@@ -218,6 +218,9 @@ test('problems: create, list, get, update, judge by id, delete', async () => {
   assert.deepEqual([rows, nextOffset], [[], null], 'the query reaches the server');
   const [mine] = (await client.problems.gradebook(id)).rows;
   assert.equal(mine?.best?.submissionId, judged.id);
+  assert.equal(await client.problems.deleteSubmissions(id, { user: 'nobody' }), 0);
+  assert.equal(await client.problems.deleteSubmissions(id), 1);
+  assert.deepEqual((await client.problems.gradebook(id)).rows, []);
   await client.problems.delete(id);
   await assert.rejects(client.problems.get(id), { code: 'ARB_ERR_PROBLEM_NOT_FOUND', status: 404 });
 });

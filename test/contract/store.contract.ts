@@ -136,11 +136,53 @@ export function storeContract(name: string, open: () => Promise<StoreBackend>): 
         const fresh = await store.createSubmission(aSubmission(), 1);
         await store.finishSubmission(fresh.id, 'accepted', null, 1000);
         const waiting = await store.createSubmission(aSubmission(), 1);
-        assert.equal(await store.deleteFinishedBefore(500), 1);
+        const cut = { runs: 500, problems: null };
+        assert.equal(await store.deleteFinishedBefore(cut), 1);
         assert.equal(await store.getSubmission(old.id), null);
         assert.ok(await store.getSubmission(fresh.id));
         assert.ok(await store.getSubmission(waiting.id));
-        assert.equal(await store.deleteFinishedBefore(500), 0);
+        assert.equal(await store.deleteFinishedBefore(cut), 0);
+      });
+    });
+
+    test("retention keeps a problem's submissions apart: until deleted, or to their own cut", async () => {
+      await withStore(async ({ store }) => {
+        const run = await store.createSubmission(aSubmission(), 1);
+        await store.finishSubmission(run.id, 'accepted', null, 10);
+        const mark = await store.createSubmission(aSubmission({ problemId: 'p1' }), 1);
+        await store.finishSubmission(mark.id, 'accepted', null, 10);
+        const recent = await store.createSubmission(aSubmission({ problemId: 'p1' }), 1);
+        await store.finishSubmission(recent.id, 'accepted', null, 300);
+        // The runs' cut long past both marks: with no cut of their own, the marks stay.
+        assert.equal(await store.deleteFinishedBefore({ runs: 1000, problems: null }), 1);
+        assert.equal(await store.getSubmission(run.id), null);
+        assert.ok(await store.getSubmission(mark.id));
+        // Their own, shorter cut takes only the older one.
+        assert.equal(await store.deleteFinishedBefore({ runs: 1000, problems: 200 }), 1);
+        assert.equal(await store.getSubmission(mark.id), null);
+        assert.ok(await store.getSubmission(recent.id));
+      });
+    });
+
+    test("deleteProblemSubmissions removes a problem's finished submissions, one user's or all", async () => {
+      await withStore(async ({ store }) => {
+        const make = async (problemId: string | null, user: string | null, finished: boolean) => {
+          const record = await store.createSubmission(aSubmission({ problemId, user }), 1);
+          if (finished) await store.finishSubmission(record.id, 'accepted', null, 10);
+          return record.id;
+        };
+        const ann = await make('p1', 'ann', true);
+        const bob = await make('p1', 'bob', true);
+        const bobWaiting = await make('p1', 'bob', false);
+        const other = await make('p2', 'ann', true);
+        const adHoc = await make(null, 'ann', true);
+        assert.equal(await store.deleteProblemSubmissions('p1', 'ann'), 1);
+        assert.equal(await store.getSubmission(ann), null);
+        assert.ok(await store.getSubmission(bob));
+        assert.equal(await store.deleteProblemSubmissions('p1'), 1, 'the unfinished one stays');
+        assert.equal(await store.getSubmission(bob), null);
+        for (const id of [bobWaiting, other, adHoc]) assert.ok(await store.getSubmission(id));
+        assert.equal(await store.deleteProblemSubmissions('nope'), 0);
       });
     });
 

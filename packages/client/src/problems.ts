@@ -57,6 +57,24 @@ export class ProblemsApi {
     });
   }
 
+  /**
+   * Deletes the problem's finished submissions (its marks), or only `user`'s; admins only. Returns
+   * how many were deleted. A problem's submissions are otherwise kept until deleted.
+   */
+  async deleteSubmissions(
+    id: string,
+    query: { user?: string } = {},
+    options: CallOptions = {},
+  ): Promise<number> {
+    const search = query.user === undefined ? '' : `?user=${encodeURIComponent(query.user)}`;
+    const answer = await this.#http.json<{ deleted: number }>({
+      ...options,
+      method: 'DELETE',
+      path: `${path(id)}/submissions${search}`,
+    });
+    return answer.deleted;
+  }
+
   async delete(id: string, options: CallOptions = {}): Promise<void> {
     await this.#http.json({ ...options, method: 'DELETE', path: path(id) });
   }

@@ -10,6 +10,7 @@ import {
   gradebookScope,
   toGradebookEntry,
 } from '../../service/gradebook.js';
+import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
 import { idParams } from '../schemas.js';
 
@@ -133,6 +134,41 @@ export function registerGradebookRoutes(app: FastifyInstance, runtime: Runtime):
           .send(gradebookCsv(rows, isAdmin(caller)));
       }
       return { problemId: id, rows, nextOffset };
+    },
+  );
+
+  app.delete<{ Params: { id: string }; Querystring: { user?: string } }>(
+    '/api/v1/problems/:id/submissions',
+    {
+      schema: {
+        summary: "Delete a problem's finished submissions (its gradebook), or one user's",
+        description:
+          "A problem's submissions are kept until deleted here (or until problemResultTtlMs, when an " +
+          'operator sets one), apart from ad-hoc runs, which go after resultTtlMs. Admins only. Queued ' +
+          'and running submissions stay. Works for a problem already deleted, to clear what it left.',
+        tags: ['problems'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { user: { type: 'string', minLength: 1, maxLength: MAX_USER_LENGTH } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              problemId: { type: 'string' },
+              deleted: { type: 'integer', description: 'How many submissions were deleted' },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(callerOf(request));
+      const { id } = request.params;
+      const deleted = await store.deleteProblemSubmissions(id, request.query.user);
+      return { problemId: id, deleted };
     },
   );
 }

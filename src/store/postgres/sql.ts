@@ -41,7 +41,10 @@ export const SQL = {
   listUnfinished: `SELECT ${SUBMISSION} FROM submissions WHERE ${UNFINISHED} AND created_at < $1 ORDER BY seq LIMIT $2`,
   listFinishedAmong: `SELECT id, key_id, status, finished_at FROM submissions
     WHERE id = ANY($1::text[]) AND finished_at IS NOT NULL`,
-  deleteFinished: 'DELETE FROM submissions WHERE finished_at IS NOT NULL AND finished_at < $1',
+  deleteFinished: `DELETE FROM submissions WHERE finished_at IS NOT NULL
+    AND CASE WHEN problem_id IS NULL THEN finished_at < $1 ELSE finished_at < $2 END`,
+  deleteProblemSubmissions: `DELETE FROM submissions
+    WHERE problem_id = $1 AND finished_at IS NOT NULL AND ($2::text IS NULL OR user_name = $2)`,
   countByStatus: `SELECT status, language, count(*) AS count FROM submissions
     GROUP BY status, language ORDER BY status, language`,
   putProblem: `INSERT INTO problems (id, data, created_at, updated_at) VALUES ($1, $2, $3, $4)

@@ -70,7 +70,7 @@ const everyMethod = (store: Store): [string, () => Promise<unknown>][] => [
   ['requeueRunning', () => store.requeueRunning()],
   ['listQueued', () => store.listQueued()],
   ['listUnfinished', () => store.listUnfinished(1, 1)],
-  ['deleteFinishedBefore', () => store.deleteFinishedBefore(1)],
+  ['deleteFinishedBefore', () => store.deleteFinishedBefore({ runs: 1, problems: null })],
   ['countByStatus', () => store.countByStatus()],
   ['putProblem', () => store.putProblem({ id: 'p', title: 't', tests: [], createdAt: 1, updatedAt: 1 })],
   ['getProblem', () => store.getProblem('p')],

@@ -6,6 +6,7 @@ import { gradebookFromRow, gradebookSql, type GradebookSqlRow } from '../gradebo
 import * as Rows from '../rows.js';
 import { submissionCountSql, submissionQuerySql } from '../submission-query.js';
 import type {
+  RetentionCut,
   ApiKeyRecord,
   FinishedSummary,
   GradebookQuery,
@@ -307,8 +308,12 @@ export class PostgresStore implements Store {
     return (await this.#rows<SubmissionRow>('listUnfinished', [before, sqlLimit(limit)])).map(toRecord);
   }
 
-  async deleteFinishedBefore(before: number): Promise<number> {
-    return this.#changes('deleteFinished', [before]);
+  async deleteFinishedBefore(cut: RetentionCut): Promise<number> {
+    return this.#changes('deleteFinished', [cut.runs, cut.problems]);
+  }
+
+  async deleteProblemSubmissions(problemId: string, user?: string): Promise<number> {
+    return this.#changes('deleteProblemSubmissions', [problemId, user ?? null]);
   }
 
   async countByStatus(): Promise<StatusCount[]> {
