@@ -374,3 +374,20 @@ test('diffs: shown for a visible failing test under full feedback, never under v
     assert.deepEqual((await asTeacher(result.id)).tests[0]!.diff, diff, feedback);
   }
 });
+
+test("the OpenAPI document describes a diff and the problem's files, graders and type", async () => {
+  const docs = await request<{
+    components: { schemas: Record<string, { required?: string[] }> };
+    paths: Record<
+      string,
+      Record<
+        string,
+        { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }
+      >
+    >;
+  }>(server, 'GET', '/docs/json');
+  assert.equal(docs.status, 200);
+  assert.deepEqual(docs.body.components.schemas.OutputDiff?.required, ['line', 'from', 'expected', 'actual']);
+  const problem = docs.body.paths['/api/v1/problems']!.post!.requestBody!.content['application/json']!.schema;
+  for (const field of ['type', 'files', 'graders']) assert.ok(field in problem.properties, field);
+});
