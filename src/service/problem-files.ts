@@ -99,7 +99,10 @@ export function parseProblemFiles(
   };
   for (const [i, name] of names.entries()) distinct(name, `files[${i}].name`, names.slice(0, i));
   if (files.length > 0) out.files = files;
-  if (body.graders === undefined) return out;
+  if (body.graders === undefined) {
+    checkTotal(total);
+    return out;
+  }
   const entries = Object.entries(body.graders);
   if (entries.length === 0 || entries.length > MAX_GRADERS)
     throw new ArbiterError('INVALID_INPUT', `graders must name 1 to ${MAX_GRADERS} languages`);
@@ -136,13 +139,17 @@ export function parseProblemFiles(
     if (problem) throw new ArbiterError('INVALID_INPUT', `${field}: ${problem}`);
     graders[language.id] = grader;
   }
+  checkTotal(total);
+  out.graders = graders;
+  return out;
+}
+
+function checkTotal(total: number): void {
   if (total > MAX_PROBLEM_FILES_TOTAL_BYTES)
     throw new ArbiterError(
       'INVALID_INPUT',
       `the problem's files and graders hold ${total} bytes; at most ${MAX_PROBLEM_FILES_TOTAL_BYTES}`,
     );
-  out.graders = graders;
-  return out;
 }
 
 function planOf(language: LanguageDefinition, grader: ProblemGrader): GraderPlan {
@@ -187,6 +194,11 @@ export function bindProblemFiles(
   const plan = grader ? planOf(language, grader) : undefined;
   if (plan?.sourceFile !== undefined) {
     const target = plan.sourceFile;
+    if (files.some((f) => f.name === target))
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `a file named ${target} is what your ${language.sourceFile} becomes on this problem; send your program as ${language.sourceFile} (or source) and leave ${target} out`,
+      );
     studentFiles = files.map((f) => (f.name === language.sourceFile ? { ...f, name: target } : f));
   }
   for (const [i, file] of studentFiles.entries()) {

@@ -315,6 +315,17 @@ test('an output-only problem: each output judged by the checker, a missing one w
   const teacher = await asTeacher(some.id);
   assert.match(teacher.tests[2]!.message ?? '', /no file 3\.out/);
 
+  // Judge0's view of it: a language Judge0 does not have.
+  const judge0 = await request<{ language_id: number; status: { id: number } }>(
+    server,
+    'GET',
+    `/submissions/${some.id}?fields=language_id,status`,
+    { key: userKey },
+  );
+  assert.equal(judge0.status, 200, judge0.text);
+  assert.equal(judge0.body.language_id, 0);
+  assert.equal(judge0.body.status.id, 4, 'Wrong Answer');
+
   const program = await submit({ language: 'python3', problemId: id, source: 'print(1)' });
   assert.match(assertErrorBody(program, { status: 400 }).message, /output-only/);
   const stray = await submit({ language: 'output', problemId: id, files: [{ name: '4.out', content: '' }] });
