@@ -78,7 +78,7 @@ export const submissionBodySchema = {
 export const outputDiffSchema = {
   type: 'object',
   description:
-    "Where a visible test's wrong output first differs from the expected one (built-in checkers only; never on a hidden test, nor under feedback verdicts or score). Each side's lines from line `from`: up to 2 before and 2 after `line`, each cut to 200 characters (a cut line ends with …); a side that ended has fewer lines.",
+    "Where a visible test's wrong output first differs from the expected one (built-in checkers only; never on a hidden test, nor under feedback verdicts or score). Each side's lines from line `from`: up to 2 before and 2 after `line`, each cut to 200 characters (a cut line ends with …); a side that ended has fewer lines. The first 10 such tests of a result carry one.",
   required: ['line', 'from', 'expected', 'actual'],
   properties: {
     line: { type: 'integer', minimum: 1, description: 'The first differing line, from 1' },

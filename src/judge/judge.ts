@@ -9,7 +9,7 @@ import { runCompile } from './compile-step.js';
 import { withGrader } from './graders.js';
 import { GroupProgress, judgingOrder, roundScore, scoreGroups, shareOf } from './groups.js';
 import { compileLimitsFor, resolveCompileLimits } from './limits-policy.js';
-import { outputDiff } from './output-diff.js';
+import { keepFirstDiffs, outputDiff } from './output-diff.js';
 import { toStage } from './stage.js';
 import type {
   CheckerSpec,
@@ -344,6 +344,7 @@ export async function judge(deps: JudgeDeps, asked: JudgeRequest): Promise<Judge
     lease.release();
   }
   if (checker.type === 'custom') await runCustomChecker(deps, request, checker, order, outputs, results);
+  keepFirstDiffs(results);
   const listed = results.filter((r): r is TestResult => r !== undefined);
   // The status is the first judged test (in the problem's order) that did not pass, and `run`
   // repeats that test's run; with every test passed, `run` sums up the last.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DIFF_LINE_CHARS, outputDiff } from './output-diff.js';
+import type { TestResult } from './types.js';
+import { DIFF_LINE_CHARS, keepFirstDiffs, MAX_DIFFS, outputDiff } from './output-diff.js';
 
 test('the first differing line, with two lines of context on each side', () => {
   const expected = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n');
@@ -72,4 +73,20 @@ test('bounded however long the outputs are: at most five lines a side', () => {
   assert.deepEqual(diff.expected, ['49998', '49999', '50000', '50001', '50002']);
   assert.deepEqual(diff.actual, ['49998', '49999', 'X', '50001', '50002']);
   assert.equal(outputDiff('', 'x'.repeat(1000) + '\n'.repeat(1000), 'trimmed')!.actual.length, 1);
+});
+
+test('a result keeps the diffs of its first MAX_DIFFS tests only', () => {
+  const results: (TestResult | undefined)[] = Array.from({ length: MAX_DIFFS + 5 }, (_, i) => ({
+    status: 'wrong_answer',
+    cpuMs: 0,
+    wallMs: 0,
+    weight: 1,
+    diff: outputDiff(String(i), 'x', 'exact')!,
+  }));
+  results.splice(1, 0, undefined);
+  keepFirstDiffs(results);
+  const kept = results.filter((r) => r?.diff !== undefined);
+  assert.equal(kept.length, MAX_DIFFS);
+  assert.deepEqual(kept.at(-1)!.diff!.expected, [String(MAX_DIFFS - 1)]);
+  assert.equal(results.at(-1)!.diff, undefined);
 });

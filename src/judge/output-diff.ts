@@ -1,7 +1,9 @@
-import type { OutputDiff } from './types.js';
+import type { OutputDiff, TestResult } from './types.js';
 
 /** Lines shown before and after the first differing line. */
 export const DIFF_CONTEXT_LINES = 2;
+/** Tests of one result that keep their diff (the first ones in the problem's order): 10 × ~10 lines. */
+export const MAX_DIFFS = 10;
 /** Code points kept of one shown line; a longer line is cut and ends with "…". */
 export const DIFF_LINE_CHARS = 200;
 
@@ -76,5 +78,15 @@ export function outputDiff(expected: string, actual: string, mode: DiffMode): Ou
     take(e, left, diff.expected);
     take(a, right, diff.actual);
     return diff;
+  }
+}
+
+/** Leaves a diff on the first MAX_DIFFS tests that have one: a result stays small with 1000 failing tests. */
+export function keepFirstDiffs(results: readonly (TestResult | undefined)[]): void {
+  let kept = 0;
+  for (const result of results) {
+    if (result?.diff === undefined) continue;
+    if (kept < MAX_DIFFS) kept++;
+    else delete result.diff;
   }
 }

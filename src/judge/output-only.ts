@@ -1,6 +1,7 @@
 import { DEFAULT_CHECKER } from './checkers.js';
 import { GroupProgress, judgingOrder } from './groups.js';
 import { checkedOutput, runCustomChecker, scoreOf, skippedResult, type JudgeDeps } from './judge.js';
+import { keepFirstDiffs } from './output-diff.js';
 import type { FinalStatus, JudgeRequest, JudgeResult, TestResult } from './types.js';
 
 /** An output-only submission: the outputs, one per test (undefined where none was sent). */
@@ -50,6 +51,7 @@ export async function judgeOutputs(deps: JudgeDeps, request: OutputOnlyRequest):
     const outputs = results.map((r, i) => (r?.status === 'accepted' ? request.outputs[i] : undefined));
     await runCustomChecker(deps, request, checker, order, outputs, results);
   }
+  keepFirstDiffs(results);
   const listed = results.filter((r): r is TestResult => r !== undefined);
   const failing = listed.find((r) => r.status !== 'accepted' && r.status !== 'skipped');
   return {
