@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
 import { ArbiterError } from '../errors.js';
+import { outputDiffSchema } from './schemas.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
 import { registerBodyLimit } from './body-limit.js';
@@ -79,7 +80,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Arbiter', version: VERSION, description: 'Run untrusted code safely and judge it.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+        schemas: { OutputDiff: { ...outputDiffSchema, required: [...outputDiffSchema.required] } },
+      },
       security: [{ apiKey: [] }],
     },
   });

@@ -71,6 +71,23 @@ export const submissionBodySchema = {
   },
 } as const;
 
+/**
+ * A test's expected-vs-actual diff (judge/output-diff.ts), listed in the OpenAPI document's
+ * components: results are not serialised through a schema, so this one documents and tests pin it.
+ */
+export const outputDiffSchema = {
+  type: 'object',
+  description:
+    "Where a visible test's wrong output first differs from the expected one (built-in checkers only; never on a hidden test, nor under feedback verdicts or score). Each side's lines from line `from`: up to 2 before and 2 after `line`, each cut to 200 characters (a cut line ends with …); a side that ended has fewer lines. The first 10 such tests of a result carry one.",
+  required: ['line', 'from', 'expected', 'actual'],
+  properties: {
+    line: { type: 'integer', minimum: 1, description: 'The first differing line, from 1' },
+    from: { type: 'integer', minimum: 1, description: 'The line number of expected[0] and actual[0]' },
+    expected: { type: 'array', items: { type: 'string' }, maxItems: 5 },
+    actual: { type: 'array', items: { type: 'string' }, maxItems: 5 },
+  },
+} as const;
+
 export const idParams = {
   type: 'object',
   required: ['id'],

@@ -38,6 +38,19 @@ test('arbiter status shows who a submission is for, skipped tests and each group
   assert.equal(rows.get('group large'), '0/60 · skipped');
 });
 
+test('arbiter status shows the first visible difference of a wrong answer', () => {
+  const withDiff: Submission = {
+    ...judged,
+    tests: [
+      judged.tests[0]!,
+      { ...judged.tests[1]!, diff: { line: 3, from: 1, expected: ['1', '2', '3'], actual: ['1', '2'] } },
+    ],
+  };
+  const rows = new Map(statusRows(withDiff).map(([label, value]) => [label, value]));
+  assert.equal(rows.get('diff'), 'test 2, line 3: expected "3", got nothing (it ended)');
+  assert.ok(!statusRows(judged).some(([label]) => label === 'diff'));
+});
+
 test('a plain run has no user, test or group rows', () => {
   const plain: Submission = { ...judged, tests: [], score: null, maxScore: null };
   delete plain.user;

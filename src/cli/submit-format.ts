@@ -87,6 +87,17 @@ export function statusRows(submission: Submission): string[][] {
     const status = group.status ? ` · ${group.status}` : '';
     rows.push([`group ${group.id}`, `${group.score}/${group.points}${status}`]);
   }
+  // The first visible wrong answer's difference, as one line: the editor shows the lines around it.
+  const index = submission.tests.findIndex((t) => t.diff !== undefined);
+  const diff = submission.tests[index]?.diff;
+  if (diff) {
+    const at = diff.line - diff.from;
+    const side = (lines: string[]) => (at < lines.length ? JSON.stringify(lines[at]) : 'nothing (it ended)');
+    rows.push([
+      'diff',
+      `test ${index + 1}, line ${diff.line}: expected ${side(diff.expected)}, got ${side(diff.actual)}`,
+    ]);
+  }
   if (submission.message) rows.push(['message', submission.message]);
   return rows;
 }

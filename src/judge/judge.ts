@@ -6,15 +6,18 @@ import { readCheckerRun } from './checker-protocol.js';
 import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
 import { runCompile } from './compile-step.js';
+import { withGrader } from './graders.js';
 import { GroupProgress, judgingOrder, roundScore, scoreGroups, shareOf } from './groups.js';
 import { EXIT_GRACE_MS, Interaction, type InteractionOutcome } from './interactor.js';
 import { compileLimitsFor, resolveCompileLimits } from './limits-policy.js';
+import { keepFirstDiffs, outputDiff } from './output-diff.js';
 import { toStage } from './stage.js';
 import type {
   CheckerSpec,
   FinalStatus,
   JudgeRequest,
   JudgeResult,
+  OutputDiff,
   StageResult,
   TestCase,
   TestResult,
@@ -53,7 +56,8 @@ async function compileInto(
     languageId: language.id,
     version: request.version,
     compileCommand,
-    files: request.files,
+    // The problem's files (a grader, a header) are part of what is compiled.
+    files: [...request.files, ...(request.problemFiles ?? [])],
   });
   const hit = deps.compileCache?.get(key);
   if (hit) {
@@ -78,7 +82,8 @@ async function compileInto(
     return { ok: false, stage, status, cached: false };
   }
   if (deps.compileCache) {
-    const sources = request.files.map((f) => f.name);
+    // Problem files are written before every compile or cache hit: never artifacts.
+    const sources = [...request.files, ...(request.problemFiles ?? [])].map((f) => f.name);
     const after = lease.listFiles();
     const names = new Set(selectArtifacts(sources, after, sources));
     const artifacts = after.flatMap((file) => {
@@ -99,11 +104,32 @@ function testStatus(
   run: RunResult,
   test: TestCase,
   checker: CheckerSpec,
-): { status: FinalStatus; message?: string } {
+): { status: FinalStatus; message?: string; diff?: OutputDiff } {
   if (run.status !== 'accepted') return { status: run.status };
+  return checkedOutput(test, checker, run.stdout.toString('utf8'));
+}
+
+/**
+ * A built-in checker's verdict on one output; a custom checker decides later (accepted until then).
+ * A visible test judged wrong gets a diff; a hidden one never does, not even for operators' views.
+ */
+export function checkedOutput(
+  test: TestCase,
+  checker: CheckerSpec,
+  output: string,
+): { status: FinalStatus; message?: string; diff?: OutputDiff } {
   if (test.expected === undefined || checker.type === 'custom') return { status: 'accepted' };
-  const outcome = checkOutput(checker, test.expected, run.stdout.toString('utf8'));
-  return outcome.accepted ? { status: 'accepted' } : { status: 'wrong_answer', message: outcome.message };
+  const outcome = checkOutput(checker, test.expected, output);
+  if (outcome.accepted) return { status: 'accepted' };
+  const verdict: { status: FinalStatus; message?: string; diff?: OutputDiff } = {
+    status: 'wrong_answer',
+    message: outcome.message,
+  };
+  if (!test.hidden) {
+    const diff = outputDiff(test.expected, output, checker.type === 'exact' ? 'exact' : 'trimmed');
+    if (diff) verdict.diff = diff;
+  }
+  return verdict;
 }
 
 /**
@@ -154,7 +180,7 @@ async function prepareInteraction(
 }
 
 /** A test that was not judged: its group could no longer score, or judging stopped before it. */
-function skippedResult(test: TestCase): TestResult {
+export function skippedResult(test: TestCase): TestResult {
   const entry: TestResult = { status: 'skipped', cpuMs: 0, wallMs: 0, weight: test.weight ?? 1 };
   if (test.name) entry.name = test.name;
   if (test.hidden) entry.hidden = true;
@@ -168,12 +194,12 @@ function skippedResult(test: TestCase): TestResult {
  * is marked skipped and not checked (its program run happened: the program's lease was released
  * before the checker's was taken, as one judge never holds two slots).
  */
-async function runCustomChecker(
+export async function runCustomChecker(
   deps: JudgeDeps,
-  request: JudgeRequest,
+  request: Omit<JudgeRequest, 'language' | 'version' | 'files'>,
   checker: Extract<CheckerSpec, { type: 'custom' }>,
   order: readonly number[],
-  outputs: readonly (string | undefined)[],
+  outputs: readonly (string | Buffer | undefined)[],
   results: (TestResult | undefined)[],
 ): Promise<void> {
   const tests = request.tests ?? [];
@@ -190,6 +216,8 @@ async function runCustomChecker(
       files,
       compileLimits: resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS),
       compilerOptions: undefined,
+      problemFiles: undefined,
+      grader: undefined,
     });
     if (!compiled.ok) {
       const detail = `${compiled.stage?.stdout ?? ''}${compiled.stage?.stderr ?? ''}`.slice(
@@ -266,7 +294,9 @@ async function runCustomChecker(
  * same binary in the same work directory, compare, and score. With test groups, tests run group by
  * group (see groups.ts) and a group's remaining tests are skipped once it can no longer score.
  */
-export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<JudgeResult> {
+export async function judge(deps: JudgeDeps, asked: JudgeRequest): Promise<JudgeResult> {
+  // A problem's grader changes what is compiled and run (judge/graders.ts); nothing else differs.
+  const request = asked.grader ? { ...asked, language: withGrader(asked.language, asked.grader) } : asked;
   const { language, groups } = request;
   const checker = request.checker ?? DEFAULT_CHECKER;
   const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
@@ -288,6 +318,9 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
     : [await deps.pool.acquire(request.signal)];
   try {
     lease.writeFiles(request.files);
+    // After the student's files: a name both have fails here rather than replace the problem's
+    // (the service refuses such a submission before it is queued).
+    if (request.problemFiles) lease.writeFiles(request.problemFiles);
     compile = await compileInto(deps, lease, request);
     if (!compile.ok) {
       return {
@@ -345,6 +378,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       let result: RunResult;
       let status: FinalStatus;
       let message: string | undefined;
+      let diff: OutputDiff | undefined;
       let interactive: InteractionOutcome | undefined;
       if (interaction) {
         interactive = await interaction.runTest(test, request.signal);
@@ -358,7 +392,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
           { command, env, limits, stdin: test.stdin, mergeStderr: request.mergeStderr },
           request.signal,
         );
-        ({ status, message } = testStatus(result, test, checker));
+        ({ status, message, diff } = testStatus(result, test, checker));
       }
       const stage = toStage(result);
       if (interactive) {
@@ -382,6 +416,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
       // (service/visibility.ts), and an operator debugging a problem needs all of it.
       if (test.hidden) entry.hidden = true;
       if (test.group !== undefined) entry.group = test.group;
+      if (diff) entry.diff = diff;
       if (message) entry.message = message;
       else {
         entry.stdout = stage.stdout;
@@ -410,6 +445,7 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
   }
   if (checker.type === 'custom' && !interactor)
     await runCustomChecker(deps, request, checker, order, outputs, results);
+  keepFirstDiffs(results);
   const listed = results.filter((r): r is TestResult => r !== undefined);
   // The status is the first judged test (in the problem's order) that did not pass, and `run`
   // repeats that test's run; with every test passed, `run` sums up the last.
@@ -428,8 +464,8 @@ export async function judge(deps: JudgeDeps, request: JudgeRequest): Promise<Jud
 }
 
 /** The score, out of maxScore: the groups' scores, or the tests' weights times their shares. */
-function scoreOf(
-  request: JudgeRequest,
+export function scoreOf(
+  request: Pick<JudgeRequest, 'tests' | 'groups'>,
   results: readonly (TestResult | undefined)[],
 ): Pick<JudgeResult, 'groups' | 'score' | 'maxScore'> {
   const tests = request.tests ?? [];

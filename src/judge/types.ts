@@ -178,6 +178,37 @@ export interface TestResult {
   detail?: string;
   /** An interactive test's conversation (capped): operators only, like `detail`. */
   transcript?: Transcript;
+  /**
+   * Where the output first differs from the expected one (see OutputDiff): on a visible test that a
+   * built-in checker judged wrong_answer, never on a hidden one.
+   */
+  diff?: OutputDiff;
+}
+
+/**
+ * The first difference between a test's expected and actual output (judge/output-diff.ts): `line`
+ * is the first differing line (1-based); `expected` and `actual` are each side's lines from line
+ * `from` on, up to 2 lines of context before and after `line`, each line cut to 200 characters
+ * (a cut line ends with "…"). A side that ended has fewer lines.
+ */
+export interface OutputDiff {
+  line: number;
+  from: number;
+  expected: string[];
+  actual: string[];
+}
+
+/**
+ * How a program runs with its problem's grader (service/problem-files.ts builds it, judge/graders.ts
+ * applies it to the language's commands).
+ */
+export interface GraderPlan {
+  /** The grader's sources compiled with the student's, added right after it to the compile command. */
+  compileSources?: string[];
+  /** The file run in place of the student's source (an interpreted language's grader, e.g. grader.py). */
+  entry?: string;
+  /** The student's source's name in the work directory. Default: the language's sourceFile. */
+  sourceFile?: string;
 }
 
 export interface JudgeRequest {
@@ -186,6 +217,13 @@ export interface JudgeRequest {
   version: string;
   /** All files of the program; the language's sourceFile among them. */
   files: SandboxFile[];
+  /**
+   * The problem's files (data files, headers, its grader's files), written after `files` and before
+   * the compile; like the compiled program they are read-only to every test's run.
+   */
+  problemFiles?: SandboxFile[];
+  /** Compile and run with the problem's grader for this language. */
+  grader?: GraderPlan;
   args?: string[];
   /** For a plain run (no tests). */
   stdin?: string;

@@ -132,6 +132,9 @@ export function resultCacheKey(parts: {
   compileLimits?: RunLimits;
   compilerOptions?: string[];
   mergeStderr?: boolean;
+  problemFiles?: StoredRequest['problemFiles'];
+  grader?: StoredRequest['grader'];
+  outputOnly?: boolean;
 }): string {
   const canonical = JSON.stringify([
     parts.language,
@@ -151,6 +154,9 @@ export function resultCacheKey(parts: {
     parts.mergeStderr ?? false,
     // Appended only when present, so the keys of submissions without groups stay what they were.
     ...(parts.groups ? [parts.groups] : []),
+    ...(parts.problemFiles || parts.grader || parts.outputOnly
+      ? [[parts.problemFiles ?? null, parts.grader ?? null, parts.outputOnly ?? false]]
+      : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -13,6 +13,7 @@ import { audienceOf, visibleSubmission } from './visibility.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
 import { normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
+import { bindProblemFiles, OUTPUT_ONLY_LANGUAGE, outputFiles } from './problem-files.js';
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
@@ -101,10 +102,13 @@ export class SubmissionService {
 
   async submit(input: SubmissionInput, caller: Caller): Promise<SubmitOutcome> {
     this.assertAccepting();
+    // An output-only problem's submission sends outputs, not a program: no language runs.
+    const outputOnly = input.language === OUTPUT_ONLY_LANGUAGE;
     // The installed version the request selects (`version`: exact, prefix or semver range).
-    const language = await this.registry.resolve(input.language, input.version);
-    const version = await this.registry.version(language);
-    const files = normalizeFiles(language, input.source, input.files);
+    const language = outputOnly ? null : await this.registry.resolve(input.language, input.version);
+    const version = language ? await this.registry.version(language) : null;
+    let files = language ? normalizeFiles(language, input.source, input.files) : [];
+    let bound: ReturnType<typeof bindProblemFiles> | null = null;
 
     const { defaultLimits, maxLimits } = this.config;
     let tests = input.tests ? validateTests(input.tests) : undefined;
@@ -122,6 +126,22 @@ export class SubmissionService {
         );
       tests = problem.tests;
       checkerInput = problem.checker;
+      if ((problem.type === 'output-only') !== outputOnly)
+        throw new ArbiterError(
+          'INVALID_INPUT',
+          outputOnly
+            ? `problem ${problem.id} takes a program; language "${OUTPUT_ONLY_LANGUAGE}" is for output-only problems`
+            : `problem ${problem.id} is output-only: submit its outputs with language "${OUTPUT_ONLY_LANGUAGE}" and one file per test`,
+        );
+      if (language) {
+        bound = bindProblemFiles(problem, language, files);
+        files = bound.files;
+      } else files = outputFiles(problem.tests, input.source, input.files);
+    } else if (outputOnly) {
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `language "${OUTPUT_ONLY_LANGUAGE}" submits outputs to an output-only problem: give its problemId`,
+      );
     }
     const checker = checkerInput === undefined ? undefined : parseChecker(checkerInput);
     const checkerLanguage = checker?.type === 'custom' ? this.registry.getInstalled(checker.language) : null;
@@ -131,7 +151,7 @@ export class SubmissionService {
       requested: input.limits,
       problem: problemLimits,
       defaults: defaultLimits,
-      language,
+      language: language ?? checkerLanguage ?? {},
       max: maxLimits,
     });
 
@@ -169,16 +189,21 @@ export class SubmissionService {
       });
     }
     if (problem?.feedback) request.feedback = problem.feedback;
+    if (bound?.problemFiles) request.problemFiles = bound.problemFiles;
+    if (bound?.grader) request.grader = bound.grader;
+    if (outputOnly) request.outputOnly = true;
     if (input.stopOnFirstFailure !== undefined) request.stopOnFirstFailure = input.stopOnFirstFailure;
     if (input.cache) request.cache = true;
-    if (language.compile)
+    if (language?.compile)
       request.compileLimits = resolveCompileLimits(input.compileLimits, language, maxLimits);
     if (input.compilerOptions?.length) request.compilerOptions = input.compilerOptions;
     if (input.mergeStderr) request.mergeStderr = true;
     if (input.compat !== undefined) request.compat = input.compat;
 
     const now = Date.now();
-    const cacheKey = input.cache ? resultCacheKey({ language: language.id, version, ...request }) : null;
+    const cacheKey = input.cache
+      ? resultCacheKey({ language: language?.id ?? OUTPUT_ONLY_LANGUAGE, version, ...request })
+      : null;
     const cached = cacheKey ? await this.store.getCachedResult(cacheKey) : null;
     if (cacheKey) {
       if (cached) this.counters.cacheHits++;
@@ -203,7 +228,7 @@ export class SubmissionService {
         keyId: caller.keyId,
         user: input.user ?? null,
         submitter: submitterOf(caller, input.user),
-        language: language.id,
+        language: language?.id ?? OUTPUT_ONLY_LANGUAGE,
         version,
         problemId: input.problemId ?? null,
         callbackUrl: input.callbackUrl ?? null,

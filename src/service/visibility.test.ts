@@ -207,3 +207,67 @@ test("an interactive test's transcript and the interactor's source are operator-
   const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
   assert.deepEqual(visibleProblem(problem, student).interactor, { language: 'python3' });
 });
+
+test('a diff is shown with a visible test under full feedback, never under verdicts or score, never on a hidden test', () => {
+  const diff = { line: 1, from: 1, expected: ['hi'], actual: ['ho'] };
+  const record = judged();
+  record.result!.tests[0] = { ...record.result!.tests[0]!, status: 'wrong_answer', diff };
+  delete record.result!.run; // the fixture's run is the hidden test's
+  // A hidden test never gets one from the judge; were one stored, it would not reach a student.
+  record.result!.tests[1]!.diff = { line: 1, from: 1, expected: [SECRET], actual: [SECRET] };
+  const full = visibleSubmission(record, 'student');
+  assert.deepEqual(full.result!.tests[0]!.diff, diff);
+  assert.equal(full.result!.tests[1]!.diff, undefined);
+  assert.ok(!JSON.stringify(full).includes(SECRET), JSON.stringify(full));
+  for (const feedback of ['verdicts', 'score'] as const) {
+    const shown = visibleSubmission({ ...record, request: { ...record.request, feedback } }, 'student');
+    assert.ok(
+      shown.result!.tests.every((t) => t.diff === undefined),
+      feedback,
+    );
+    assert.ok(!JSON.stringify(shown).includes('"ho"'), feedback);
+  }
+  assert.deepEqual(visibleSubmission(record, 'operator').result!.tests[0]!.diff, diff);
+});
+
+test("a problem's files are operator-only unless marked visible; a submission shows none of them", () => {
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ expected: '3' }],
+    files: [
+      { name: 'data.txt', content: SECRET },
+      { name: 'api.h', content: 'int add(int, int);', visible: true },
+    ],
+    graders: {
+      cpp: {
+        files: [
+          { name: 'grader.cpp', content: SECRET },
+          { name: 'add.h', content: 'int add(int,int);', visible: true },
+        ],
+      },
+      python3: {
+        files: [{ name: 'grader.py', content: SECRET }],
+        entry: 'grader.py',
+        sourceFile: 'solution.py',
+      },
+    },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  const shown = visibleProblem(problem, student);
+  assert.ok(!JSON.stringify(shown).includes(SECRET), JSON.stringify(shown));
+  assert.deepEqual(shown.files, [problem.files[1]]);
+  assert.deepEqual(shown.graders, {
+    cpp: { files: [problem.graders.cpp.files[1]] },
+    python3: { files: [], entry: 'grader.py', sourceFile: 'solution.py' },
+  });
+  const admin: Caller = { keyId: null, role: 'admin', priority: 1 };
+  assert.equal(visibleProblem(problem, admin), problem);
+  const submission = judged({ problemFiles: [{ name: 'data.txt', content: SECRET }] });
+  assert.equal(visibleSubmission(submission, 'student').request.problemFiles, undefined);
+  assert.deepEqual(visibleSubmission(submission, 'operator').request.problemFiles, [
+    { name: 'data.txt', content: SECRET },
+  ]);
+});

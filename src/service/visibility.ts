@@ -82,6 +82,9 @@ export function visibleSubmission(record: SubmissionRecord, audience: Audience):
   if (request.checker) shownRequest.checker = visibleChecker(request.checker) as CheckerSpec;
   // An interactor's source often embeds answers, as a checker's does; its language is shown.
   if (request.interactor) shownRequest.interactor = visibleInteractor(request.interactor);
+  // The problem's files may be its data (a hidden test's input read from a file): its visible ones
+  // are in the problem itself.
+  delete shownRequest.problemFiles;
   const result = record.result;
   if (!result) return { ...record, request: shownRequest };
 
@@ -117,5 +120,15 @@ export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemR
   const shown: ProblemRecord = { ...problem, tests: problem.tests.map(visibleTestCase) };
   if (problem.checker) shown.checker = visibleChecker(problem.checker) as CheckerSpec;
   if (problem.interactor) shown.interactor = visibleInteractor(problem.interactor);
+  // Files are hidden unless the problem marks them visible (a header to code against); a grader
+  // keeps its language, entry and source name, so students know what to submit.
+  if (problem.files) shown.files = problem.files.filter((f) => f.visible);
+  if (problem.graders)
+    shown.graders = Object.fromEntries(
+      Object.entries(problem.graders).map(([id, g]) => [
+        id,
+        { ...g, files: g.files.filter((f) => f.visible) },
+      ]),
+    );
   return shown;
 }

@@ -1,9 +1,11 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
 import { boundOutput } from '../judge/bound-output.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
+import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { resultCacheKey, sandboxFiles } from './normalize.js';
+import { outputFileNames } from './problem-files.js';
 import { emptyResult, type RunningJobs, type SubmissionService } from './submission-service.js';
 import type { TimingWindow } from './stats.js';
 
@@ -105,27 +107,30 @@ export class WorkerPool implements RunningJobs {
     });
     let result: NonNullable<SubmissionRecord['result']>;
     try {
-      const language = this.deps.registry.getInstalled(record.language);
       const { request } = record;
-      const judged = await judge(this.deps, {
-        language,
-        version: record.version ?? 'unknown',
-        files: sandboxFiles(request.files),
-        args: request.args,
-        stdin: request.stdin,
-        limits: request.limits,
-        tests: request.tests,
-        groups: request.groups,
-        checker: request.checker,
-        checkerLimits: request.checkerLimits,
-        interactor: request.interactor,
-        interactorLimits: request.interactorLimits,
-        stopOnFirstFailure: request.stopOnFirstFailure,
-        compileLimits: request.compileLimits,
-        compilerOptions: request.compilerOptions,
-        mergeStderr: request.mergeStderr,
-        signal: controller.signal,
-      });
+      const judged = request.outputOnly
+        ? await this.#judgeOutputs(record, controller.signal)
+        : await judge(this.deps, {
+            language: this.deps.registry.getInstalled(record.language),
+            version: record.version ?? 'unknown',
+            files: sandboxFiles(request.files),
+            problemFiles: request.problemFiles && sandboxFiles(request.problemFiles),
+            grader: request.grader,
+            args: request.args,
+            stdin: request.stdin,
+            limits: request.limits,
+            tests: request.tests,
+            groups: request.groups,
+            checker: request.checker,
+            checkerLimits: request.checkerLimits,
+            interactor: request.interactor,
+            interactorLimits: request.interactorLimits,
+            stopOnFirstFailure: request.stopOnFirstFailure,
+            compileLimits: request.compileLimits,
+            compilerOptions: request.compilerOptions,
+            mergeStderr: request.mergeStderr,
+            signal: controller.signal,
+          });
       const { keptOutputKb, keptOutputTotalKb } = this.service.config;
       result = boundOutput(judged, {
         streamBytes: keptOutputKb * 1024,
@@ -164,6 +169,24 @@ export class WorkerPool implements RunningJobs {
       }
       this.options.onFinished?.(record, result, timing);
     }
+  }
+
+  /** An output-only submission: its files are the outputs, each matched to its test by name. */
+  #judgeOutputs(record: SubmissionRecord, signal: AbortSignal): Promise<JudgeResult> {
+    const { request } = record;
+    const tests = request.tests ?? [];
+    const names = outputFileNames(tests);
+    const byName = new Map(sandboxFiles(request.files).map((f) => [f.name, Buffer.from(f.content)]));
+    return judgeOutputs(this.deps, {
+      outputs: names.map((name) => byName.get(name)),
+      outputNames: names,
+      limits: request.limits,
+      tests,
+      groups: request.groups,
+      checker: request.checker,
+      checkerLimits: request.checkerLimits,
+      signal,
+    });
   }
 
   /**

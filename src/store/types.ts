@@ -2,6 +2,7 @@ import type {
   CheckerSpec,
   Feedback,
   InteractorSpec,
+  GraderPlan,
   JudgeResult,
   SubmissionStatus,
   TestCase,
@@ -34,7 +35,38 @@ export interface StoredRequest {
   feedback?: Feedback;
   /** A compatibility API's own view of the request (Judge0's fields); the judge never reads it. */
   compat?: Record<string, unknown>;
+  /** The problem's files and its grader's for this language, copied when the submission is made. */
+  problemFiles?: ProblemFile[];
+  /** How the problem's grader for this language compiles and runs the program. */
+  grader?: GraderPlan;
+  /** An output-only problem's submission: `files` are its outputs, one per test; nothing runs. */
+  outputOnly?: boolean;
 }
+
+/**
+ * A file of a problem (service/problem-files.ts checks it): text, or bytes as base64. `visible`:
+ * students see it in the problem (a header they code against); default false.
+ */
+export interface ProblemFile {
+  name: string;
+  content: string;
+  encoding?: 'utf8' | 'base64';
+  visible?: boolean;
+}
+
+/** A problem's grader for one language. */
+export interface ProblemGrader {
+  /** Written beside the student's program; a compiled language's sources among them are compiled with it. */
+  files: ProblemFile[];
+  /** One of `files`, run in place of the student's source (Python: the grader imports the student's module). */
+  entry?: string;
+  /** The name the student's source gets (its module's name, for an entry to import). Default: the language's sourceFile. */
+  sourceFile?: string;
+}
+
+/** `program` (default): the submission is a program run on every test; `output-only`: it is the outputs. */
+export const PROBLEM_TYPES = ['program', 'output-only'] as const;
+export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
 export interface SubmissionRecord {
   id: string;
@@ -156,6 +188,12 @@ export interface ProblemRecord {
   interactor?: InteractorSpec;
   /** What students see of the tests' results (see service/visibility). Default full. */
   feedback?: Feedback;
+  /** Default `program`. */
+  type?: ProblemType;
+  /** Files every run of the problem finds in its work directory (data files, headers). */
+  files?: ProblemFile[];
+  /** Graders by language id: a submission must be in one of these languages when present. */
+  graders?: Record<string, ProblemGrader>;
   createdAt: number;
   updatedAt: number;
 }

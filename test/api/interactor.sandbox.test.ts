@@ -240,7 +240,7 @@ test('groups score interactive tests, partial points (exit 7) included', async (
   assert.equal(body.score, 90);
 });
 
-test('an interactor is validated, and never comes with a checker', async () => {
+test('an interactor is validated, and never comes with a checker or on an output-only problem', async () => {
   const base = { title: 'x', tests: [{ stdin: '1' }] };
   for (const [extra, pattern] of [
     [{ interactor: { language: 'python3' } }, /interactor\.source/],
@@ -251,6 +251,10 @@ test('an interactor is validated, and never comes with a checker', async () => {
         checker: { type: 'custom', language: 'python3', source: 'x' },
       },
       /either interactor or checker/,
+    ],
+    [
+      { interactor: { language: 'python3', source: 'x' }, type: 'output-only' },
+      /output-only problem takes no interactor/,
     ],
   ] as const) {
     const response = await request(server, 'POST', '/api/v1/problems', {

@@ -241,6 +241,9 @@ test('problem mode submits with problemId and shows a result per test', async ()
     ['3', 'trap', 'Wrong answer'],
   ]);
   assert.match(await text(page, '#tests-score'), /2 of 3 tests passed; score 3 of 4/);
+  // The visible wrong answer shows where its output differs from the expected one.
+  assert.equal(await page.locator('#tests tbody tr pre.diff').count(), 1);
+  assert.equal(await text(page, '#tests tbody tr:nth-child(3) pre.diff'), '- 1  5\n+ 1  4');
   assert.match(await text(page, '#verdict-metrics'), /score 3 \/ 4/);
   await page.screenshot({ path: join(SCREENSHOTS, 'editor-problem.png'), fullPage: true });
   await page.close();

@@ -195,6 +195,20 @@ export interface TestResult {
   detail?: string;
   /** An interactive test's conversation, the first 64 KiB each way; shown to admins only. */
   transcript?: { toInteractor: string; toProgram: string; truncated?: boolean };
+  /** Where a visible test's wrong output first differs from the expected one. */
+  diff?: OutputDiff;
+}
+
+/**
+ * A test's first difference: `line` is the first differing line (from 1); `expected` and `actual`
+ * are each side's lines from line `from`, up to 2 of context around `line`, each cut to 200
+ * characters (a cut one ends with "…"). A side that ended has fewer lines.
+ */
+export interface OutputDiff {
+  line: number;
+  from: number;
+  expected: string[];
+  actual: string[];
 }
 
 /** A submission and, once final, its result (GET /api/v1/submissions/:id). */
@@ -286,6 +300,32 @@ export interface ProblemInput {
   /** Makes the problem interactive (docs/problems.md); never together with a custom checker. */
   interactor?: { language: string; source: string };
   feedback?: Feedback;
+  /** `program` (default) or `output-only`: a submission sends, in language "output", a file per test. */
+  type?: ProblemType;
+  /** Files every run finds in its work directory, read-only (data files, headers). */
+  files?: ProblemFile[];
+  /** Graders by language id; a problem with graders takes only their languages. */
+  graders?: Record<string, ProblemGrader>;
+}
+
+export type ProblemType = 'program' | 'output-only';
+
+/** A problem's file; students see it only when `visible` (default false). */
+export interface ProblemFile {
+  name: string;
+  content: string;
+  encoding?: 'utf8' | 'base64';
+  visible?: boolean;
+}
+
+/** A problem's grader for one language (docs/problems.md, "Files and graders"). */
+export interface ProblemGrader {
+  /** Written beside the student's program; a compiled language compiles those with its extensions with it. */
+  files: ProblemFile[];
+  /** One of `files`, run in place of the student's source (Python: it imports the student's module). */
+  entry?: string;
+  /** The name the student's source gets. Default: the language's source file name. */
+  sourceFile?: string;
 }
 
 /**
@@ -305,14 +345,19 @@ export interface Problem {
   /** An interactor's source is shown to admins only. */
   interactor?: { language: string; source?: string };
   feedback?: Feedback;
+  type?: ProblemType;
+  /** Students see the files marked visible only. */
+  files?: ProblemFile[];
+  graders?: Record<string, ProblemGrader>;
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;
 }
 
-/** A problem as listed: no test data, only how many tests it has. */
-export interface ProblemSummary extends Omit<Problem, 'tests'> {
+/** A problem as listed: no test data, only how many tests it has; no files, only its graders' languages. */
+export interface ProblemSummary extends Omit<Problem, 'tests' | 'files' | 'graders'> {
   testCount: number;
+  graders?: string[];
 }
 
 /** One user's standing on a problem (GET /api/v1/problems/:id/gradebook); see docs/problems.md. */

@@ -7,11 +7,17 @@ import { parseInteractor } from '../../judge/interactor-spec.js';
 import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
+import {
+  MAX_GRADERS,
+  MAX_PROBLEM_FILES,
+  parseProblemFiles,
+  type ProblemFileInput,
+} from '../../service/problem-files.js';
 import { visibleProblem } from '../../service/visibility.js';
-import type { ProblemRecord } from '../../store/types.js';
+import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
-import { checkerSchema, idParams, limitsSchema, testSchema } from '../schemas.js';
+import { checkerSchema, fileSchema, idParams, limitsSchema, testSchema } from '../schemas.js';
 
 interface ProblemBody {
   id?: string;
@@ -22,7 +28,41 @@ interface ProblemBody {
   checker?: unknown;
   interactor?: unknown;
   feedback?: Feedback;
+  type?: ProblemType;
+  files?: ProblemFileInput[];
+  graders?: Record<string, unknown>;
 }
+
+/** A problem's file: a program's file, which students see only when `visible`. */
+const problemFileSchema = {
+  ...fileSchema,
+  properties: {
+    ...fileSchema.properties,
+    visible: { type: 'boolean', description: 'Students see it in the problem (default false)' },
+  },
+} as const;
+
+const problemFilesSchema = { type: 'array', items: problemFileSchema, maxItems: MAX_PROBLEM_FILES } as const;
+
+/** One language's grader; parseProblemFiles checks the names and sizes. See docs/problems.md. */
+const graderSchema = {
+  type: 'object',
+  required: ['files'],
+  additionalProperties: false,
+  properties: {
+    files: { ...problemFilesSchema, minItems: 1 },
+    entry: {
+      type: 'string',
+      maxLength: 255,
+      description: "One of files, run in place of the student's source (an interpreted language's grader)",
+    },
+    sourceFile: {
+      type: 'string',
+      maxLength: 255,
+      description: "The name the student's source gets (default the language's source file name)",
+    },
+  },
+} as const;
 
 /** A problem's test: a submission's, plus the group it belongs to. */
 const problemTestSchema = {
@@ -91,6 +131,24 @@ const problemBody = {
       description:
         'What students see of test results: full (default: hidden tests verdict and time only), verdicts (every test so), score (no per-test list)',
     },
+    type: {
+      type: 'string',
+      enum: PROBLEM_TYPES,
+      description:
+        'program (default), or output-only: a submission is the outputs, language "output", a file <test name>.out (<n>.out for an unnamed test) per test',
+    },
+    files: {
+      ...problemFilesSchema,
+      description:
+        "Files every run finds in its work directory, read-only (data files, headers); a student's file may not share a name",
+    },
+    graders: {
+      type: 'object',
+      maxProperties: MAX_GRADERS,
+      additionalProperties: graderSchema,
+      description:
+        "By language id: files compiled (C, C++: those with the language's extensions) or run (entry) with the student's source. A problem with graders takes only their languages",
+    },
   },
 } as const;
 
@@ -113,9 +171,13 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       // The interactor decides each test: a checker beside it would have nothing to read.
       if (body.checker !== undefined)
         throw new ArbiterError('INVALID_INPUT', 'give either interactor or checker, not both');
+      // An output-only submission runs nothing for an interactor to talk with.
+      if (body.type === 'output-only')
+        throw new ArbiterError('INVALID_INPUT', 'an output-only problem takes no interactor');
       problem.interactor = parseInteractor(body.interactor);
     }
     if (body.feedback !== undefined) problem.feedback = body.feedback;
+    Object.assign(problem, parseProblemFiles(body, body.tests, runtime.registry));
     return problem;
   };
   const get = async (id: string): Promise<ProblemRecord> => {
@@ -154,6 +216,9 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
           ...visibleProblem(p, caller),
           tests: undefined,
           testCount: p.tests.length,
+          // A listing is a summary: files and graders (up to megabytes each problem) are in GET /:id.
+          files: undefined,
+          graders: p.graders && Object.keys(p.graders),
         })),
       };
     },

@@ -136,6 +136,8 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
     {
       schema: {
         summary: 'A submission and, once finished, its result',
+        description:
+          'A visible test that a built-in checker judged wrong_answer carries `diff` (components/schemas/OutputDiff).',
         tags: ['submissions'],
         params: idParams,
       },

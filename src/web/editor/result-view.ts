@@ -1,6 +1,7 @@
 /** Shows a submission: the verdict line, the three output panes and, for problems, the test table. */
 import { byId, formatKb, formatMs, statusLabel, statusTone } from '../shared/format.js';
 import type { GroupView, StageView, SubmissionView, TestView } from '../shared/types.js';
+import { diffText } from './diff-text.js';
 
 export class ResultView {
   readonly #verdict = byId('verdict');
@@ -132,7 +133,14 @@ function testRow(test: TestView, index: number): HTMLTableRowElement {
   const notes = [];
   if (test.fraction !== undefined) notes.push(`partial: ${formatShare(test.fraction)} of its points`);
   notes.push(test.hidden ? 'hidden test' : (test.message ?? ''));
-  const details = notes.filter(Boolean).join(' · ');
+  const details = cell(notes.filter(Boolean).join(' · '), 'details');
+  if (test.diff) {
+    const diff = document.createElement('pre');
+    diff.className = 'diff';
+    diff.textContent = diffText(test.diff);
+    diff.setAttribute('aria-label', `expected and actual output from line ${test.diff.from}`);
+    details.append(diff);
+  }
   const name = test.name ?? `test ${index + 1}`;
   row.append(
     cell(String(index + 1), 'num'),
@@ -141,7 +149,7 @@ function testRow(test: TestView, index: number): HTMLTableRowElement {
     cell(formatMs(test.cpuMs), 'num'),
     cell(formatMs(test.wallMs), 'num'),
     cell(formatKb(test.memoryKb), 'num'),
-    cell(details, 'details'),
+    details,
   );
   return row;
 }

@@ -35,6 +35,16 @@ export interface TestView {
   group?: string;
   /** The share of its points a checker's partial points gave it (0 to 1). */
   fraction?: number;
+  /** Where a visible wrong answer first differs from the expected output. */
+  diff?: DiffView;
+}
+
+/** A test's expected-vs-actual diff: lines from line `from`, the first difference at `line`. */
+export interface DiffView {
+  line: number;
+  from: number;
+  expected: string[];
+  actual: string[];
 }
 
 /** One test group's outcome; no status where the problem shows students only the score. */
