@@ -7,38 +7,35 @@ import type { JobQueue } from './queue/job-queue.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
+import type { Cluster } from './cluster/cluster.js';
+import { EMBEDDED_CLUSTER } from './cluster/embedded-cluster.js';
+import { ScaleOutCluster } from './cluster/scale-out-cluster.js';
 import type { SubmissionEvents } from './service/events.js';
-import { RedisEventBridge } from './service/redis-event-bridge.js';
-import { WorkerRegistry } from './service/worker-registry.js';
 import { PostgresStore } from './store/postgres/store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
 
 /**
  * The parts that differ between the two modes, behind their interfaces. This is the one place that
- * knows which back end is which; everything above sees Store, JobQueue and RateLimiter only.
+ * knows which back end is which; everything above sees Store, JobQueue, RateLimiter and Cluster only.
  */
 export interface Backends {
+  /** Which mode was opened, for /health/detailed to show; nothing branches on it. */
   mode: 'embedded' | 'scale-out';
+  /** Which store, for /health/detailed: its readiness is `dependencies()[storeKind]`. */
+  storeKind: 'sqlite' | 'postgres';
   store: Store;
   queue: JobQueue;
   rateLimiter: RateLimiter;
+  /** The other processes, if any (embedded: none, and its cluster does nothing). */
+  cluster: Cluster;
   /** What start-up recovered (embedded: from SQLite; scale-out: the reconciler's job). */
   recovered: { requeued: number; queued: number };
-  /** Scale-out only: live workers of the cluster. */
-  workerRegistry: WorkerRegistry | null;
-  /** Scale-out only: re-enqueues what the store holds as unfinished but the queue has lost. */
-  reconcile: (() => Promise<number>) | null;
   /** Readiness of the external services, for /health/detailed. */
   dependencies(): Promise<Record<string, { ok: boolean; error?: string }>>;
   /** Graceful: for embedded, running jobs go back to queued (the grace period has passed). */
   close(): Promise<void>;
 }
-
-/** A job that lost its worker this many times is given up with internal_error. */
-const MAX_ATTEMPTS = 5;
-/** The reconciler leaves submissions younger than this alone: they may be on their way into the queue. */
-const RECONCILE_GRACE_MS = 5_000;
 
 async function openEmbedded(config: ArbiterConfig): Promise<Backends> {
   const store = new SqliteStore(join(config.dataDir, 'arbiter.db'));
@@ -46,12 +43,12 @@ async function openEmbedded(config: ArbiterConfig): Promise<Backends> {
   const recovered = await queue.recover();
   return {
     mode: 'embedded',
+    storeKind: 'sqlite',
     store,
     queue,
     rateLimiter: new MemoryRateLimiter(),
+    cluster: EMBEDDED_CLUSTER,
     recovered,
-    workerRegistry: null,
-    reconcile: null,
     dependencies: async () => ({ sqlite: { ok: await store.ping() } }),
     close: async () => {
       await queue.close();
@@ -86,58 +83,23 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
   });
   const commands = redisClient(config, 'commands');
   const subscriber = redisClient(config, 'subscriber');
-  const bridge = new RedisEventBridge(events, commands, subscriber, `${config.redisPrefix}:events`);
-  await bridge.start();
-  const workerRegistry = new WorkerRegistry({ redis: commands, keyPrefix: `${config.redisPrefix}:workers:` });
-
-  const reconcile = async (): Promise<number> => {
-    // One reconciler at a time across the cluster; the lock lapses by itself if its holder dies.
-    const lock = await commands.set(`${config.redisPrefix}:reconciler`, bridge.nodeId, 'PX', 10_000, 'NX');
-    if (lock !== 'OK') return 0;
-    let requeued = 0;
-    for (const record of await store.listUnfinished(Date.now() - RECONCILE_GRACE_MS, 1_000)) {
-      if (await queue.has(record.id)) continue;
-      if (record.attempts >= MAX_ATTEMPTS) {
-        const message = `gave up after ${record.attempts} attempts: its workers kept dying`;
-        if (
-          await store.finishSubmission(
-            record.id,
-            'internal_error',
-            {
-              status: 'internal_error',
-              tests: [],
-              score: null,
-              maxScore: null,
-              compileCached: false,
-              message,
-            },
-            Date.now(),
-          )
-        ) {
-          events.publish({
-            type: 'finished',
-            id: record.id,
-            keyId: record.keyId,
-            status: 'internal_error',
-            at: Date.now(),
-          });
-        }
-        continue;
-      }
-      await queue.requeue(record);
-      requeued++;
-    }
-    return requeued;
-  };
+  const cluster = await ScaleOutCluster.open({
+    store,
+    queue,
+    events,
+    commands,
+    subscriber,
+    prefix: config.redisPrefix,
+  });
 
   return {
     mode: 'scale-out',
+    storeKind: 'postgres',
     store,
     queue,
     rateLimiter: new RedisRateLimiter({ redis: commands, keyPrefix: `${config.redisPrefix}:rl:` }),
+    cluster,
     recovered: { requeued: 0, queued: 0 },
-    workerRegistry,
-    reconcile,
     dependencies: async () => ({
       postgres: { ok: await store.ping() },
       redis: await commands.ping().then(
@@ -146,8 +108,7 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
       ),
     }),
     close: async () => {
-      await bridge.stop();
-      await workerRegistry.unregister().catch(() => undefined);
+      await cluster.close();
       await queue.close();
       await store.close();
       commands.disconnect();

@@ -10,15 +10,14 @@ import type { JobQueue } from './queue/job-queue.js';
 import { AdaptiveRatePolicy } from './ratelimit/adaptive.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { SandboxPool } from './sandbox/pool.js';
+import { arbiterCallback, CallbackOutbox } from './service/callback-outbox.js';
 import { SubmissionEvents } from './service/events.js';
-import { recoverLostFinishes } from './service/lost-finishes.js';
+import { judge0Callback } from './api/compat/judge0/callbacks.js';
+import type { Cluster } from './cluster/cluster.js';
 import { TimingWindow } from './service/stats.js';
 import { SubmissionService } from './service/submission-service.js';
-import { toView } from './service/submission-view.js';
-import { visibleSubmission } from './service/visibility.js';
 import { WorkerPool } from './service/worker-pool.js';
-import type { Store, SubmissionRecord } from './store/types.js';
-import { deliverWebhook } from './webhooks/deliver.js';
+import type { Store } from './store/types.js';
 import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
 import { PACKAGE_VERSION } from './project-root.js';
 
@@ -26,7 +25,7 @@ import { PACKAGE_VERSION } from './project-root.js';
 const HOUSEKEEPING_MS = 1000;
 const RETENTION_EVERY_MS = 60_000;
 const RECONCILE_EVERY_MS = 10_000;
-/** Scale-out: how often the store is asked about `finished` events that pub/sub may have lost. */
+/** How often the cluster is asked about `finished` events that pub/sub may have lost (scale-out). */
 const RECOVER_FINISHES_EVERY_MS = 3_000;
 const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
 
@@ -43,7 +42,8 @@ export class Runtime {
   readonly service: SubmissionService;
   readonly workers: WorkerPool | null;
   readonly compileCache: CompileCache;
-  readonly webhookDeliveries = new Set<Promise<unknown>>();
+  /** Sends every callback, in the shape of the API that accepted the submission. */
+  readonly callbacks: CallbackOutbox;
   readonly workerId = randomUUID();
   subscribers = 0;
   #queueLength = 0;
@@ -89,17 +89,18 @@ export class Runtime {
           },
         })
       : null;
-    // Every final state reaches its webhook, a cancel or a queue timeout as much as a judged result.
-    // Only events of this process: in a cluster, each event reaches every node, and one sends it.
-    events.onOutbound((message) => {
-      if (message.kind !== 'event' || message.event.type !== 'finished') return;
-      void backends.store.getSubmission(message.event.id).then(
-        (record) => {
-          if (record?.callbackUrl) this.#sendWebhook(record, record.callbackUrl);
-        },
-        (error: Error) => process.emitWarning(`webhook lookup failed: ${error.message}`),
-      );
+    // Every final state reaches its callback, a cancel or a queue timeout as much as a judged result.
+    this.callbacks = new CallbackOutbox({
+      events,
+      store: backends.store,
+      peekFinished: (id) => this.service.peekFinished(id),
+      renderers: { arbiter: arbiterCallback, judge0: judge0Callback(registry, config) },
+      secret: config.webhookSecret,
+      allowlist: config.webhookAllowlist,
+      onOutcome: (outcome) =>
+        this.metrics.webhooks.inc({ outcome: outcome.delivered ? 'delivered' : 'failed' }),
     });
+    this.callbacks.start();
   }
 
   get store(): Store {
@@ -112,6 +113,10 @@ export class Runtime {
 
   get rateLimiter(): RateLimiter {
     return this.backends.rateLimiter;
+  }
+
+  get cluster(): Cluster {
+    return this.backends.cluster;
   }
 
   get recovered(): { requeued: number; queued: number } {
@@ -142,8 +147,8 @@ export class Runtime {
     }
     const runtime = new Runtime(config, backends, events, pool, registry);
     runtime.workers?.start();
-    if (pool && backends.workerRegistry) {
-      await backends.workerRegistry.register({
+    if (pool) {
+      await backends.cluster.join({
         id: runtime.workerId,
         host: hostname(),
         pid: process.pid,
@@ -166,7 +171,7 @@ export class Runtime {
     const tick = async () => {
       this.#queueLength = await this.queue.length();
       this.adaptive.update(this.#queueLength, Math.max(1, this.config.maxQueueLength));
-      if (this.workers) this.backends.workerRegistry?.update({ running: this.workers.busy });
+      if (this.workers) void this.cluster.reportLoad(this.workers.busy);
       await this.service.expireWaiting();
       const now = Date.now();
       if (now - lastRetention >= RETENTION_EVERY_MS) {
@@ -177,14 +182,13 @@ export class Runtime {
           problems: problemResultTtlMs > 0 ? now - problemResultTtlMs : null,
         });
       }
-      if (this.backends.reconcile && now - lastReconcile >= RECONCILE_EVERY_MS) {
+      if (now - lastReconcile >= RECONCILE_EVERY_MS) {
         lastReconcile = now;
-        await this.backends.reconcile();
+        await this.reconcile();
       }
-      // In one process a finish reaches its listeners synchronously; only pub/sub can lose one.
-      if (this.backends.mode === 'scale-out' && now - lastRecovery >= RECOVER_FINISHES_EVERY_MS) {
+      if (now - lastRecovery >= RECOVER_FINISHES_EVERY_MS) {
         lastRecovery = now;
-        this.metrics.eventsRecovered.inc(await recoverLostFinishes(this.events, this.store));
+        this.metrics.eventsRecovered.inc(await this.cluster.recoverLostFinishes());
       }
     };
     let running = false;
@@ -201,21 +205,7 @@ export class Runtime {
 
   /** Runs the reconciler now (tests, and `arbiter` after Redis comes back). Returns how many it re-queued. */
   reconcile(): Promise<number> {
-    return this.backends.reconcile?.() ?? Promise.resolve(0);
-  }
-
-  #sendWebhook(record: SubmissionRecord, url: string): void {
-    const delivery = deliverWebhook(
-      {
-        url,
-        // The submitter's role is not kept with the row: a webhook shows what a student may see.
-        body: toView(visibleSubmission(record, 'student'), null),
-        secret: this.config.webhookSecret,
-      },
-      { allowlist: this.config.webhookAllowlist },
-    ).then((outcome) => this.metrics.webhooks.inc({ outcome: outcome.delivered ? 'delivered' : 'failed' }));
-    this.webhookDeliveries.add(delivery);
-    void delivery.finally(() => this.webhookDeliveries.delete(delivery));
+    return this.cluster.reconcile((record, status, result) => this.service.finish(record, status, result));
   }
 
   get closing(): boolean {
@@ -228,14 +218,11 @@ export class Runtime {
     this.#closing = true;
     this.service.stopAccepting();
     for (const timer of this.#timers) clearInterval(timer);
-    await this.backends.workerRegistry?.markDraining?.();
+    await this.cluster.markDraining();
     await this.workers?.drain(this.config.shutdownGraceMs);
     await this.pool?.close();
     // Deliveries still retrying get a short grace; a webhook must not hold a shutdown for minutes.
-    await Promise.race([
-      Promise.allSettled([...this.webhookDeliveries]),
-      new Promise((r) => setTimeout(r, WEBHOOK_SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await this.callbacks.close(WEBHOOK_SHUTDOWN_GRACE_MS);
     await this.rateLimiter.close();
     await this.backends.close();
   }

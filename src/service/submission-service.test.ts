@@ -103,3 +103,35 @@ test('once shutting down, new work is refused with SHUTTING_DOWN and a Retry-Aft
   // Even a request that names no installed language hears the shutdown, not a validation error.
   await assert.rejects(closing.submit({ language: 'no-such-language', source: 'x' }, OPERATOR), refusal);
 });
+
+test('a callback is stored typed, with the format the API asked for; a bad format or an overlong URL is refused', async () => {
+  const allowing = new SubmissionService(
+    loadConfig({ flags: { webhookAllowlist: ['127.0.0.1'] } }),
+    store,
+    new EmbeddedQueue(store),
+    new LanguageRegistry(),
+    new SubmissionEvents(),
+  );
+  const base = { language: 'python3', source: 'print(1)' };
+  const url = 'http://127.0.0.1:9/hook';
+  const judge0 = await allowing.submit({ ...base, callbackUrl: url, callbackFormat: 'judge0' }, OPERATOR);
+  assert.deepEqual((await store.getSubmission(judge0.record.id))!.callback, { url, format: 'judge0' });
+  const native = await allowing.submit({ ...base, callbackUrl: url }, OPERATOR);
+  assert.deepEqual((await store.getSubmission(native.record.id))!.callback, { url, format: 'arbiter' });
+  const none = await allowing.submit(base, OPERATOR);
+  assert.equal((await store.getSubmission(none.record.id))!.callback, null);
+
+  const invalid = { code: 'ARB_ERR_INPUT_INVALID', status: 400 };
+  await assert.rejects(
+    allowing.submit({ ...base, callbackUrl: url, callbackFormat: 'piston' as never }, OPERATOR),
+    invalid,
+  );
+  await assert.rejects(
+    allowing.submit({ ...base, callbackUrl: `http://127.0.0.1/${'a'.repeat(2048)}` }, OPERATOR),
+    invalid,
+  );
+  // The SSRF guard still decides: without the allowlist, loopback is refused.
+  await assert.rejects(service.submit({ ...base, callbackUrl: url }, OPERATOR), {
+    code: 'ARB_ERR_WEBHOOK_TARGET_REFUSED',
+  });
+});

@@ -6,7 +6,15 @@ import type { FinalStatus, SubmissionStatus, TestCase } from '../judge/types.js'
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { RunLimits } from '../sandbox/limits.js';
-import type { ProblemRecord, Store, SubmissionQuery, SubmissionRecord } from '../store/types.js';
+import {
+  CALLBACK_FORMATS,
+  type CallbackFormat,
+  type ProblemRecord,
+  type Store,
+  type SubmissionCallback,
+  type SubmissionQuery,
+  type SubmissionRecord,
+} from '../store/types.js';
 import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
 import { canSee, isAdmin, submitterOf, type Caller } from './caller.js';
 import { audienceOf, visibleSubmission } from './visibility.js';
@@ -17,6 +25,8 @@ import { bindProblemFiles, OUTPUT_ONLY_LANGUAGE, outputFiles } from './problem-f
 
 /** Seconds a client should wait before retrying when the queue is full: about one drain step. */
 const QUEUE_FULL_RETRY_SECONDS = 5;
+/** The longest callback URL any API accepts (Judge0's callback_url allows 2,048). */
+const MAX_CALLBACK_URL_CHARS = 2048;
 /** Seconds a client should wait before retrying against a server that is shutting down. */
 const SHUTDOWN_RETRY_SECONDS = 10;
 
@@ -37,6 +47,8 @@ export interface SubmissionInput {
   stopOnFirstFailure?: boolean;
   priority?: number;
   callbackUrl?: string;
+  /** The shape the callback is sent in: a compatibility API answers in its own. Default 'arbiter'. */
+  callbackFormat?: CallbackFormat;
   cache?: boolean;
   /** Limits for the compile; unset ones come from the server's compile defaults. */
   compileLimits?: Partial<RunLimits>;
@@ -160,9 +172,7 @@ export class SubmissionService {
     }
     // A request may lower its priority, never raise it above its key's.
     const priority = Math.min(input.priority ?? caller.priority, caller.priority);
-    if (input.callbackUrl !== undefined) {
-      await checkWebhookTarget(input.callbackUrl, { allowlist: this.config.webhookAllowlist });
-    }
+    const callback = await this.#callbackOf(input);
 
     const request: SubmissionRecord['request'] = { files, limits };
     if (input.stdin !== undefined) request.stdin = input.stdin;
@@ -231,7 +241,7 @@ export class SubmissionService {
         language: language?.id ?? OUTPUT_ONLY_LANGUAGE,
         version,
         problemId: input.problemId ?? null,
-        callbackUrl: input.callbackUrl ?? null,
+        callback,
         request,
       },
       now,
@@ -261,6 +271,21 @@ export class SubmissionService {
       at: now,
     });
     return { record, position };
+  }
+
+  /** The request's callback, its target checked by the SSRF guard now (and again at every attempt). */
+  async #callbackOf(input: SubmissionInput): Promise<SubmissionCallback | null> {
+    const format = input.callbackFormat ?? 'arbiter';
+    if (!CALLBACK_FORMATS.includes(format))
+      throw new ArbiterError('INVALID_INPUT', `callbackFormat must be one of ${CALLBACK_FORMATS.join(', ')}`);
+    if (input.callbackUrl === undefined) return null;
+    if (typeof input.callbackUrl !== 'string' || input.callbackUrl.length > MAX_CALLBACK_URL_CHARS)
+      throw new ArbiterError(
+        'INVALID_INPUT',
+        `callbackUrl must be a URL of at most ${MAX_CALLBACK_URL_CHARS} characters`,
+      );
+    await checkWebhookTarget(input.callbackUrl, { allowlist: this.config.webhookAllowlist });
+    return { url: input.callbackUrl, format };
   }
 
   /**

@@ -106,4 +106,20 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         WHERE problem_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'a callback and the shape it is sent in',
+    sql: `
+      -- callback_format: which API's body the callback carries ('arbiter' or 'judge0'); a row with
+      -- a callback_url from before this migration was a native webhook.
+      ALTER TABLE submissions ADD COLUMN callback_format TEXT NOT NULL DEFAULT 'arbiter';
+      -- The backfill reads every submission once: no statement timeout for it.
+      SET LOCAL statement_timeout = 0;
+      -- Judge0's callback_url used to live only in the request's Judge0 echo: it moves to the callback
+      -- columns, so a submission still waiting sends it in Judge0's shape and GET still shows it.
+      UPDATE submissions SET callback_url = request->'compat'->'judge0'->>'callback_url', callback_format = 'judge0'
+        WHERE callback_url IS NULL
+          AND request->'compat'->'judge0'->>'callback_url' IS NOT NULL;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import type { SubmissionStatus } from '../judge/types.js';
-import type { ApiKeyRecord, FinishedSummary, SubmissionRecord } from './types.js';
+import type { ApiKeyRecord, CallbackFormat, FinishedSummary, SubmissionRecord } from './types.js';
 
 /**
  * Table rows as both SQL back ends return them (the same schema, snake_case). `J` is how JSON
@@ -17,6 +17,8 @@ export interface SubmissionRow<J> {
   version: string | null;
   problem_id: string | null;
   callback_url: string | null;
+  /** Migration 5; rows from before it read as 'arbiter'. */
+  callback_format: CallbackFormat;
   request: J;
   result: J | null;
   attempts: number;
@@ -54,7 +56,7 @@ export function submissionFromRow<J>(row: SubmissionRow<J>, json: (value: J) => 
     language: row.language,
     version: row.version,
     problemId: row.problem_id,
-    callbackUrl: row.callback_url,
+    callback: row.callback_url === null ? null : { url: row.callback_url, format: row.callback_format },
     request: json(row.request) as SubmissionRecord['request'],
     result: row.result === null ? null : (json(row.result) as SubmissionRecord['result']),
     attempts: row.attempts,

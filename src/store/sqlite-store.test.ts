@@ -19,7 +19,7 @@ test('migrations run once and are recorded', async () => {
   await new SqliteStore(path).close();
   const store = new SqliteStore(path);
   const rows = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+  assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
   await store.close();
 });
 
@@ -52,6 +52,36 @@ test('migration 4 copies the scores of submissions judged before it into the gra
   const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
   assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
   assert.equal(row?.latest.submissionId, 'unscored-before');
+  await store.close();
+});
+
+test("migration 5 gives a native webhook the 'arbiter' format and moves Judge0's callback_url out of the echo", async () => {
+  const path = join(dir, 'm4.db');
+  const old = new Database(path);
+  old.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  for (const migration of SQLITE_MIGRATIONS.slice(0, 4)) {
+    old.exec(migration.sql);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
+  }
+  const insert = old.prepare(
+    `INSERT INTO submissions (id, status, priority, language, callback_url, request, created_at)
+     VALUES (?, 'queued', 1, 'python3', ?, ?, 1)`,
+  );
+  const echo = (url: string | null) =>
+    JSON.stringify({ files: [], compat: { judge0: { callback_url: url } } });
+  insert.run('native', 'https://hooks.example.com/native', '{"files":[]}');
+  insert.run('judge0', null, echo('https://hooks.example.com/judge0'));
+  insert.run('judge0-none', null, echo(null));
+  insert.run('plain', null, '{"files":[]}');
+  old.close();
+  const store = new SqliteStore(path);
+  const callback = async (id: string) => (await store.getSubmission(id))!.callback;
+  assert.deepEqual(await callback('native'), { url: 'https://hooks.example.com/native', format: 'arbiter' });
+  assert.deepEqual(await callback('judge0'), { url: 'https://hooks.example.com/judge0', format: 'judge0' });
+  assert.equal(await callback('judge0-none'), null);
+  assert.equal(await callback('plain'), null);
   await store.close();
 });
 

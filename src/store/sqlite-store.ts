@@ -85,8 +85,8 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.#stmt = {
       insert: db.prepare(
-        `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at)
-         VALUES (@id, 'queued', @priority, @keyId, @user, @submitter, @language, @version, @problemId, @callbackUrl, @request, @createdAt)`,
+        `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, callback_format, request, created_at)
+         VALUES (@id, 'queued', @priority, @keyId, @user, @submitter, @language, @version, @problemId, @callbackUrl, @callbackFormat, @request, @createdAt)`,
       ),
       get: db.prepare('SELECT * FROM submissions WHERE id = ?'),
       markRunning: db.prepare(
@@ -179,8 +179,11 @@ export class SqliteStore implements Store {
   }
 
   #insertOne(submission: NewSubmission, now: number): SubmissionRecord {
+    const { callback, ...columns } = submission;
     const { lastInsertRowid } = this.#stmt.insert.run({
-      ...submission,
+      ...columns,
+      callbackUrl: callback?.url ?? null,
+      callbackFormat: callback?.format ?? 'arbiter',
       request: JSON.stringify(submission.request),
       createdAt: now,
     });

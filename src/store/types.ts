@@ -68,6 +68,17 @@ export interface ProblemGrader {
 export const PROBLEM_TYPES = ['program', 'output-only'] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
+/** The body a callback carries: Arbiter's submission view, or Judge0's submission as GET shows it. */
+export type CallbackFormat = 'arbiter' | 'judge0';
+
+export const CALLBACK_FORMATS: readonly CallbackFormat[] = ['arbiter', 'judge0'];
+
+/** A submission's callback: checked by the SSRF guard when accepted, and again at every attempt. */
+export interface SubmissionCallback {
+  url: string;
+  format: CallbackFormat;
+}
+
 export interface SubmissionRecord {
   id: string;
   status: SubmissionStatus;
@@ -84,7 +95,8 @@ export interface SubmissionRecord {
   language: string;
   version: string | null;
   problemId: string | null;
-  callbackUrl: string | null;
+  /** Where its final state is sent, and in which API's shape (webhooks/callback-outbox.ts). */
+  callback: SubmissionCallback | null;
   request: StoredRequest;
   result: (JudgeResult & { message?: string; cached?: boolean }) | null;
   /** How many times a worker has started it (more than 1 after a crash). */
@@ -163,7 +175,7 @@ export type NewSubmission = Pick<
   | 'language'
   | 'version'
   | 'problemId'
-  | 'callbackUrl'
+  | 'callback'
   | 'request'
 >;
 

@@ -64,6 +64,27 @@ export function storeContract(name: string, open: () => Promise<StoreBackend>): 
       });
     });
 
+    test('a callback keeps its URL and format through create, claim and read; none stays none', async () => {
+      await withStore(async ({ store }) => {
+        const url = 'https://hooks.example.com/judge0?course=7';
+        const judge0 = await store.createSubmission(aSubmission({ callback: { url, format: 'judge0' } }), 1);
+        assert.deepEqual(judge0.callback, { url, format: 'judge0' });
+        assert.deepEqual((await store.markRunning(judge0.id, 2))!.callback, { url, format: 'judge0' });
+        assert.deepEqual((await store.getSubmission(judge0.id))!.callback, { url, format: 'judge0' });
+        const native = await store.createSubmission(
+          aSubmission({ callback: { url: 'https://h.example.com/', format: 'arbiter' } }),
+          1,
+        );
+        assert.deepEqual((await store.getSubmission(native.id))!.callback, {
+          url: 'https://h.example.com/',
+          format: 'arbiter',
+        });
+        const none = await store.createSubmission(aSubmission(), 1);
+        assert.equal(none.callback, null);
+        assert.equal((await store.getSubmission(none.id))!.callback, null);
+      });
+    });
+
     test('a submission cancelled while queued never runs; a null result is stored as none', async () => {
       await withStore(async ({ store }) => {
         const record = await store.createSubmission(aSubmission(), 1);

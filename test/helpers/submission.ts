@@ -15,7 +15,7 @@ export function aSubmission(overrides: Partial<NewSubmission> = {}): NewSubmissi
     language: 'python3',
     version: '3.11.2',
     problemId: null,
-    callbackUrl: null,
+    callback: null,
     request: { files: [{ name: 'main.py', content: 'print(1)' }], limits: DEFAULT_RUN_LIMITS },
     ...overrides,
   };

@@ -28,6 +28,9 @@ export async function migratePostgres(options: PostgresStoreOptions): Promise<nu
   const ran: number[] = [];
   try {
     await client.connect();
+    // Held for the whole run (released when the connection ends): one process applies every pending
+    // migration and the others find them all recorded, rather than sharing the run between them.
+    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK, schema]);
     for (const migration of POSTGRES_MIGRATIONS) {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, schema]);

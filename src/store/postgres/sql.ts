@@ -7,7 +7,7 @@ const UNFINISHED = `status IN ('queued', 'running')`;
 
 // Columns are named, never *: a prepared `SELECT *` fails ("cached plan must not change result type")
 // in a process still running while a newer one migrates a column in.
-export const SUBMISSION = `seq, id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request,
+export const SUBMISSION = `seq, id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, callback_format, request,
   result, attempts, created_at, started_at, finished_at`;
 const KEY = 'id, name, role, priority, rate, created_at, revoked_at';
 
@@ -16,17 +16,18 @@ const KEY = 'id, name, role, priority, rate, created_at, revoked_at';
  * it is atomic; the guards are the SQLite store's.
  */
 export const SQL = {
-  insert: `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at)
-    VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
+  insert: `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at, callback_format)
+    VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq`,
   // A group of submissions in one statement: a column of each as an array, the requests as one JSONB
   // array (joined from their JSON texts, so nothing is escaped twice), zipped by ROWS FROM. ORDER BY
   // keeps the seqs in arrival order. One statement is one transaction: it commits every row or none.
-  insertMany: `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at)
-    SELECT id, 'queued', priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at
+  insertMany: `INSERT INTO submissions (id, status, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at, callback_format)
+    SELECT id, 'queued', priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at, callback_format
     FROM ROWS FROM (unnest($1::text[]), unnest($2::integer[]), unnest($3::text[]), unnest($4::text[]),
       unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]), unnest($9::text[]),
-      jsonb_array_elements($10::jsonb), unnest($11::bigint[])) WITH ORDINALITY
-      AS t(id, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at, n)
+      jsonb_array_elements($10::jsonb), unnest($11::bigint[]), unnest($12::text[])) WITH ORDINALITY
+      AS t(id, priority, key_id, user_name, submitter, language, version, problem_id, callback_url, request, created_at,
+        callback_format, n)
     ORDER BY n RETURNING id, seq`,
   get: `SELECT ${SUBMISSION} FROM submissions WHERE id = $1`,
   // queued → running, and running → running when a queue re-delivers a job whose worker died.

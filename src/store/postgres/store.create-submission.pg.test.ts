@@ -55,7 +55,8 @@ test('a group of concurrent creates is one INSERT; each caller gets its own reco
         submitter: `anon:10.0.0.${i}`,
         version: i % 5 ? '3.11.2' : null,
         problemId: i % 7 ? null : `p${i}`,
-        callbackUrl: i % 6 ? null : `https://example.com/hook/${i}`,
+        callback:
+          i % 6 ? null : { url: `https://example.com/hook/${i}`, format: i % 4 ? 'arbiter' : 'judge0' },
         // JSONB cannot hold U+0000 as it is: the group path escapes it as the single path does.
         request: {
           files: [{ name: 'main.py', content: `print(${i})${i === 7 ? '\0' : ''}` }],

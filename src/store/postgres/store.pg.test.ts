@@ -137,7 +137,7 @@ class OutageProxy {
 
 test('migrations run once, are recorded, and a second connect applies none', async () => {
   await withStore(async (store, reconnect) => {
-    assert.deepEqual(store.migrated, [1, 2, 3, 4]);
+    assert.deepEqual(store.migrated, [1, 2, 3, 4, 5]);
     const again = await reconnect();
     assert.deepEqual(again.migrated, []);
     const { rows } = await store.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
@@ -146,6 +146,7 @@ test('migrations run once, are recorded, and a second connect applies none', asy
       { version: 2, name: 'index for the per-key queue quota' },
       { version: 3, name: 'who a submission is for, and who the queue is fair between' },
       { version: 4, name: 'scores as columns, and an index for the gradebook' },
+      { version: 5, name: 'a callback and the shape it is sent in' },
     ]);
   });
 });
@@ -180,10 +181,51 @@ test('migration 4 copies the scores of submissions judged before it into the gra
       2,
     ]);
     store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
-    assert.deepEqual(store.migrated, [4]);
+    assert.deepEqual(store.migrated, [4, 5]);
     const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
     assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
     assert.equal(row?.latest.submissionId, 'unscored-before');
+  } finally {
+    await store?.close();
+    await old.end();
+    await dropTestSchema(schema);
+  }
+});
+
+test("migration 5 gives a native webhook the 'arbiter' format and moves Judge0's callback_url out of the echo", async () => {
+  const schema = testSchemaName();
+  const old = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await old.connect();
+  let store: PostgresStore | null = null;
+  try {
+    await old.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+    await old.query(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    for (const migration of POSTGRES_MIGRATIONS.slice(0, 4)) {
+      await old.query(migration.sql);
+      await old.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    const insert = `INSERT INTO submissions (id, status, priority, language, callback_url, request, created_at)
+      VALUES ($1, 'queued', 1, 'python3', $2, $3, 1)`;
+    const echo = (url: string | null) => ({ files: [], compat: { judge0: { callback_url: url } } });
+    await old.query(insert, ['native', 'https://hooks.example.com/native', { files: [] }]);
+    await old.query(insert, ['judge0', null, echo('https://hooks.example.com/judge0')]);
+    await old.query(insert, ['judge0-none', null, echo(null)]);
+    await old.query(insert, ['plain', null, { files: [] }]);
+    store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
+    assert.deepEqual(store.migrated, [5]);
+    const callback = async (id: string) => (await store!.getSubmission(id))!.callback;
+    assert.deepEqual(await callback('native'), {
+      url: 'https://hooks.example.com/native',
+      format: 'arbiter',
+    });
+    assert.deepEqual(await callback('judge0'), { url: 'https://hooks.example.com/judge0', format: 'judge0' });
+    assert.equal(await callback('judge0-none'), null);
+    assert.equal(await callback('plain'), null);
   } finally {
     await store?.close();
     await old.end();
@@ -205,11 +247,11 @@ test('processes starting at once on a fresh schema migrate it exactly once', asy
     );
     assert.deepEqual(
       stores.map((s) => s.migrated).sort((a, b) => b.length - a.length),
-      [[1, 2, 3, 4], [], []],
+      [[1, 2, 3, 4, 5], [], []],
       'one applied the migration, the others waited and found it recorded',
     );
     const { rows } = await stores[0]!.pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     for (const store of stores) assert.equal(await store.ping(), true);
   } finally {
     for (const store of stores) await store.close();

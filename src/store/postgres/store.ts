@@ -88,7 +88,7 @@ const insertedRecord = ({ submission: s, now }: PendingInsert, seq: number): Sub
   language: s.language,
   version: s.version,
   problemId: s.problemId,
-  callbackUrl: s.callbackUrl,
+  callback: s.callback,
   request: s.request,
   status: 'queued',
   result: null,
@@ -193,9 +193,10 @@ export class PostgresStore implements Store {
         group.map((p) => p.submission.language),
         group.map((p) => p.submission.version),
         group.map((p) => p.submission.problemId),
-        group.map((p) => p.submission.callbackUrl),
+        group.map((p) => p.submission.callback?.url ?? null),
         `[${group.map((p) => p.request).join(',')}]`,
         group.map((p) => p.now),
+        group.map((p) => p.submission.callback?.format ?? 'arbiter'),
       ]);
     } catch (error) {
       if (isArbiterError(error, 'DEPENDENCY_UNAVAILABLE')) {
@@ -227,9 +228,10 @@ export class PostgresStore implements Store {
         submission.language,
         submission.version,
         submission.problemId,
-        submission.callbackUrl,
+        submission.callback?.url ?? null,
         pending.request,
         pending.now,
+        submission.callback?.format ?? 'arbiter',
       ]);
       pending.resolve(insertedRecord(pending, row!.seq));
     } catch (error) {

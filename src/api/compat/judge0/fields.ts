@@ -109,6 +109,10 @@ export interface Judge0Echo {
   number_of_runs: number;
   /** The archive as sent, base64 without line breaks. */
   additional_files: string | null;
+  /**
+   * As sent. Stored as null: the submission's `callback` holds it (migration 5 moved older ones
+   * there); answers show that.
+   */
   callback_url: string | null;
   /** Multi-file programs: the line the wrapper prints before the output of a failed compile. */
   compile_error_marker?: string;

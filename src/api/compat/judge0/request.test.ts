@@ -160,6 +160,18 @@ describe('translateSubmission: the Arbiter submission', () => {
     assert.deepEqual(input.compat, { [ECHO_KEY]: echo });
   });
 
+  test("callback_url becomes the submission's callback in Judge0's shape, not part of the stored echo", () => {
+    const url = 'https://hooks.example.com/judge0';
+    const { input, echo } = inputOf({ language_id: '71', source_code: 'print(1)', callback_url: url });
+    assert.equal(input.callbackUrl, url);
+    assert.equal(input.callbackFormat, 'judge0');
+    assert.equal(echo.callback_url, url, 'the translation still names it, for the 422 check');
+    assert.equal((input.compat?.[ECHO_KEY] as { callback_url: unknown }).callback_url, null);
+    const none = inputOf({ language_id: '71', source_code: 'print(1)' }).input;
+    assert.equal(none.callbackUrl, undefined);
+    assert.equal(none.callbackFormat, undefined);
+  });
+
   test('base64 texts are decoded; expected_output and number_of_runs become tests', () => {
     const { input, echo } = inputOf(
       {

@@ -330,8 +330,14 @@ export function translateSubmission(body: Body, context: TranslateContext): Tran
       fileSizeKb: limits.max_file_size,
       outputKb: limits.max_file_size,
     },
-    compat: { [ECHO_KEY]: echo },
+    // The callback is the submission's own (sent in Judge0's shape by the one callback outbox), not
+    // the echo's: the echo keeps what only Judge0's answers need.
+    compat: { [ECHO_KEY]: { ...echo, callback_url: null } },
   };
+  if (callbackUrl !== null) {
+    input.callbackUrl = callbackUrl;
+    input.callbackFormat = 'judge0';
+  }
   if (files) input.files = files;
   else input.source = source!;
   if (expected !== null || limits.number_of_runs > 1) {

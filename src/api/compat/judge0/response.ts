@@ -224,7 +224,7 @@ export function echoOf(record: SubmissionRecord, languages: readonly Judge0Langu
     enable_network: false,
     number_of_runs: 1,
     additional_files: null,
-    callback_url: record.callbackUrl,
+    callback_url: record.callback?.url ?? null,
   };
 }
 
@@ -270,7 +270,7 @@ export function renderSubmission(record: SubmissionRecord, options: RenderOption
     compiler_options: echo.compiler_options,
     command_line_arguments: echo.command_line_arguments,
     redirect_stderr_to_stdout: echo.redirect_stderr_to_stdout,
-    callback_url: echo.callback_url,
+    callback_url: record.callback?.url ?? null,
     additional_files: echo.additional_files,
     enable_network: echo.enable_network,
     status: { id: status.id, description: status.description },

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../../runtime.js';
-import { startJudge0Callbacks } from './callbacks.js';
 import { sendJudge0Error } from './errors.js';
 import { registerInfoRoutes } from './info-routes.js';
 import { judge0Settings } from './settings.js';
@@ -14,11 +13,9 @@ import { registerSubmissionRoutes } from './submission-routes.js';
 
 export function registerJudge0Routes(app: FastifyInstance, runtime: Runtime): void {
   const settings = judge0Settings(runtime.config);
-  const stopCallbacks = startJudge0Callbacks(runtime, settings);
   const creations = new DailyCreations();
   const stopCounting = creations.follow(runtime.service.events);
   app.addHook('onClose', async () => {
-    stopCallbacks();
     stopCounting();
   });
 
