@@ -9,7 +9,7 @@ import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
 import type { SubmissionEvents } from './service/events.js';
 import { RedisEventBridge } from './service/redis-event-bridge.js';
-import { WorkerRegistry } from './service/worker-registry.js';
+import { WorkerRegistry, type WorkerStatus } from './service/worker-registry.js';
 import { PostgresStore } from './store/postgres/store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -31,6 +31,13 @@ export interface Backends {
   reconcile: (() => Promise<number>) | null;
   /** Readiness of the external services, for /health/detailed. */
   dependencies(): Promise<Record<string, { ok: boolean; error?: string }>>;
+  /** The store's kind, as /health/detailed names it; dependencies() reports it under this name. */
+  storeKind: 'sqlite' | 'postgres';
+  /**
+   * The live workers of the cluster (scale-out); null where there is no cluster and this process is
+   * every worker there is (embedded).
+   */
+  clusterWorkers(): Promise<WorkerStatus[] | null>;
   /** Graceful: for embedded, running jobs go back to queued (the grace period has passed). */
   close(): Promise<void>;
 }
@@ -53,6 +60,8 @@ async function openEmbedded(config: ArbiterConfig): Promise<Backends> {
     workerRegistry: null,
     reconcile: null,
     dependencies: async () => ({ sqlite: { ok: await store.ping() } }),
+    storeKind: 'sqlite',
+    clusterWorkers: () => Promise.resolve(null),
     close: async () => {
       await queue.close();
       await store.requeueRunning();
@@ -138,6 +147,8 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
     recovered: { requeued: 0, queued: 0 },
     workerRegistry,
     reconcile,
+    storeKind: 'postgres',
+    clusterWorkers: () => workerRegistry.list(),
     dependencies: async () => ({
       postgres: { ok: await store.ping() },
       redis: await commands.ping().then(

@@ -28,17 +28,15 @@ export function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, ver
       const sandbox = runtime.pool?.stats() ?? null;
       const languages = await runtime.registry.describe();
       const installed = languages.filter((l) => l.installed);
-      const workers = runtime.backends.workerRegistry
-        ? await runtime.backends.workerRegistry.list().catch(() => [])
-        : [
-            {
-              host: hostname(),
-              pid: process.pid,
-              concurrency: runtime.config.workers,
-              running: runtime.workers?.busy ?? 0,
-              state: 'up',
-            },
-          ];
+      const workers = (await runtime.backends.clusterWorkers().catch(() => [])) ?? [
+        {
+          host: hostname(),
+          pid: process.pid,
+          concurrency: runtime.config.workers,
+          running: runtime.workers?.busy ?? 0,
+          state: 'up',
+        },
+      ];
       // An API node without a sandbox is healthy if somebody runs the programs.
       const runsSomewhere = (sandbox?.slots ?? 0) > 0 || workers.length > 0;
       const ok = Object.values(dependencies).every((d) => d.ok) && runsSomewhere && !runtime.closing;
@@ -53,8 +51,8 @@ export function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, ver
           recoveredAtStart: runtime.recovered,
         },
         store: {
-          kind: runtime.backends.mode === 'embedded' ? 'sqlite' : 'postgres',
-          ...(dependencies.sqlite ?? dependencies.postgres ?? dependencies.store ?? { ok: false }),
+          kind: runtime.backends.storeKind,
+          ...(dependencies[runtime.backends.storeKind] ?? dependencies.store ?? { ok: false }),
         },
         dependencies,
         sandbox: sandbox

@@ -149,7 +149,7 @@ export function registerInfoRoutes(
       .filter((c) => c.status === 'internal_error')
       .reduce((sum, c) => sum + c.count, 0);
     // Scale-out: every live worker machine of the cluster; embedded: this process.
-    const cluster = runtime.backends.workerRegistry ? await runtime.backends.workerRegistry.list() : null;
+    const cluster = await runtime.backends.clusterWorkers();
     const available = cluster ? cluster.reduce((n, w) => n + w.concurrency, 0) : runtime.config.workers;
     const working = cluster ? cluster.reduce((n, w) => n + w.running, 0) : (runtime.workers?.busy ?? 0);
     return [
