@@ -249,9 +249,9 @@ export function renderConfigDoc(): string {
     '- Numbers carry their unit in the name (`…Ms` milliseconds, `…Bytes` bytes, `…PerSec` per second).',
     '- `webhookAllowlist` from the environment is a comma-separated list.',
     '- `arbiter worker` takes `--concurrency` (`-n`) where `serve` takes `--workers`.',
-    '- `priorities`, `defaultLimits` and `maxLimits` are objects, set only in the JSON file. Give them',
-    '  whole: an object in the file replaces the default object, it is not merged with it, so a',
-    '  partial one leaves the other fields unset.',
+    '- `priorities`, `defaultLimits` and `maxLimits` are objects, set only in the JSON file. An object',
+    '  in the file is merged over the default object field by field: name only the fields to change;',
+    '  the others keep their defaults. A field the object does not have is refused, naming it.',
     '- Settings without an environment variable or a flag can be set only in the JSON file.',
     '',
     '## Settings',
@@ -298,10 +298,11 @@ export function renderConfigDoc(): string {
   }
   lines.push(
     '',
-    'A JSON file that lowers the CPU default to one second gives the whole object:',
+    'A JSON file that lowers the CPU default to one second names that field only; every other',
+    'default limit stays as it is:',
     '',
     '```json',
-    JSON.stringify({ defaultLimits: { ...defaults.defaultLimits, cpuMs: 1000 } }, null, 2),
+    JSON.stringify({ defaultLimits: { cpuMs: 1000 } }, null, 2),
     '```',
     '',
   );

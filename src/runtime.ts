@@ -89,6 +89,12 @@ export class Runtime {
           },
         })
       : null;
+    if (this.workers) {
+      const workers = this.workers;
+      this.service.running = workers;
+      // A cancel may come from another node; whoever runs the job stops it.
+      events.onCancelRequest((id) => workers.cancel(id));
+    }
     // Every final state reaches its callback, a cancel or a queue timeout as much as a judged result.
     this.callbacks = new CallbackOutbox({
       events,

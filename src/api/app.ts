@@ -132,11 +132,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     const path = request.url.split('?')[0]!;
     if (OPEN_PATHS.some((p) => p.test(path))) return;
     // The IP's bucket is charged before the key is checked, so guessing keys costs like anything else.
-    await applyRateLimits(runtime, request, reply, async () => {
+    const identity = await applyRateLimits(runtime, request, reply, async () => {
       const caller = await resolveCaller(request, runtime.store, config);
       request.caller = caller;
       return caller;
     });
+    // The queue shares out fairly between the identities work is charged to (service/caller submitterOf).
+    if (identity !== undefined && request.caller) request.caller = { ...request.caller, identity };
   });
   registerBodyLimit(app, config);
 

@@ -2,16 +2,15 @@ import { parseJsonText } from './json-body.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Runtime } from '../runtime.js';
-import { isAdmin, type Caller } from '../service/caller.js';
+import type { Caller } from '../service/caller.js';
 import type { SubmissionEvent } from '../service/events.js';
-import { toView } from '../service/submission-view.js';
+import { isFinal, toView } from '../service/submission-view.js';
+import { followScope } from '../service/visibility.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { callerOf } from './context.js';
 
 /** A comment line this often keeps proxies from closing an idle event stream. */
 const HEARTBEAT_MS = 15_000;
-
-const isFinal = (status: string) => status !== 'queued' && status !== 'running';
 
 /** What a push carries: the event, plus the whole result once finished, as the subscriber may see it. */
 async function payload(
@@ -145,13 +144,13 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
           return;
         }
         if (message.subscribe === 'all') {
-          if (isAdmin(caller)) subscribe('all', (l) => runtime.events.onAll(l));
-          else if (caller.keyId)
-            subscribe(`key:${caller.keyId}`, (l) => runtime.events.onKey(caller.keyId!, l));
-          else {
+          const scope = followScope(caller);
+          if (!scope) {
             post({ type: 'error', message: 'subscribing to "all" needs an API key' });
             return;
           }
+          if ('all' in scope) subscribe('all', (l) => runtime.events.onAll(l));
+          else subscribe(`key:${scope.keyId}`, (l) => runtime.events.onKey(scope.keyId, l));
           post({ type: 'subscribed', subscribe: 'all' });
         } else if (Array.isArray(message.subscribe)) {
           for (const id of message.subscribe.slice(0, 1000)) {

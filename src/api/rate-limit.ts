@@ -3,6 +3,7 @@ import { ArbiterError } from '../errors.js';
 import type { RateDecision, RateLimit } from '../ratelimit/rate-limiter.js';
 import type { Runtime } from '../runtime.js';
 import type { Caller } from '../service/caller.js';
+import { callerOf } from './context.js';
 import { withRetryAfter } from './error-format.js';
 import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from './session.js';
 
@@ -21,7 +22,7 @@ import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from 
  *   pay the address ceiling: keys are issued by an operator, and the key's rate is its bound (a
  *   site's backend sends a whole class from one address).
  * - A key's submission that names a `user` also pays from that user's bucket, `keyUserRatePerSec`,
- *   once its body is read (chargeUsers): one student of a site cannot use up the site's key.
+ *   once its body is read (chargeSubmissions): one student of a site cannot use up the site's key.
  * Every work bucket falls with the adaptive factor as the queue fills. Each bucket holds twice its
  * rate. The tightest decision sets the X-RateLimit-* headers that every answer carries.
  */
@@ -89,13 +90,16 @@ function refusal(scope: Scope, decision: RateDecision, cost: number): ArbiterErr
 /**
  * Charges one request (see above). `identify` resolves the caller; a request whose key is unknown
  * pays from its address's ceiling before it is refused, so guessing keys costs like anything else.
+ * Returns the identity a keyless caller's work was charged to (its session's or address's bucket),
+ * which the queue shares out fairly between (service/caller submitterOf); undefined for a key's work
+ * and for following, which are not queued under such an identity.
  */
 export async function applyRateLimits(
   runtime: Runtime,
   request: FastifyRequest,
   reply: FastifyReply,
   identify: () => Promise<Caller & { ratePerSec?: number }>,
-): Promise<void> {
+): Promise<string | undefined> {
   const { config } = runtime;
   const { sessions } = request.server;
   const decisions: [Scope, RateDecision][] = [];
@@ -121,7 +125,7 @@ export async function applyRateLimits(
     const allowed = await charge('read', `read:${request.ip}`, { ratePerSec: rate, burst: rate * 2 });
     if (allowed) await identify();
     setHeaders();
-    return;
+    return undefined;
   }
   let caller: Caller & { ratePerSec?: number };
   try {
@@ -132,14 +136,13 @@ export async function applyRateLimits(
     throw error;
   }
   const identity = identityOf(runtime, request, caller, sessions);
-  // The queue shares out fairly between the same identities (service/caller submitterOf).
-  if (!caller.keyId) caller.identity = identity.bucket;
   if (
     (await charge(identity.scope, identity.bucket, adaptiveBucket(runtime, identity.ratePerSec))) &&
     !caller.keyId
   )
     await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
   setHeaders();
+  return caller.keyId ? undefined : identity.bucket;
 }
 
 /**
@@ -177,6 +180,24 @@ export async function chargeUsers(
   for (const user of users) if (user !== undefined) perUser.set(user, (perUser.get(user) ?? 0) + 1);
   for (const [user, count] of perUser)
     await spend(runtime, 'user', `user:${caller.keyId}/${user}`, runtime.config.keyUserRatePerSec, count);
+}
+
+/**
+ * The preHandler of every route that creates native submissions, one or a batch (after the body is
+ * validated): a batch pays one more request per further submission (chargeMore), then each user
+ * named pays (chargeUsers). `usersOf` lists the user each submission names, one entry a submission.
+ */
+export function chargeSubmissions<Body>(
+  runtime: Runtime,
+  usersOf: (body: Body) => readonly (string | undefined)[],
+): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const caller = callerOf(request);
+    // The route's schema has validated the body before any preHandler runs.
+    const users = usersOf(request.body as Body);
+    await chargeMore(runtime, request, caller, users.length - 1);
+    await chargeUsers(runtime, caller, users);
+  };
 }
 
 /** Takes `cost` tokens from a work bucket, or refuses the request (`submissions` it would create). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
-import { toView } from '../service/submission-view.js';
+import { isFinal, toView } from '../service/submission-view.js';
 import { callerOf } from './context.js';
 import { idParams } from './schemas.js';
 import { queueStats } from './v1/info.js';
@@ -33,7 +33,7 @@ export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): vo
         callerOf(request),
       );
       const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
-      const final = done.status !== 'queued' && done.status !== 'running';
+      const final = isFinal(done.status);
       return reply.code(final ? 200 : 202).send(toView(done, final ? null : await service.position(done.id)));
     },
   );

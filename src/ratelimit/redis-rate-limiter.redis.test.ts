@@ -3,7 +3,7 @@
 // fails loudly, never skips, when it is missing. Each run uses its own key prefix and deletes its
 // keys afterwards.
 import assert from 'node:assert/strict';
-import { connectTestRedis, TEST_REDIS_URL } from '../../test/helpers/redis.js';
+import { connectTestRedis, deleteKeys, TEST_REDIS_URL } from '../../test/helpers/redis.js';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -25,12 +25,7 @@ async function connect(): Promise<Redis> {
 const redis = await connect();
 
 after(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(redis, prefix);
   for (const client of clients) client.disconnect();
 });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
 import { DEFAULT_RUN_LIMITS } from './limits.js';
-import { encodeRequest, parseReport } from './protocol.js';
+import { encodeRequest, encodeStdinChunk, parseReport, STDIN_EOF_LINE } from './protocol.js';
 
 test('requests carry every limit, hex-encoded argv and env, and end with run', () => {
   const text = encodeRequest(
@@ -53,4 +54,24 @@ test('a supervisor failure or a garbled line is a sandbox fault', () => {
     () => parseReport('hello'),
     (e) => isArbiterError(e, 'SANDBOX_FAILED'),
   );
+});
+
+test("the supervisor's protocol header lists every line this side sends", () => {
+  const source = readFileSync(new URL('./native/supervisor.c', import.meta.url), 'utf8');
+  const header = source.slice(0, source.indexOf('*/'));
+  const request = encodeRequest(
+    { command: ['x'], env: { A: 'b' }, cwd: '/box', mergeStderr: true, limits: DEFAULT_RUN_LIMITS },
+    true,
+    true,
+  );
+  const sent = [
+    ...request.split('\n').filter(Boolean),
+    encodeStdinChunk(Buffer.from('1')).trim(),
+    STDIN_EOF_LINE.trim(),
+    'kill', // slot.ts cancels a run with it
+  ];
+  for (const line of sent) {
+    const key = line.split(' ')[0]!;
+    assert.match(header, new RegExp(`^ \\*\\s+${key}\\b`, 'm'), `supervisor.c's header lacks "${key}"`);
+  }
 });

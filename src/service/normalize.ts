@@ -1,9 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { ArbiterError } from '../errors.js';
-import type { CheckerSpec, TestCase, TestGroup } from '../judge/types.js';
+import type { TestCase } from '../judge/types.js';
 import type { LanguageDefinition } from '../languages/language.js';
-import type { RunLimits } from '../sandbox/limits.js';
 import type { SandboxFile } from '../sandbox/run-spec.js';
 import type { StoredRequest } from '../store/types.js';
 
@@ -118,24 +117,27 @@ export function validateTests(tests: TestCase[]): TestCase[] {
 }
 
 /** Key of the opt-in result cache: everything that decides the outcome, nothing that does not. */
-export function resultCacheKey(parts: {
-  language: string;
-  version: string | null;
-  files: StoredRequest['files'];
-  stdin?: string;
-  args?: string[];
-  limits: RunLimits;
-  tests?: TestCase[];
-  groups?: TestGroup[];
-  checker?: CheckerSpec;
-  stopOnFirstFailure?: boolean;
-  compileLimits?: RunLimits;
-  compilerOptions?: string[];
-  mergeStderr?: boolean;
-  problemFiles?: StoredRequest['problemFiles'];
-  grader?: StoredRequest['grader'];
-  outputOnly?: boolean;
-}): string {
+export function resultCacheKey(
+  parts: { language: string; version: string | null } & Pick<
+    StoredRequest,
+    | 'files'
+    | 'stdin'
+    | 'args'
+    | 'limits'
+    | 'tests'
+    | 'groups'
+    | 'checker'
+    | 'stopOnFirstFailure'
+    | 'compileLimits'
+    | 'compilerOptions'
+    | 'mergeStderr'
+    | 'problemFiles'
+    | 'grader'
+    | 'outputOnly'
+    | 'interactor'
+    | 'interactorLimits'
+  >,
+): string {
   const canonical = JSON.stringify([
     parts.language,
     parts.version,
@@ -157,6 +159,7 @@ export function resultCacheKey(parts: {
     ...(parts.problemFiles || parts.grader || parts.outputOnly
       ? [[parts.problemFiles ?? null, parts.grader ?? null, parts.outputOnly ?? false]]
       : []),
+    ...(parts.interactor ? [[parts.interactor, parts.interactorLimits ?? null]] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

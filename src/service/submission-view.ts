@@ -1,5 +1,9 @@
 import type { SubmissionRecord } from '../store/types.js';
 
+/** Whether a status is final: neither queued nor running, so nothing about the submission changes any more. */
+export const isFinal = (status: SubmissionRecord['status']): boolean =>
+  status !== 'queued' && status !== 'running';
+
 /** A submission as the API returns it (DESIGN.md's result shape). */
 export interface SubmissionView {
   id: string;

@@ -5,7 +5,7 @@ import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { aSubmissionRecord } from '../../test/helpers/submission.js';
 import type { Caller } from './caller.js';
-import { visibleProblem, visibleSubmission } from './visibility.js';
+import { followScope, visibleProblem, visibleSubmission } from './visibility.js';
 
 const SECRET = 'secret-42';
 
@@ -270,4 +270,11 @@ test("a problem's files are operator-only unless marked visible; a submission sh
   assert.deepEqual(visibleSubmission(submission, 'operator').request.problemFiles, [
     { name: 'data.txt', content: SECRET },
   ]);
+});
+
+test('following "all": an admin every submission, a key its own, a caller without a key nothing', () => {
+  assert.deepEqual(followScope({ keyId: null, role: 'admin', priority: 1 }), { all: true });
+  assert.deepEqual(followScope({ keyId: 'k2', role: 'admin', priority: 1 }), { all: true });
+  assert.deepEqual(followScope({ keyId: 'k', role: 'user', priority: 1 }), { keyId: 'k' });
+  assert.equal(followScope({ keyId: null, role: 'anonymous', priority: 1, identity: 'anon:1.2.3.4' }), null);
 });

@@ -132,3 +132,12 @@ export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemR
     );
   return shown;
 }
+
+/**
+ * Whose submissions' events a caller may follow all at once ({"subscribe": "all"}): an admin every
+ * submission's, a key its own key's, a caller without a key nobody's (null), as canSee decides for one.
+ */
+export function followScope(caller: Caller): { all: true } | { keyId: string } | null {
+  if (isAdmin(caller)) return { all: true };
+  return caller.keyId ? { keyId: caller.keyId } : null;
+}

@@ -25,7 +25,8 @@ export interface WorkerPoolOptions {
 
 /**
  * In-process workers: each loop claims the next submission, judges it, and records the result.
- * Cancelling a running job aborts its sandbox run at once.
+ * Cancelling a running job aborts its sandbox run at once; whoever creates the pool routes cancels
+ * to it (see Runtime), the pool does not wire itself into the service.
  */
 export class WorkerPool implements RunningJobs {
   readonly #running = new Map<string, AbortController>();
@@ -40,11 +41,7 @@ export class WorkerPool implements RunningJobs {
     readonly deps: JudgeDeps & { registry: LanguageRegistry },
     readonly timings: TimingWindow,
     readonly options: WorkerPoolOptions,
-  ) {
-    service.running = this;
-    // A cancel may come from another node; whoever runs the job stops it.
-    service.events.onCancelRequest((id) => this.cancel(id));
-  }
+  ) {}
 
   start(): void {
     for (let i = 0; i < this.options.concurrency; i++) this.#loops.push(this.#loop());

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import type { SubmissionInput } from '../../service/submission-service.js';
-import { toSummary, toView } from '../../service/submission-view.js';
+import { isFinal, toSummary, toView } from '../../service/submission-view.js';
 import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
 import { callerOf } from '../context.js';
 import { toArbiterError } from '../error-format.js';
 import { idParams, submissionBodySchema } from '../schemas.js';
 import { streamSubmissionEvents } from '../push.js';
-import { chargeMore, chargeUsers } from '../rate-limit.js';
+import { chargeSubmissions } from '../rate-limit.js';
 
 /** Submissions per listing page: by default, and at most. */
 const DEFAULT_PAGE = 20;
@@ -74,14 +74,14 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
         body: submissionBodySchema,
         querystring: { type: 'object', properties: { wait: { type: 'boolean' } } },
       },
+      preHandler: chargeSubmissions(runtime, (body: SubmissionInput) => [body.user]),
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await chargeUsers(runtime, caller, [request.body.user]);
       const { record, position } = await submit(request.body, caller);
       if (request.query.wait) {
         const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
-        const final = done.status !== 'queued' && done.status !== 'running';
+        const final = isFinal(done.status);
         return reply
           .code(final ? 200 : 202)
           .send(toView(done, final ? null : await service.position(record.id)));
@@ -107,16 +107,13 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
           },
         },
       },
+      // A batch does the work of one request per submission, and pays for it.
+      preHandler: chargeSubmissions(runtime, (body: { submissions: SubmissionInput[] }) =>
+        body.submissions.map((input) => input.user),
+      ),
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      // A batch does the work of one request per submission, and pays for it.
-      await chargeMore(runtime, request, caller, request.body.submissions.length - 1);
-      await chargeUsers(
-        runtime,
-        caller,
-        request.body.submissions.map((input) => input.user),
-      );
       const results = [];
       for (const input of request.body.submissions) {
         try {

@@ -27,11 +27,35 @@
  * the unshare, is dropped before "ready". Each run's child starts inside SLOT/run: by clone3(CLONE_INTO_CGROUP)
  * on v2 where the kernel has it (5.7+), else by writing itself into cgroup.procs after fork.
  *
- * Request: lines "key value", ended by a line "run". Keys: cpu_ms wall_ms mem_kb pids fsize_kb
- *   nofile stack_kb out_bytes err_bytes cwd stdin (a path, or empty for /dev/null) merge_stderr
- *   arg HEX env HEX (repeatable; HEX is the byte string in hexadecimal).
- *   While a run is in progress the line "kill" cancels it.
- * Report: "ok k=v k=v ..." or "fail MESSAGE". Captured output is written to
+ * The protocol on fd 0 (requests) and fd 1 (answers). Every line the TypeScript side sends is listed
+ * here, in the order it sends them: encodeRequest, encodeStdinChunk and STDIN_EOF_LINE in
+ * src/sandbox/protocol.ts, and "kill" from src/sandbox/slot.ts. Keep the two in step.
+ *   After start-up the supervisor writes "ready" (or "fail MESSAGE") once.
+ *   A request is these lines, one each unless marked repeatable, ended by "run":
+ *     cpu_ms N          CPU time limit, ms
+ *     wall_ms N         wall-clock limit, ms
+ *     mem_kb N          memory limit, KiB
+ *     pids N            most processes and threads
+ *     fsize_kb N        largest file written, KiB
+ *     nofile N          most open files
+ *     stack_kb N        stack size, KiB
+ *     out_bytes N       stdout kept, bytes
+ *     err_bytes N       stderr kept, bytes
+ *     merge_stderr 0|1  stderr into stdout
+ *     interactive 0|1   stdin is a pipe fed by "stdin HEX" lines, output streams as it comes
+ *     cwd PATH          working directory of the program (default /box)
+ *     stdin PATH        a file to read stdin from, or empty for /dev/null
+ *     arg HEX           one argument, argv[0] first (repeatable)
+ *     env HEX           one NAME=VALUE of the program's environment (repeatable)
+ *     run               starts the run
+ *   HEX is the byte string in hexadecimal. Any other key is a fault: "fail unknown request key".
+ *   A "kill", "eof" or "stdin HEX" that arrives after its run ended is dropped.
+ *   While a run is in progress:
+ *     kill              cancels it (killed=cancel)
+ *     stdin HEX         interactive only: bytes for the program's stdin (past 8 MiB held: killed=io)
+ *     eof               interactive only: closes the program's stdin
+ *   and, interactive only, the supervisor streams "out HEX" and "err HEX" lines as the program writes.
+ * Report: "ok k=v k=v ..." or "fail MESSAGE", one line per run. Captured output is written to
  *   /.arbiter/stdout and /.arbiter/stderr, which only root inside the slot can read.
  */
 #define _GNU_SOURCE

@@ -9,7 +9,7 @@ import { byId, formatMs, formatNumber, formatPercent, statusLabel, statusTone } 
 import { KeyPrompt } from '../shared/key-prompt.js';
 import type { HealthDetailed, QueueStats, SubmissionEventView } from '../shared/types.js';
 import { evaluateAlerts } from './alerts.js';
-import { LineChart, type Point } from './line-chart.js';
+import { LineChart, type Point, type Series } from './line-chart.js';
 import { parsePrometheusText, sumOf } from './prometheus-text.js';
 import { SampleWindow, WINDOW_MS } from './sample-window.js';
 
@@ -57,6 +57,13 @@ const keyPrompt = new KeyPrompt(() => {
   void poll();
 });
 
+/** The wait and run charts draw the same three percentiles, in the same colours. */
+const PERCENTILE_SERIES: readonly Series[] = [
+  { name: 'p50', color: '#1f5fbf' },
+  { name: 'p95', color: '#c77800' },
+  { name: 'p99', color: '#b3261e' },
+];
+
 const charts = {
   queue: new LineChart(byId('chart-queue'), {
     title: 'Queue length and running jobs',
@@ -75,21 +82,13 @@ const charts = {
   }),
   wait: new LineChart(byId('chart-wait'), {
     title: 'Wait time',
-    series: [
-      { name: 'p50', color: '#1f5fbf' },
-      { name: 'p95', color: '#c77800' },
-      { name: 'p99', color: '#b3261e' },
-    ],
+    series: PERCENTILE_SERIES,
     format: formatMs,
     minCeiling: 10,
   }),
   run: new LineChart(byId('chart-run'), {
     title: 'Run time',
-    series: [
-      { name: 'p50', color: '#1f5fbf' },
-      { name: 'p95', color: '#c77800' },
-      { name: 'p99', color: '#b3261e' },
-    ],
+    series: PERCENTILE_SERIES,
     format: formatMs,
     minCeiling: 10,
   }),

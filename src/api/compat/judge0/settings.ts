@@ -4,6 +4,7 @@
  * only Judge0 has keep the defaults Judge0 CE documents.
  */
 import type { ArbiterConfig } from '../../../config.js';
+import type { RunLimits } from '../../../sandbox/limits.js';
 
 /** Judge0's documented default and maximum of cpu_extra_time, in seconds. */
 const CPU_EXTRA_TIME = { default: 0.5, max: 5 };
@@ -42,33 +43,28 @@ export interface Judge0Settings {
   strictBase64: boolean;
 }
 
+/** Arbiter's run limits in Judge0's names and units; the two Judge0-only settings at `which` bound. */
+function judge0Limits(l: RunLimits, which: 'default' | 'max'): Judge0Limits {
+  return {
+    cpu_time_limit: l.cpuMs / 1000,
+    cpu_extra_time: CPU_EXTRA_TIME[which],
+    wall_time_limit: l.wallMs / 1000,
+    memory_limit: l.memoryKb,
+    stack_limit: l.stackKb,
+    max_processes_and_or_threads: l.pids,
+    // Judge0 writes the program's output to files, so one size bounds files and output alike.
+    max_file_size: Math.min(l.fileSizeKb, l.outputKb),
+    number_of_runs: NUMBER_OF_RUNS[which],
+  };
+}
+
 export function judge0Settings(
   config: Pick<ArbiterConfig, 'defaultLimits' | 'maxLimits' | 'maxQueueLength'> &
     Partial<Pick<ArbiterConfig, 'judge0StrictBase64'>>,
 ): Judge0Settings {
-  const { defaultLimits: d, maxLimits: m } = config;
   return {
-    defaults: {
-      cpu_time_limit: d.cpuMs / 1000,
-      cpu_extra_time: CPU_EXTRA_TIME.default,
-      wall_time_limit: d.wallMs / 1000,
-      memory_limit: d.memoryKb,
-      stack_limit: d.stackKb,
-      max_processes_and_or_threads: d.pids,
-      // Judge0 writes the program's output to files, so one size bounds files and output alike.
-      max_file_size: Math.min(d.fileSizeKb, d.outputKb),
-      number_of_runs: NUMBER_OF_RUNS.default,
-    },
-    max: {
-      cpu_time_limit: m.cpuMs / 1000,
-      cpu_extra_time: CPU_EXTRA_TIME.max,
-      wall_time_limit: m.wallMs / 1000,
-      memory_limit: m.memoryKb,
-      stack_limit: m.stackKb,
-      max_processes_and_or_threads: m.pids,
-      max_file_size: Math.min(m.fileSizeKb, m.outputKb),
-      number_of_runs: NUMBER_OF_RUNS.max,
-    },
+    defaults: judge0Limits(config.defaultLimits, 'default'),
+    max: judge0Limits(config.maxLimits, 'max'),
     maxQueueSize: config.maxQueueLength,
     maxBatchSize: MAX_BATCH_SIZE,
     maxExtractKb: MAX_EXTRACT_KB,

@@ -1,6 +1,8 @@
 /**
  * Judge0 CE's fourteen submission statuses, with the ids and descriptions its clients match on
- * (GET /statuses), and the rule that turns an Arbiter verdict into one of them.
+ * (GET /statuses), and runtimeErrorStatus, the signal-or-exit part of the verdict rule. The rule
+ * that turns a whole Arbiter result into a status id is outcomeOf in ./response.ts (its header
+ * lists it verdict by verdict); the aggregate one of GET /statistics is in ./statistics.ts.
  */
 
 export interface Judge0Status {

@@ -4,6 +4,7 @@ import { ArbiterError } from '../../../errors.js';
 import { compileLimitsFor } from '../../../judge/limits-policy.js';
 import type { Runtime } from '../../../runtime.js';
 import type { SubmissionInput } from '../../../service/submission-service.js';
+import { isFinal } from '../../../service/submission-view.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
@@ -23,8 +24,6 @@ export interface PistonExecuteAnswer {
   run: PistonStage;
   compile?: PistonStage;
 }
-
-const isFinal = (record: SubmissionRecord) => record.status !== 'queued' && record.status !== 'running';
 
 /**
  * A finished submission as Piston answers it. When the compile failed there is no run stage; Piston's
@@ -135,10 +134,10 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
         let done = await service.waitForFinal(record.id, waitMs, caller, gone.signal);
         if (gone.signal.aborted) {
           // Nobody is left to read the answer: free the queue slot or sandbox it would take.
-          if (!isFinal(done)) await service.cancel(record.id, caller);
+          if (!isFinal(done.status)) await service.cancel(record.id, caller);
           return reply.hijack();
         }
-        if (!isFinal(done)) done = await service.cancel(record.id, caller);
+        if (!isFinal(done.status)) done = await service.cancel(record.id, caller);
         const answer = executeAnswer(job.runtime, done);
         return reply.code(answer.status).send(answer.body);
       },
