@@ -181,3 +181,35 @@ test("a problem's hidden test shows its group, not its data", () => {
   assert.deepEqual(shown.tests, [{ hidden: true, weight: 1, group: 'g1' }]);
   assert.deepEqual(shown.groups, problem.groups);
 });
+
+test("a problem's reference solutions, checker files and verification details are operator-only", () => {
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ stdin: '1', expected: '1' }],
+    checker: {
+      type: 'custom' as const,
+      language: 'cpp',
+      source: SECRET,
+      protocol: 'kattis' as const,
+      files: [{ name: 'testlib.h', content: SECRET }],
+    },
+    solutions: [
+      { name: 'accepted/a.py', language: 'python3', source: SECRET, expected: 'accepted' as const },
+    ],
+    verification: {
+      state: 'failed' as const,
+      runId: 'r',
+      startedAt: 1,
+      finishedAt: 2,
+      results: [{ name: `accepted/${SECRET}.py`, expected: 'accepted' as const, passed: false }],
+    },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  const shown = visibleProblem(problem, student);
+  assert.ok(!JSON.stringify(shown).includes(SECRET));
+  assert.equal(shown.verification?.state, 'failed');
+  assert.equal(visibleProblem(problem, { keyId: null, role: 'admin', priority: 1 }), problem);
+});

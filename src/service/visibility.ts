@@ -100,5 +100,8 @@ export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemR
   if (isAdmin(caller)) return problem;
   const shown: ProblemRecord = { ...problem, tests: problem.tests.map(visibleTestCase) };
   if (problem.checker) shown.checker = visibleChecker(problem.checker) as CheckerSpec;
+  // Reference solutions are the problem's answers; a student sees only whether it is verified.
+  delete shown.solutions;
+  if (problem.verification) shown.verification = { ...problem.verification, results: [] };
   return shown;
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../errors.js';
-import { parseChecker } from '../../judge/checkers.js';
+import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../../judge/checkers.js';
 import { MAX_GROUPS, parseGroups } from '../../judge/groups.js';
 import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
+import { pendingVerification, verifierOf } from '../../packages/verification.js';
 import { visibleProblem } from '../../service/visibility.js';
 import type { ProblemRecord } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
@@ -101,7 +102,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
     const groups = parseGroups(body.groups, body.tests);
     if (groups) problem.groups = groups;
     if (body.limits) problem.limits = body.limits;
-    if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
+    if (body.checker !== undefined) problem.checker = parseChecker(body.checker, PROBLEM_CHECKER_BOUNDS);
     if (body.feedback !== undefined) problem.feedback = body.feedback;
     return problem;
   };
@@ -140,6 +141,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
         problems: (await store.listProblems()).map((p) => ({
           ...visibleProblem(p, caller),
           tests: undefined,
+          solutions: undefined,
           testCount: p.tests.length,
         })),
       };
@@ -172,7 +174,13 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       requireAdmin(callerOf(request));
       const existing = await get(request.params.id);
       const problem = build(request.body, existing.id, existing.createdAt);
+      // A package's reference solutions stay with the problem, and verify the changed problem again.
+      if (existing.solutions) problem.solutions = existing.solutions;
+      if (existing.open) problem.open = true;
+      const verification = pendingVerification(existing.solutions);
+      if (verification) problem.verification = verification;
       await store.putProblem(problem);
+      if (verification) verifierOf(runtime, app.log).start(problem.id);
       return problem;
     },
   );
