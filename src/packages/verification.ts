@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isArbiterError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Caller } from '../service/caller.js';
-import type {
-  ProblemRecord,
-  ProblemVerification,
-  ReferenceSolution,
-  VerificationResult,
-} from '../store/types.js';
+import type { ProblemVerification, ReferenceSolution, VerificationResult } from '../store/types.js';
 import { gotExpectedVerdict } from './reference-solutions.js';
 
 /**
@@ -45,11 +40,6 @@ export function pendingVerification(
   };
 }
 
-/** Whether non-admin callers may submit to the problem. */
-export function isProblemOpen(problem: Pick<ProblemRecord, 'verification' | 'open'>): boolean {
-  return problem.open === true || !problem.verification || problem.verification.state === 'passed';
-}
-
 /** Where a verification that failed in Arbiter itself is reported (the server's logger). */
 export interface VerifierLog {
   error(details: object, message: string): void;
@@ -70,8 +60,6 @@ export function verifierOf(runtime: Runtime, log: VerifierLog): ProblemVerifier 
 export class ProblemVerifier {
   readonly #runtime: Runtime;
   readonly #log: VerifierLog;
-  /** Runs under way, so a shutdown can wait for them (see idle()). */
-  readonly #runs = new Set<Promise<void>>();
 
   constructor(runtime: Runtime, log: VerifierLog) {
     this.#runtime = runtime;
@@ -80,16 +68,9 @@ export class ProblemVerifier {
 
   /** Starts the problem's pending verification in the background; its progress is in the problem. */
   start(problemId: string): void {
-    const run = this.run(problemId).catch((error: unknown) => {
+    void this.run(problemId).catch((error: unknown) => {
       this.#log.error({ err: error, problemId }, 'problem verification failed');
     });
-    this.#runs.add(run);
-    void run.finally(() => this.#runs.delete(run));
-  }
-
-  /** Resolves once every run started so far has ended. */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#runs]);
   }
 
   /** Runs the problem's pending verification to its end (see the module's comment). */
