@@ -24,19 +24,19 @@ const asRecord = (id: string, p: ImportedProblem): ProblemRecord => ({
   updatedAt: 1,
 });
 
-test('an imported Kattis or Polygon package exports and imports back to the same problem', () => {
+test('an imported Kattis or Polygon package exports and imports back to the same problem', async () => {
   for (const [tree, folder] of [
     [kattisSumPackage(), 'addtwo'],
     [polygonSumPackage(), undefined],
   ] as const) {
     const first = importPackage(zipPackage(tree, folder));
-    const again = importPackage(exportKattisPackage(asRecord('p1', first)));
+    const again = importPackage(await exportKattisPackage(asRecord('p1', first)));
     assert.deepEqual(essence(again), essence(first));
     assert.equal(again.name, 'p1');
   }
 });
 
-test("a problem made through the API keeps what Kattis cannot say in problem.yaml's arbiter section", () => {
+test("a problem made through the API keeps what Kattis cannot say in problem.yaml's arbiter section", async () => {
   const problem: ProblemRecord = {
     id: 'api-made',
     title: 'Made by hand',
@@ -56,7 +56,7 @@ test("a problem made through the API keeps what Kattis cannot say in problem.yam
     createdAt: 1,
     updatedAt: 1,
   };
-  const zip = exportKattisPackage(problem);
+  const zip = await exportKattisPackage(problem);
   const files = unzipSync(zip);
   const yaml = parse(strFromU8(files['api-made/problem.yaml']!)) as Record<string, unknown>;
   assert.deepEqual(yaml.limits, { time_limit: 1.5, memory: 98 });

@@ -1,4 +1,4 @@
-import { strToU8, zipSync, type Zippable } from 'fflate';
+import { strToU8, zip as zipAsync, type Zippable } from 'fflate';
 import { stringify } from 'yaml';
 import type { TestCase } from '../judge/types.js';
 import type { ProblemRecord } from '../store/types.js';
@@ -11,9 +11,10 @@ import { extensionOfLanguage, languageOfFile, VERDICT_FOLDERS } from './referenc
  * submissions/ for its reference solutions. What the Kattis format cannot say (a testlib checker,
  * Arbiter's feedback level, exact limits, test weights, product groups, dependencies, a test shown
  * though in a hidden folder) goes into problem.yaml's `arbiter` section, so that importing the
- * export gives the same problem back (tests in the layout's order: samples first).
+ * export gives the same problem back (tests in the layout's order: samples first). Compression runs
+ * in fflate's worker threads, off the event loop (a package may hold 64 MiB of tests).
  */
-export function exportKattisPackage(problem: ProblemRecord): Uint8Array {
+export function exportKattisPackage(problem: ProblemRecord): Promise<Uint8Array> {
   const root = problem.id;
   const zip: Zippable = {};
   const put = (path: string, text: string) => {
@@ -76,7 +77,9 @@ export function exportKattisPackage(problem: ProblemRecord): Uint8Array {
 
   if (Object.keys(arbiter).length > 0) yaml[ARBITER_SECTION] = arbiter;
   put('problem.yaml', stringify(yaml));
-  return zipSync(zip, { level: 6 });
+  return new Promise((resolve, reject) => {
+    zipAsync(zip, { level: 6 }, (error, data) => (error ? reject(error) : resolve(data)));
+  });
 }
 
 /** data/: each test's .in and .ans, each group's testdata.yaml; weights and visibility to `arbiter`. */

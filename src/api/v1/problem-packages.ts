@@ -153,7 +153,7 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
       // The package holds the hidden tests and the reference solutions.
       requireAdmin(callerOf(request));
       const problem = await get(request.params.id);
-      const zip = exportKattisPackage(problem);
+      const zip = await exportKattisPackage(problem);
       return reply
         .type('application/zip')
         .header('content-disposition', `attachment; filename="${problem.id}.zip"`)
