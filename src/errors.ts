@@ -49,6 +49,14 @@ export const ErrorCodes = {
   /** A service Arbiter depends on (PostgreSQL, Redis) cannot be reached; retrying later may succeed. */
   DEPENDENCY_UNAVAILABLE: { code: 'ARB_ERR_DEPENDENCY_UNAVAILABLE', status: 503 },
 
+  // Problem packages
+  /** A problem package (Kattis or Polygon zip) is malformed; the message names the file, and the line where there is one. */
+  PACKAGE_INVALID: { code: 'ARB_ERR_PACKAGE_INVALID', status: 400 },
+  /** A problem package uses a feature Arbiter does not import (yet); the message names the file. */
+  PACKAGE_UNSUPPORTED: { code: 'ARB_ERR_PACKAGE_UNSUPPORTED', status: 400 },
+  /** The problem's reference solutions have not (yet) all got their expected verdicts, and no admin opened it. */
+  PROBLEM_NOT_VERIFIED: { code: 'ARB_ERR_PROBLEM_NOT_VERIFIED', status: 409 },
+
   // Rate limits
   /** The caller used up its request budget; the API answers with Retry-After and X-RateLimit-*. */
   RATE_LIMITED: { code: 'ARB_ERR_RATELIMIT_EXCEEDED', status: 429 },

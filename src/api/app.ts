@@ -25,6 +25,7 @@ import { SessionCodec } from './session.js';
 import { registerSimpleRoutes } from './simple.js';
 import { registerGradebookRoutes } from './v1/gradebook.js';
 import { registerInfoRoutes } from './v1/info.js';
+import { registerProblemPackageRoutes } from './v1/problem-packages.js';
 import { registerProblemRoutes } from './v1/problems.js';
 import { registerSubmissionRoutes } from './v1/submissions.js';
 import { registerWebRoutes, WEB_OPEN_PATHS } from './web.js';
@@ -160,6 +161,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerHealthRoutes(app, runtime, VERSION);
   registerSubmissionRoutes(app, runtime);
   registerProblemRoutes(app, runtime);
+  registerProblemPackageRoutes(app, runtime);
   registerGradebookRoutes(app, runtime);
   registerInfoRoutes(app, runtime);
   registerSimpleRoutes(app, runtime);

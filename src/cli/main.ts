@@ -8,6 +8,7 @@ import { languagesCommand } from './languages-command.js';
 import { runCommand } from './run-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerLoadtestCommand } from './loadtest/loadtest-command.js';
+import { registerProblemsCommand } from './problems-command.js';
 import { registerQueueCommand } from './queue-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerSubmitCommand } from './submit-command.js';
@@ -133,6 +134,7 @@ registerMigrateCommand(program);
 registerSubmitCommand(program);
 registerStatusCommand(program);
 registerQueueCommand(program);
+registerProblemsCommand(program);
 registerLoadtestCommand(program);
 
 try {

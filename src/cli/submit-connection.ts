@@ -12,6 +12,7 @@ export {
   ArbiterApiError,
   ArbiterClient,
   isAbortError,
+  type ProblemVerification,
   type QueueStats,
   type RetryInfo,
   type RunLimits,

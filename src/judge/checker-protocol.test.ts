@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readCheckerRun, type CheckerRun } from './checker-protocol.js';
+import { readCheckerRun, readKattisValidatorRun, type CheckerRun } from './checker-protocol.js';
 
 const exit = (exitCode: number, stdout = '', stderr = ''): CheckerRun => ({
   status: exitCode === 0 ? 'accepted' : 'runtime_error',
@@ -64,4 +64,30 @@ test("a share out of range, or none, or testlib's fail, or a crash is the checke
 test('a long report is cut to 1000 characters', () => {
   const verdict = readCheckerRun(exit(1, 'x'.repeat(5000)));
   assert.equal(verdict.kind === 'wrong_answer' && verdict.message?.length, 1000);
+});
+
+test('a Kattis validator: 42 accepted, 43 wrong answer with its judgemessage.txt, anything else its failure', () => {
+  assert.deepEqual(readKattisValidatorRun(exit(42)), { kind: 'accepted', message: undefined });
+  assert.deepEqual(readKattisValidatorRun(exit(43, 'printed'), 'expected 5, got 6\n'), {
+    kind: 'wrong_answer',
+    message: 'expected 5, got 6',
+  });
+  assert.deepEqual(readKattisValidatorRun(exit(43, 'printed')), { kind: 'wrong_answer', message: 'printed' });
+  // testlib's codes mean nothing here: 0 and 1 are the validator's failure.
+  assert.equal(
+    readKattisValidatorRun({ status: 'accepted', exitCode: 0, stdout: '', stderr: '' }).kind,
+    'failed',
+  );
+  assert.deepEqual(readKattisValidatorRun(exit(1, '', 'crash')), {
+    kind: 'failed',
+    reason: 'the output validator failed (exit 1; it must exit 42 or 43)',
+    report: 'crash',
+  });
+  const limit = readKattisValidatorRun({
+    status: 'time_limit_exceeded',
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+  });
+  assert.equal(limit.kind, 'failed');
 });

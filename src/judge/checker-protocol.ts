@@ -77,3 +77,33 @@ export function readCheckerRun(run: CheckerRun): CheckerVerdict {
   }
   return { kind: 'failed', reason: `the checker failed (exit ${run.exitCode})`, report: message };
 }
+
+/**
+ * The Kattis output validator's protocol (the problem package format's): the validator runs as
+ * `validator input answer feedback_dir < output` and exits 42 for accepted, 43 for wrong answer;
+ * anything else (a crash, a limit, another exit code) is the validator's failure. Its message for
+ * the judges is feedback_dir/judgemessage.txt; when that is empty, its stdout, else its stderr.
+ */
+export const KATTIS_ACCEPTED_EXIT = 42;
+export const KATTIS_WRONG_ANSWER_EXIT = 43;
+
+/** Reads one Kattis validator run; `judgeMessage` is feedback/judgemessage.txt's text, if any. Never throws. */
+export function readKattisValidatorRun(run: CheckerRun, judgeMessage?: string): CheckerVerdict {
+  const report = (judgeMessage?.trim() || run.stdout.trim() || run.stderr.trim()).slice(
+    0,
+    CHECKER_MESSAGE_CHARS,
+  );
+  const message = report || undefined;
+  // A non-zero exit is the sandbox's runtime_error; anything else (a limit hit) is not a verdict.
+  if (run.status === 'runtime_error' && run.exitCode === KATTIS_ACCEPTED_EXIT)
+    return { kind: 'accepted', message };
+  if (run.status === 'runtime_error' && run.exitCode === KATTIS_WRONG_ANSWER_EXIT) {
+    return { kind: 'wrong_answer', message };
+  }
+  const how = run.exitCode === null || run.status !== 'runtime_error' ? run.status : `exit ${run.exitCode}`;
+  return {
+    kind: 'failed',
+    reason: `the output validator failed (${how}; it must exit 42 or 43)`,
+    report: message,
+  };
+}

@@ -8,6 +8,7 @@ import {
   excerpt,
   parseChecker,
   parseNumberToken,
+  PROBLEM_CHECKER_BOUNDS,
 } from './checkers.js';
 import type { CheckOutcome } from './types.js';
 
@@ -443,6 +444,66 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('parseChecker: protocol, extra files and bounds', () => {
+  const invalid = (input: unknown, pattern: RegExp, bounds?: Parameters<typeof parseChecker>[1]) =>
+    assert.throws(
+      () => parseChecker(input, bounds),
+      (error) => isArbiterError(error, 'INVALID_INPUT') && pattern.test(error.message),
+      `should fail with ${pattern}`,
+    );
+  const custom = { type: 'custom', language: 'cpp', source: '#include "testlib.h"\nint main(){}' };
+
+  test('keeps a protocol and header files', () => {
+    const files = [{ name: 'testlib.h', content: '#pragma once\n' }];
+    assert.deepEqual(parseChecker({ ...custom, protocol: 'kattis', files }), {
+      ...custom,
+      protocol: 'kattis',
+      files,
+    });
+    invalid({ ...custom, protocol: 'icpc' }, /checker\.protocol must be one of testlib, kattis/);
+  });
+
+  test('refuses extra files with unusable or reserved names, duplicates, or too many', () => {
+    invalid(
+      { ...custom, files: [{ name: '../x.h', content: '' }] },
+      /checker\.files\[0\]\.name must be a plain file name/,
+    );
+    invalid(
+      { ...custom, files: [{ name: 'expected.txt', content: '' }] },
+      /is a name the checker's run uses/,
+    );
+    invalid(
+      {
+        ...custom,
+        files: [
+          { name: 'a.h', content: '' },
+          { name: 'a.h', content: '' },
+        ],
+      },
+      /given twice/,
+    );
+    invalid({ ...custom, files: [{ name: 'a.h', content: 1 }] }, /content must be a string/);
+    invalid(
+      { ...custom, files: Array.from({ length: 17 }, (_, i) => ({ name: `h${i}.h`, content: '' })) },
+      /at most 16/,
+    );
+  });
+
+  test("the size bound counts the files too; a problem's checker may be larger", () => {
+    const header = { name: 'big.h', content: 'x'.repeat(CUSTOM_CHECKER_MAX_SOURCE_BYTES) };
+    invalid(
+      { ...custom, files: [header] },
+      /checker\.source and checker\.files are \d+ bytes; the limit is 65536/,
+    );
+    assert.equal(parseChecker({ ...custom, files: [header] }, PROBLEM_CHECKER_BOUNDS).type, 'custom');
+    invalid(
+      { ...custom, source: 'x'.repeat(PROBLEM_CHECKER_BOUNDS.maxSourceBytes + 1) },
+      /limit is 1048576/,
+      PROBLEM_CHECKER_BOUNDS,
+    );
+  });
+});
 
 describe('properties (seeded random cases)', () => {
   const next = random(20240611);

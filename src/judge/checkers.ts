@@ -1,5 +1,5 @@
 import { ArbiterError } from '../errors.js';
-import type { CheckerSpec, CheckOutcome } from './types.js';
+import { CHECKER_PROTOCOLS, type CheckerProtocol, type CheckerSpec, type CheckOutcome } from './types.js';
 
 /**
  * The built-in checkers: pure comparisons of a program's output with the expected output, each
@@ -18,6 +18,27 @@ export const DEFAULT_FLOAT_TOLERANCE = Object.freeze({ absolute: 1e-6, relative:
 /** Largest custom checker source accepted, in bytes of UTF-8. */
 export const CUSTOM_CHECKER_MAX_SOURCE_BYTES = 64 * 1024;
 
+/**
+ * Bounds of a problem's custom checker (only admins make problems): its source and extra files
+ * together, such as a Polygon checker with its testlib.h (about 200 KiB).
+ */
+export const PROBLEM_CHECKER_BOUNDS: CheckerBounds = Object.freeze({ maxSourceBytes: 1024 * 1024 });
+
+/** Most extra files a custom checker may bring (headers). */
+export const CUSTOM_CHECKER_MAX_FILES = 16;
+
+/** How large a custom checker may be; see parseChecker. */
+export interface CheckerBounds {
+  /** Source and extra files together, in bytes of UTF-8. Default CUSTOM_CHECKER_MAX_SOURCE_BYTES. */
+  maxSourceBytes: number;
+}
+
+/** A custom checker's extra file: a plain name, as a header is included by. */
+const CHECKER_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+/** Names a checker's run writes itself (see judge.ts runCustomChecker). */
+const RESERVED_CHECKER_FILES = new Set(['input.txt', 'output.txt', 'expected.txt', 'feedback']);
+
 /** Longest language id accepted for a custom checker; ids are short words like "python3". */
 const CUSTOM_CHECKER_MAX_LANGUAGE_LENGTH = 64;
 
@@ -34,7 +55,7 @@ const ALLOWED_KEYS: Record<CheckerSpec['type'], readonly string[]> = {
   trailing_whitespace: ['type'],
   tokens: ['type'],
   float: ['type', 'absolute', 'relative'],
-  custom: ['type', 'language', 'source'],
+  custom: ['type', 'language', 'source', 'protocol', 'files'],
 };
 
 type BuiltInChecker = Exclude<CheckerSpec, { type: 'custom' }>;
@@ -68,7 +89,10 @@ export function checkOutput(checker: BuiltInChecker, expected: string, actual: s
  * "trailing_whitespace", "tokens", "float". Absent (undefined or null) means DEFAULT_CHECKER.
  * Unknown fields are refused, so a typo such as "abs" fails instead of silently using defaults.
  */
-export function parseChecker(input: unknown): CheckerSpec {
+export function parseChecker(
+  input: unknown,
+  bounds: CheckerBounds = { maxSourceBytes: CUSTOM_CHECKER_MAX_SOURCE_BYTES },
+): CheckerSpec {
   if (input === undefined || input === null) return { ...DEFAULT_CHECKER };
   if (typeof input === 'string') {
     if ((BUILT_IN_TYPES as readonly string[]).includes(input)) return { type: input } as CheckerSpec;
@@ -117,7 +141,7 @@ export function parseChecker(input: unknown): CheckerSpec {
       return spec;
     }
     case 'custom': {
-      const { language, source } = fields;
+      const { language, source, protocol, files } = fields;
       if (typeof language !== 'string' || language.trim() === '') {
         throw invalid(`checker.language must be a non-empty language id; got ${describe(language)}`);
       }
@@ -129,15 +153,61 @@ export function parseChecker(input: unknown): CheckerSpec {
           `checker.source must be the checker program's non-empty source; got ${describe(source)}`,
         );
       }
-      const bytes = Buffer.byteLength(source, 'utf8');
-      if (bytes > CUSTOM_CHECKER_MAX_SOURCE_BYTES) {
+      if (
+        protocol !== undefined &&
+        (typeof protocol !== 'string' || !(CHECKER_PROTOCOLS as readonly string[]).includes(protocol))
+      ) {
         throw invalid(
-          `checker.source is ${bytes} bytes; the limit is ${CUSTOM_CHECKER_MAX_SOURCE_BYTES} bytes (64 KiB)`,
+          `checker.protocol must be one of ${CHECKER_PROTOCOLS.join(', ')}; got ${describe(protocol)}`,
         );
       }
-      return { type: 'custom', language: language.trim(), source };
+      const extra = parseCheckerFiles(files);
+      const bytes =
+        Buffer.byteLength(source, 'utf8') +
+        (extra ?? []).reduce((sum, f) => sum + Buffer.byteLength(f.content, 'utf8'), 0);
+      if (bytes > bounds.maxSourceBytes) {
+        throw invalid(
+          `${extra ? 'checker.source and checker.files are' : 'checker.source is'} ${bytes} bytes; the limit is ${bounds.maxSourceBytes} bytes`,
+        );
+      }
+      const spec: CheckerSpec = { type: 'custom', language: language.trim(), source };
+      if (protocol !== undefined) spec.protocol = protocol as CheckerProtocol;
+      if (extra) spec.files = extra;
+      return spec;
     }
   }
+}
+
+/** A custom checker's `files`: absent, or up to CUSTOM_CHECKER_MAX_FILES plain-named text files. */
+function parseCheckerFiles(input: unknown): { name: string; content: string }[] | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!Array.isArray(input)) throw invalid(`checker.files must be an array; got ${describe(input)}`);
+  if (input.length > CUSTOM_CHECKER_MAX_FILES) {
+    throw invalid(`checker.files has ${input.length} files; at most ${CUSTOM_CHECKER_MAX_FILES}`);
+  }
+  const names = new Set<string>();
+  return input.map((file: unknown, i) => {
+    const { name, content } = (file ?? {}) as Record<string, unknown>;
+    if (
+      typeof file !== 'object' ||
+      file === null ||
+      Object.keys(file).some((k) => k !== 'name' && k !== 'content')
+    ) {
+      throw invalid(`checker.files[${i}] must be an object with name and content only`);
+    }
+    if (typeof name !== 'string' || !CHECKER_FILE_NAME.test(name)) {
+      throw invalid(
+        `checker.files[${i}].name must be a plain file name (letters, digits, _ . -); got ${describe(name)}`,
+      );
+    }
+    if (RESERVED_CHECKER_FILES.has(name)) {
+      throw invalid(`checker.files[${i}].name ${quote(name)} is a name the checker's run uses itself`);
+    }
+    if (names.has(name)) throw invalid(`checker.files[${i}].name ${quote(name)} is given twice`);
+    names.add(name);
+    if (typeof content !== 'string') throw invalid(`checker.files[${i}].content must be a string`);
+    return { name, content };
+  });
 }
 
 function invalid(message: string): ArbiterError {

@@ -2,7 +2,7 @@ import type { LanguageRegistry } from '../languages/registry.js';
 import { DEFAULT_MAX_LIMITS } from '../sandbox/limits.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
 import type { SandboxLease, SandboxPool } from '../sandbox/pool.js';
-import { readCheckerRun } from './checker-protocol.js';
+import { readCheckerRun, readKattisValidatorRun } from './checker-protocol.js';
 import { checkOutput, DEFAULT_CHECKER } from './checkers.js';
 import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
 import { runCompile } from './compile-step.js';
@@ -188,6 +188,9 @@ export function skippedResult(test: TestCase): TestResult {
   return entry;
 }
 
+/** A Kattis validator's feedback directory, removed (whatever it left there) before each run. */
+const KATTIS_FEEDBACK_DIR = 'feedback';
+
 /**
  * Runs a custom checker program over every test that ran cleanly, in a lease of its own, in judging
  * order: with groups, a test whose group can no longer score once the checker's verdicts are known
@@ -205,7 +208,12 @@ export async function runCustomChecker(
   const tests = request.tests ?? [];
   const language = deps.registry.getInstalled(checker.language);
   const version = (await deps.registry.version(language)) ?? 'unknown';
-  const files: SandboxFile[] = [{ name: language.sourceFile, content: checker.source }];
+  // Extra files (headers) first: the source keeps its name whatever they are called.
+  const files: SandboxFile[] = [
+    ...(checker.files ?? []).filter((f) => f.name !== language.sourceFile),
+    { name: language.sourceFile, content: checker.source },
+  ];
+  const kattis = checker.protocol === 'kattis';
   const lease = await deps.pool.acquire(request.signal);
   try {
     lease.writeFiles(files);
@@ -235,8 +243,11 @@ export async function runCustomChecker(
     const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
     // The checker is the problem's program: it runs with the problem's limits, never the student's.
     const limits = request.checkerLimits ?? request.limits;
-    // testlib's argument order: the test's input, the contestant's output, the expected answer.
-    const command = [...language.run, 'input.txt', 'output.txt', 'expected.txt'];
+    // testlib's argument order: the test's input, the contestant's output, the expected answer;
+    // a Kattis validator's: the input, the answer, its feedback directory, and the output on stdin.
+    const command = kattis
+      ? [...language.run, 'input.txt', 'expected.txt', 'feedback/']
+      : [...language.run, 'input.txt', 'output.txt', 'expected.txt'];
     const progress = request.groups ? new GroupProgress(request.groups, tests) : null;
     for (const i of order) {
       const test = tests[i]!;
@@ -253,19 +264,31 @@ export async function runCustomChecker(
       }
       // Nothing an earlier checker run left (a hidden test's data in /tmp) reaches this one.
       await lease.resetBetweenRuns();
-      for (const name of ['input.txt', 'expected.txt', 'output.txt']) lease.removeFile(name);
+      for (const name of ['input.txt', 'expected.txt', 'output.txt', KATTIS_FEEDBACK_DIR]) {
+        lease.removeFile(name);
+      }
       lease.writeFiles([
         { name: 'input.txt', content: test.stdin ?? '' },
         { name: 'expected.txt', content: test.expected ?? '' },
         { name: 'output.txt', content: output },
+        ...(kattis ? [{ name: `${KATTIS_FEEDBACK_DIR}/.keep`, content: '' }] : []),
       ]);
-      const run = await lease.run({ command, env, limits }, request.signal);
-      const verdict = readCheckerRun({
+      const run = await lease.run(
+        kattis ? { command, env, limits, stdin: output } : { command, env, limits },
+        request.signal,
+      );
+      const seen = {
         status: run.status,
         exitCode: run.exitCode,
         stdout: run.stdout.toString('utf8'),
         stderr: run.stderr.toString('utf8'),
-      });
+      };
+      const verdict = kattis
+        ? readKattisValidatorRun(
+            seen,
+            lease.readFile(`${KATTIS_FEEDBACK_DIR}/judgemessage.txt`)?.toString('utf8'),
+          )
+        : readCheckerRun(seen);
       switch (verdict.kind) {
         case 'accepted':
           break;

@@ -40,8 +40,25 @@ export type CheckerSpec =
    * exits 0 accepted, 1 wrong answer, 2 presentation error (judged wrong_answer), 7 partial points
    * (the share read from its report), anything else internal_error. Its report (stdout, else
    * stderr) is the test's message.
+   *
+   * `protocol: 'kattis'` runs it the Kattis output validator's way instead: `validator input.txt
+   * expected.txt feedback/ < output.txt`, exit 42 accepted, 43 wrong answer, anything else
+   * internal_error; the message is feedback/judgemessage.txt (else stdout, else stderr).
+   * `files` are compiled beside the source (headers such as testlib.h).
    */
-  | { type: 'custom'; language: string; source: string };
+  | {
+      type: 'custom';
+      language: string;
+      source: string;
+      /** Default `testlib`. */
+      protocol?: CheckerProtocol;
+      /** Extra files placed beside the source (text); names as SandboxFile names. */
+      files?: { name: string; content: string }[];
+    };
+
+/** How a custom checker is called and read: see checker-protocol.ts. */
+export const CHECKER_PROTOCOLS = ['testlib', 'kattis'] as const;
+export type CheckerProtocol = (typeof CHECKER_PROTOCOLS)[number];
 
 /**
  * An interactive problem's interactor (see interactor.ts): a program in any installed language that

@@ -1,6 +1,6 @@
 import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
-import { parseChecker } from '../judge/checkers.js';
+import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../judge/checkers.js';
 import { resolveCompileLimits, resolveRunLimits } from '../judge/limits-policy.js';
 import type { FinalStatus, SubmissionStatus, TestCase } from '../judge/types.js';
 import type { LanguageRegistry } from '../languages/registry.js';
@@ -136,6 +136,18 @@ export class SubmissionService {
           'INVALID_INPUT',
           "a problem's submission is judged by the problem's checker; leave out checker",
         );
+      // Reference solutions not (yet) verified: only admins may submit, until an admin opens it.
+      if (
+        problem.verification &&
+        problem.verification.state !== 'passed' &&
+        !problem.open &&
+        !isAdmin(caller)
+      ) {
+        throw new ArbiterError(
+          'PROBLEM_NOT_VERIFIED',
+          `problem ${problem.id} is not open yet: its reference solutions are ${problem.verification.state === 'failed' ? 'not all getting their expected verdicts' : 'being verified'}`,
+        );
+      }
       tests = problem.tests;
       checkerInput = problem.checker;
       if ((problem.type === 'output-only') !== outputOnly)
@@ -155,7 +167,10 @@ export class SubmissionService {
         `language "${OUTPUT_ONLY_LANGUAGE}" submits outputs to an output-only problem: give its problemId`,
       );
     }
-    const checker = checkerInput === undefined ? undefined : parseChecker(checkerInput);
+    const checker =
+      checkerInput === undefined
+        ? undefined
+        : parseChecker(checkerInput, problem ? PROBLEM_CHECKER_BOUNDS : undefined);
     const checkerLanguage = checker?.type === 'custom' ? this.registry.getInstalled(checker.language) : null;
 
     const problemLimits = problem?.limits ?? (problem ? {} : undefined);

@@ -278,3 +278,35 @@ test('following "all": an admin every submission, a key its own, a caller withou
   assert.deepEqual(followScope({ keyId: 'k', role: 'user', priority: 1 }), { keyId: 'k' });
   assert.equal(followScope({ keyId: null, role: 'anonymous', priority: 1, identity: 'anon:1.2.3.4' }), null);
 });
+
+test("a problem's reference solutions, checker files and verification details are operator-only", () => {
+  const problem = {
+    id: 'p',
+    title: 'P',
+    tests: [{ stdin: '1', expected: '1' }],
+    checker: {
+      type: 'custom' as const,
+      language: 'cpp',
+      source: SECRET,
+      protocol: 'kattis' as const,
+      files: [{ name: 'testlib.h', content: SECRET }],
+    },
+    solutions: [
+      { name: 'accepted/a.py', language: 'python3', source: SECRET, expected: 'accepted' as const },
+    ],
+    verification: {
+      state: 'failed' as const,
+      runId: 'r',
+      startedAt: 1,
+      finishedAt: 2,
+      results: [{ name: `accepted/${SECRET}.py`, expected: 'accepted' as const, passed: false }],
+    },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  const student: Caller = { keyId: 'k', role: 'user', priority: 1 };
+  const shown = visibleProblem(problem, student);
+  assert.ok(!JSON.stringify(shown).includes(SECRET));
+  assert.equal(shown.verification?.state, 'failed');
+  assert.equal(visibleProblem(problem, { keyId: null, role: 'admin', priority: 1 }), problem);
+});

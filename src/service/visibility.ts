@@ -130,6 +130,9 @@ export function visibleProblem(problem: ProblemRecord, caller: Caller): ProblemR
         { ...g, files: g.files.filter((f) => f.visible) },
       ]),
     );
+  // Reference solutions are the problem's answers; a student sees only whether it is verified.
+  delete shown.solutions;
+  if (problem.verification) shown.verification = { ...problem.verification, results: [] };
   return shown;
 }
 

@@ -206,8 +206,67 @@ export interface ProblemRecord {
   files?: ProblemFile[];
   /** Graders by language id: a submission must be in one of these languages when present. */
   graders?: Record<string, ProblemGrader>;
+  /** Reference solutions from the problem's package, each with the verdict it must get. Admins only. */
+  solutions?: ReferenceSolution[];
+  /**
+   * Whether the reference solutions got their expected verdicts (see packages/verification). While
+   * it is not `passed`, only admins may submit, unless `open`. Absent: nothing to verify, open.
+   */
+  verification?: ProblemVerification;
+  /** An admin opened the problem to everyone whatever its verification says. */
+  open?: boolean;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * The verdict a reference solution must get: a final status, `rejected` (anything but accepted in
+ * full), or `partially_accepted` (a score above 0 and below the maximum).
+ */
+export const EXPECTED_VERDICTS = [
+  'accepted',
+  'wrong_answer',
+  'time_limit_exceeded',
+  'runtime_error',
+  'memory_limit_exceeded',
+  'rejected',
+  'partially_accepted',
+] as const;
+export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
+
+/** A problem's reference solution: one source file, its language, and the verdict it must get. */
+export interface ReferenceSolution {
+  /** Its path in the package, as `accepted/sol.py`; unique within the problem. */
+  name: string;
+  language: string;
+  source: string;
+  expected: ExpectedVerdict;
+}
+
+export type VerificationState = 'pending' | 'running' | 'passed' | 'failed';
+
+/** One reference solution's outcome in a verification. */
+export interface VerificationResult {
+  name: string;
+  expected: ExpectedVerdict;
+  /** The submission's status; absent until it is judged. */
+  status?: SubmissionStatus;
+  score?: number | null;
+  maxScore?: number | null;
+  /** Whether it got the expected verdict; absent until judged. */
+  passed?: boolean;
+  submissionId?: string;
+  /** Why it could not be judged (an unknown language, a timeout). */
+  message?: string;
+}
+
+export interface ProblemVerification {
+  state: VerificationState;
+  /** Which run this is: a result is written only while the problem still carries its run's id. */
+  runId: string;
+  startedAt: number | null;
+  finishedAt: number | null;
+  results: VerificationResult[];
 }
 
 export type KeyRole = 'admin' | 'user';

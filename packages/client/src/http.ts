@@ -17,6 +17,8 @@ export interface HttpRequest extends CallOptions {
   path: string;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is instead of JSON (a problem package's zip). */
+  raw?: { contentType: string; data: Uint8Array };
   /** Extra headers (e.g. accept: text/event-stream). */
   headers?: Record<string, string>;
 }
@@ -45,6 +47,19 @@ export class HttpTransport {
       const response = await this.#send(request, deadline);
       const text = await response.text();
       return (text === '' ? undefined : JSON.parse(text)) as T;
+    } catch (error) {
+      throw deadline.translate(error);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Sends the request and returns the body's bytes (a zip download). */
+  async bytes(request: HttpRequest): Promise<Uint8Array> {
+    const deadline = this.#deadline(request);
+    try {
+      const response = await this.#send(request, deadline);
+      return new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       throw deadline.translate(error);
     } finally {
@@ -81,8 +96,13 @@ export class HttpTransport {
     const { maxRetries } = this.options;
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.raw) headers['content-type'] = request.raw.contentType;
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const body = request.raw
+      ? request.raw.data
+      : request.body === undefined
+        ? undefined
+        : JSON.stringify(request.body);
     const url = this.options.baseUrl + request.path;
 
     for (let attempt = 0; ; attempt++) {

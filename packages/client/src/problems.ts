@@ -1,5 +1,12 @@
 import type { CallOptions, HttpTransport } from './http.js';
-import type { GradebookPage, Problem, ProblemInput, ProblemSummary } from './types.js';
+import type {
+  GradebookPage,
+  Problem,
+  ProblemImport,
+  ProblemInput,
+  ProblemSummary,
+  ProblemVerification,
+} from './types.js';
 
 /**
  * Problems: test cases stored once on the server and judged by id (`problemId` in a submission).
@@ -73,6 +80,41 @@ export class ProblemsApi {
       path: `${path(id)}/submissions${search}`,
     });
     return answer.deleted;
+  }
+
+  /**
+   * Imports a Kattis or Polygon problem package (its zip's bytes; admin). The id is the package's
+   * name unless `id` is given; an existing problem of that id is then replaced. Verification of the
+   * package's reference solutions starts; see get(id).verification.
+   */
+  import(zip: Uint8Array, query: { id?: string } = {}, options: CallOptions = {}): Promise<ProblemImport> {
+    const search = query.id === undefined ? '' : `?id=${encodeURIComponent(query.id)}`;
+    return this.#http.json({
+      ...options,
+      method: 'POST',
+      path: `/api/v1/problems/import${search}`,
+      raw: { contentType: 'application/zip', data: zip },
+    });
+  }
+
+  /** The problem as a Kattis problem package (zip bytes; admin). */
+  export(id: string, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.#http.bytes({
+      ...options,
+      method: 'GET',
+      path: `${path(id)}/export`,
+      headers: { accept: 'application/zip' },
+    });
+  }
+
+  /** Runs the problem's reference solutions again (admin); progress in get(id).verification. */
+  verify(id: string, options: CallOptions = {}): Promise<{ id: string; verification: ProblemVerification }> {
+    return this.#http.json({ ...options, method: 'POST', path: `${path(id)}/verify` });
+  }
+
+  /** Opens the problem to every caller whatever its verification says (`open` false closes it; admin). */
+  open(id: string, open = true, options: CallOptions = {}): Promise<{ id: string; open: boolean }> {
+    return this.#http.json({ ...options, method: 'POST', path: `${path(id)}/open`, body: { open } });
   }
 
   async delete(id: string, options: CallOptions = {}): Promise<void> {

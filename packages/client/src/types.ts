@@ -349,7 +349,64 @@ export interface Problem {
   /** Students see the files marked visible only. */
   files?: ProblemFile[];
   graders?: Record<string, ProblemGrader>;
+  /** A package's reference solutions (admins only). */
+  solutions?: ReferenceSolution[];
+  /** Whether the reference solutions got their verdicts; non-admins see the state only. */
+  verification?: ProblemVerification;
+  /** An admin opened the problem whatever its verification says. */
+  open?: boolean;
   /** Milliseconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The verdict a reference solution must get (`rejected`: anything but accepted in full). */
+export type ExpectedVerdict =
+  | 'accepted'
+  | 'wrong_answer'
+  | 'time_limit_exceeded'
+  | 'runtime_error'
+  | 'memory_limit_exceeded'
+  | 'rejected'
+  | 'partially_accepted';
+
+export interface ReferenceSolution {
+  /** Its path in the package, as `accepted/sol.py`. */
+  name: string;
+  language: string;
+  source: string;
+  expected: ExpectedVerdict;
+}
+
+/** A problem's verification: its reference solutions judged, each against its expected verdict. */
+export interface ProblemVerification {
+  state: 'pending' | 'running' | 'passed' | 'failed';
+  runId: string;
+  startedAt: number | null;
+  finishedAt: number | null;
+  results: {
+    name: string;
+    expected: ExpectedVerdict;
+    status?: SubmissionStatus;
+    score?: number | null;
+    maxScore?: number | null;
+    passed?: boolean;
+    submissionId?: string;
+    message?: string;
+  }[];
+}
+
+/** What importing a package answers: the problem in brief, and its verification (started). */
+export interface ProblemImport {
+  id: string;
+  title: string;
+  format: 'kattis' | 'polygon';
+  testCount: number;
+  groups?: TestGroup[];
+  limits?: Partial<RunLimits>;
+  checker?: { type: string };
+  solutions: { name: string; language: string; expected: ExpectedVerdict }[];
+  verification?: ProblemVerification;
   createdAt: number;
   updatedAt: number;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../errors.js';
-import { parseChecker } from '../../judge/checkers.js';
+import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../../judge/checkers.js';
 import { MAX_GROUPS, parseGroups } from '../../judge/groups.js';
 import { parseInteractor } from '../../judge/interactor-spec.js';
 import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
@@ -13,6 +13,7 @@ import {
   parseProblemFiles,
   type ProblemFileInput,
 } from '../../service/problem-files.js';
+import { pendingVerification, verifierOf } from '../../packages/verification.js';
 import { visibleProblem } from '../../service/visibility.js';
 import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
@@ -166,7 +167,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
     const groups = parseGroups(body.groups, body.tests);
     if (groups) problem.groups = groups;
     if (body.limits) problem.limits = body.limits;
-    if (body.checker !== undefined) problem.checker = parseChecker(body.checker);
+    if (body.checker !== undefined) problem.checker = parseChecker(body.checker, PROBLEM_CHECKER_BOUNDS);
     if (body.interactor !== undefined) {
       // The interactor decides each test: a checker beside it would have nothing to read.
       if (body.checker !== undefined)
@@ -215,6 +216,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
         problems: (await store.listProblems()).map((p) => ({
           ...visibleProblem(p, caller),
           tests: undefined,
+          solutions: undefined,
           testCount: p.tests.length,
           // A listing is a summary: files and graders (up to megabytes each problem) are in GET /:id.
           files: undefined,
@@ -250,7 +252,13 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       requireAdmin(callerOf(request));
       const existing = await get(request.params.id);
       const problem = build(request.body, existing.id, existing.createdAt);
+      // A package's reference solutions stay with the problem, and verify the changed problem again.
+      if (existing.solutions) problem.solutions = existing.solutions;
+      if (existing.open) problem.open = true;
+      const verification = pendingVerification(existing.solutions);
+      if (verification) problem.verification = verification;
       await store.putProblem(problem);
+      if (verification) verifierOf(runtime, app.log).start(problem.id);
       return problem;
     },
   );
