@@ -16,7 +16,7 @@ function npmRun(script: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}\n${result.stderr}`.slice(-8000) };
 }
 
-test('npm run typecheck: the server, the web app and the build config type-check', () => {
+test('npm run typecheck: the server, the web app, the build config and the SDK type-check', () => {
   const { status, output } = npmRun('typecheck');
   assert.equal(status, 0, output);
 });

@@ -99,7 +99,8 @@ export class HttpTransport {
     if (request.raw) headers['content-type'] = request.raw.contentType;
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const body = request.raw
-      ? request.raw.data
+      ? // fetch sends any Uint8Array; TypeScript's DOM types want one over a plain ArrayBuffer.
+        (request.raw.data as Uint8Array<ArrayBuffer>)
       : request.body === undefined
         ? undefined
         : JSON.stringify(request.body);
