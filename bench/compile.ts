@@ -7,7 +7,7 @@
  * diagnostics are a plain compile's); that row is information.
  */
 import { performance } from 'node:perf_hooks';
-import { runCompile } from '../src/judge/compile-step.js';
+import { runCompile } from '../src/judge/program.js';
 import { compileLimitsFor } from '../src/judge/limits-policy.js';
 import { LanguageRegistry } from '../src/languages/index.js';
 import type { LanguageDefinition } from '../src/languages/language.js';
@@ -168,7 +168,7 @@ export async function compileReport(runsScale = 1): Promise<Report> {
   }
   const notes = [
     `${runs} compiles each way per row after one warm-up each, alternating; one sandbox slot; the compile command is the catalog's (-std=gnu++17 -O2).`,
-    'The compile step is what the judge runs (src/judge/compile-step.ts): with the precompiled headers when the source includes one, then a plain compile whenever that one said anything.',
+    'The compile step is what the judge runs (runCompile in src/judge/program.ts): with the precompiled headers when the source includes one, then a plain compile whenever that one said anything.',
   ];
   const tables: Table[] = [
     {

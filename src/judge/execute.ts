@@ -1,9 +1,9 @@
 import type { LanguageDefinition } from '../languages/language.js';
-import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS, type RunLimits } from '../sandbox/limits.js';
-import { runCompile } from './compile-step.js';
-import { resolveCompileLimits, resolveRunLimits } from './limits-policy.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from '../sandbox/limits.js';
 import type { SandboxPool } from '../sandbox/pool.js';
-import { DEFAULT_SANDBOX_ENV, type RunResult, type SandboxFile } from '../sandbox/run-spec.js';
+import type { RunResult, SandboxFile } from '../sandbox/run-spec.js';
+import { resolveCompileLimits, resolveRunLimits } from './limits-policy.js';
+import { prepareProgram, type CompileFailure } from './program.js';
 
 export interface ExecuteRequest {
   language: LanguageDefinition;
@@ -14,8 +14,8 @@ export interface ExecuteRequest {
   stdin?: string | Buffer;
   args?: string[];
   /**
-   * Run limits as asked; resolved here by resolveRunLimits against the built-in defaults and
-   * ceiling (the language's minimum included), as the CLI and doctor have no server settings.
+   * Run limits as asked; resolved here by resolveRunLimits against the built-in defaults and the
+   * pool's maximum (the language's minimum included), as the CLI and doctor have no server settings.
    */
   limits: Partial<RunLimits>;
   /** Compile limits. Default: the language's compile defaults (resolveCompileLimits). */
@@ -29,7 +29,7 @@ export interface ExecuteResult {
   /** Absent when compilation failed. */
   run?: RunResult;
   /** compilation_error when the compiler failed; otherwise the run's status. */
-  status: RunResult['status'] | 'compilation_error';
+  status: RunResult['status'] | CompileFailure;
 }
 
 /**
@@ -38,45 +38,26 @@ export interface ExecuteResult {
  */
 export async function compileAndRun(pool: SandboxPool, request: ExecuteRequest): Promise<ExecuteResult> {
   const { language } = request;
-  const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
+  // The pool's maximum is the server's here: resolving against another would let its clamp decide.
+  const max = pool.options.maxLimits;
+  const limits = resolveRunLimits({ requested: request.limits, defaults: DEFAULT_RUN_LIMITS, language, max });
+  const compileLimits = request.compileLimits ?? resolveCompileLimits(undefined, language, max);
+  const extra = request.files ?? [];
+  const named = extra.some((f) => f.name === language.sourceFile);
+  const files = named ? extra : [{ name: language.sourceFile, content: request.source }, ...extra];
   const lease = await pool.acquire(request.signal);
   try {
-    const files = request.files ?? [];
-    const hasSource = files.some((f) => f.name === language.sourceFile);
-    lease.writeFiles(hasSource ? files : [{ name: language.sourceFile, content: request.source }, ...files]);
-    let compile: RunResult | undefined;
-    if (language.compile) {
-      const compileLimits =
-        request.compileLimits ?? resolveCompileLimits(undefined, language, DEFAULT_MAX_LIMITS);
-      const source = hasSource ? files.find((f) => f.name === language.sourceFile)?.content : request.source;
-      compile = await runCompile(
-        lease,
-        { language, command: language.compile, source, env, limits: compileLimits },
-        request.signal,
-      );
-      if (compile.status !== 'accepted') {
-        const status =
-          compile.status === 'internal_error' || compile.status === 'cancelled'
-            ? compile.status
-            : 'compilation_error';
-        return { compile, status };
-      }
-    }
+    const prepared = await prepareProgram(
+      lease,
+      { language, files, compileLimits },
+      { signal: request.signal },
+    );
+    if (!prepared.ok) return { compile: prepared.compile, status: prepared.status };
     const run = await lease.run(
-      {
-        command: [...language.run, ...(request.args ?? [])],
-        env,
-        stdin: request.stdin,
-        limits: resolveRunLimits({
-          requested: request.limits,
-          defaults: DEFAULT_RUN_LIMITS,
-          language,
-          max: DEFAULT_MAX_LIMITS,
-        }),
-      },
+      prepared.program.spec(limits, { args: request.args, stdin: request.stdin }),
       request.signal,
     );
-    return { compile, run, status: run.status };
+    return { compile: prepared.compile, run, status: run.status };
   } finally {
     lease.release();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
-import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
+import { clampLimits, DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import { resolveCompileLimits, resolveRunLimits } from './limits-policy.js';
 
 const plain = { minimumLimits: undefined };
@@ -39,15 +39,33 @@ test('above the server maximum is refused with LIMIT_INVALID', () => {
   );
 });
 
-test("the language's minimum raises a problem's limit, and the server maximum caps it", () => {
+test("the language's minimum raises a problem's limit, and the server maximum caps the rest", () => {
   const limits = resolveRunLimits({ ...base, problem: { pids: 16 }, language: jvm });
   assert.equal(limits.pids, 128);
-  const capped = resolveRunLimits({
-    defaults: DEFAULT_RUN_LIMITS,
-    max: { ...DEFAULT_MAX_LIMITS, memoryKb: 256 * 1024 },
-    language: jvm,
-  });
-  assert.equal(capped.memoryKb, 256 * 1024);
+  const small = { ...DEFAULT_MAX_LIMITS, memoryKb: 256 * 1024, cpuMs: 1000 };
+  const capped = resolveRunLimits({ defaults: DEFAULT_RUN_LIMITS, max: small, language: jvm });
+  assert.equal(capped.cpuMs, 1000, 'a limit without a minimum stays within the maximum');
+});
+
+test("a maximum below the language's minimum allows the minimum, and no more (issue [K])", () => {
+  // The pool clamps to the same ceiling (clampLimits), so it cannot undo what is resolved here.
+  const max = { ...DEFAULT_MAX_LIMITS, memoryKb: 256 * 1024 };
+  const limits = resolveRunLimits({ defaults: DEFAULT_RUN_LIMITS, max, language: jvm });
+  assert.equal(limits.memoryKb, 512 * 1024);
+  assert.deepEqual(clampLimits(limits, max, jvm.minimumLimits), limits);
+  assert.throws(
+    () =>
+      resolveRunLimits({
+        requested: { memoryKb: 600 * 1024 },
+        defaults: DEFAULT_RUN_LIMITS,
+        max,
+        language: jvm,
+      }),
+    (error) => isArbiterError(error, 'LIMIT_INVALID'),
+    'a request is still held to the server maximum',
+  );
+  const plainRun = resolveRunLimits({ defaults: DEFAULT_RUN_LIMITS, max, language: plain });
+  assert.equal(plainRun.memoryKb, 256 * 1024, 'another language gets the maximum alone');
 });
 
 test("compile limits: the language's compile defaults, what the request asks within the maximum", () => {

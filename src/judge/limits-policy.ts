@@ -1,10 +1,12 @@
 // The one place a run's limits are decided, for every path that runs a program (native, Judge0 and
 // Piston submissions, interactive sessions, the CLI, checkers). The sandbox only enforces what it
 // is given. Authority, lowest first: the request, the problem, the language's minimum, the server's
-// maximum. A request may lower a problem's limits, never raise them (a student could otherwise pass
-// a 500 ms problem with 1.5 s of CPU).
+// maximum, which always allows the language's minimum (see ceilingOf). A request may lower a
+// problem's limits, never raise them (a student could otherwise pass a 500 ms problem with 1.5 s of
+// CPU).
 import type { LanguageDefinition } from '../languages/language.js';
 import {
+  ceilingOf,
   checkLimitsWithin,
   DEFAULT_COMPILE_LIMITS,
   LIMIT_NAMES,
@@ -36,11 +38,14 @@ export function resolveRunLimits(sources: LimitSources): RunLimits {
   const binding = resolveLimits(sources.problem, sources.defaults, sources.max);
   const limits = resolveLimits(sources.requested, binding, sources.max);
   if (sources.problem) for (const name of LIMIT_NAMES) limits[name] = Math.min(limits[name], binding[name]);
+  // The language's minimum is part of what the maximum allows (ceilingOf): the pool's safety clamp
+  // to that same ceiling can never undo it.
+  const ceiling = ceilingOf(sources.max, sources.language.minimumLimits);
   for (const [name, floor] of Object.entries(sources.language.minimumLimits ?? {}) as [
     keyof RunLimits,
     number,
   ][]) {
-    limits[name] = Math.min(Math.max(limits[name], floor), sources.max[name]);
+    limits[name] = Math.min(Math.max(limits[name], floor), ceiling[name]);
   }
   return limits;
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_CHECKER } from './checkers.js';
 import { GroupProgress, judgingOrder } from './groups.js';
-import { checkedOutput, runCustomChecker, scoreOf, skippedResult, type JudgeDeps } from './judge.js';
+import { runCustomChecker, type JudgeDeps } from './judge.js';
+import { checkedOutput, scoreOf, skippedResult } from './test-results.js';
 import { keepFirstDiffs } from './output-diff.js';
 import type { FinalStatus, JudgeRequest, JudgeResult, TestResult } from './types.js';
 

@@ -4,7 +4,9 @@ import { isArbiterError } from '../errors.js';
 import {
   DEFAULT_MAX_LIMITS,
   DEFAULT_RUN_LIMITS,
+  ceilingOf,
   checkLimitsWithin,
+  clampLimits,
   parseDuration,
   parseSizeKb,
   resolveLimits,
@@ -53,4 +55,23 @@ test('durations and sizes parse the way a person writes them', () => {
   assert.equal(parseSizeKb('512k'), 512);
   assert.equal(parseSizeKb('64MiB'), 64 * 1024);
   assert.throws(() => parseSizeKb('lots'), /size/);
+});
+
+test("ceilingOf: the maximum, raised to a runtime's minimum where that is higher", () => {
+  const max = { ...DEFAULT_MAX_LIMITS, pids: 8 };
+  assert.deepEqual(ceilingOf(max), max);
+  const ceiling = ceilingOf(max, { pids: 32, memoryKb: 1024 });
+  assert.equal(ceiling.pids, 32);
+  assert.equal(ceiling.memoryKb, DEFAULT_MAX_LIMITS.memoryKb, 'a minimum below the maximum changes nothing');
+});
+
+test('clampLimits lowers limits to the ceiling, never raises one, and keeps a minimum above the maximum', () => {
+  const max = { ...DEFAULT_MAX_LIMITS, pids: 8, cpuMs: 1000 };
+  const asked = { ...DEFAULT_RUN_LIMITS, pids: 64, cpuMs: 5000, wallMs: 100 };
+  const clamped = clampLimits(asked, max, { pids: 32 });
+  assert.equal(clamped.pids, 32, 'the minimum survives the clamp');
+  assert.equal(clamped.cpuMs, 1000);
+  assert.equal(clamped.wallMs, 100, 'never raised');
+  assert.equal(clampLimits(asked, max).pids, 8, 'without a minimum, the maximum alone');
+  assert.equal(asked.pids, 64, 'the input is not changed');
 });

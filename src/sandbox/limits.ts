@@ -106,6 +106,33 @@ export function resolveLimits(
   return out;
 }
 
+/**
+ * What the server maximum allows a program whose runtime needs `minimum` to start (a language's
+ * minimumLimits): each limit's maximum, raised to the minimum where the minimum is higher. A
+ * maximum that let a JVM have fewer threads than it starts with would only turn every Java run
+ * into a runtime error.
+ */
+export function ceilingOf(max: Readonly<RunLimits>, minimum?: Partial<RunLimits>): RunLimits {
+  const ceiling = { ...max };
+  for (const name of LIMIT_NAMES) {
+    const floor = minimum?.[name];
+    if (floor !== undefined && floor > ceiling[name]) ceiling[name] = floor;
+  }
+  return ceiling;
+}
+
+/** Lowers each limit to what the maximum allows (ceilingOf); never raises one. */
+export function clampLimits(
+  limits: Readonly<RunLimits>,
+  max: Readonly<RunLimits>,
+  minimum?: Partial<RunLimits>,
+): RunLimits {
+  const ceiling = ceilingOf(max, minimum);
+  const out = { ...limits };
+  for (const name of LIMIT_NAMES) out[name] = Math.min(out[name], ceiling[name]);
+  return out;
+}
+
 /** Like resolveLimits, but a request above the server maximum is refused instead of clamped. */
 export function checkLimitsWithin(requested: Partial<RunLimits> | undefined, max: Readonly<RunLimits>): void {
   for (const name of LIMIT_NAMES) {

@@ -13,7 +13,7 @@ import {
   usableCgroups,
   type CgroupSystem,
 } from './cgroups.js';
-import { DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
+import { clampLimits, DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
 import type { InteractiveIO, InteractiveRun, RunResult, RunSpec, SandboxFile } from './run-spec.js';
 import { SandboxSlot } from './slot.js';
 import { ensureSupervisor } from './supervisor-binary.js';
@@ -442,13 +442,12 @@ export class SandboxPool {
     }
   }
 
-  /** Applies the server-wide maximum to a spec's limits. */
+  /**
+   * A safety net, not a policy: limits are resolved by the caller (judge/limits-policy.ts); this
+   * only keeps a spec within the server-wide maximum, which allows the language's minimum.
+   */
   clampSpec(spec: RunSpec): RunSpec {
-    const max = this.options.maxLimits;
-    const limits = { ...spec.limits };
-    for (const key of Object.keys(limits) as (keyof RunLimits)[])
-      limits[key] = Math.min(limits[key], max[key]);
-    return { ...spec, limits };
+    return { ...spec, limits: clampLimits(spec.limits, this.options.maxLimits, spec.minimumLimits) };
   }
 
   stats(): SandboxPoolStats {

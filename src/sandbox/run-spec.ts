@@ -19,6 +19,12 @@ export interface RunSpec {
   env?: Record<string, string>;
   /** Fully resolved limits (see resolveLimits). */
   limits: RunLimits;
+  /**
+   * The floors the program's runtime needs to start (its language's minimumLimits). They raise the
+   * pool's safety clamp for this run, so the clamp never undoes a language minimum; they never
+   * raise `limits` themselves. Default: none.
+   */
+  minimumLimits?: Partial<RunLimits>;
   /** Working directory inside the sandbox. Default: /box. */
   cwd?: string;
   /** Send stderr into the stdout stream. Default: false. */

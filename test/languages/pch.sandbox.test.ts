@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { compileAndRun } from '../../src/judge/execute.js';
-import { runCompile } from '../../src/judge/compile-step.js';
+import { runCompile } from '../../src/judge/program.js';
 import { judge } from '../../src/judge/judge.js';
 import { compileLimitsFor } from '../../src/judge/limits-policy.js';
 import type { LanguageDefinition } from '../../src/languages/language.js';

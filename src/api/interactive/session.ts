@@ -3,12 +3,8 @@ import { ArbiterError } from '../../errors.js';
 import type { LanguageDefinition } from '../../languages/language.js';
 import type { RunLimits } from '../../sandbox/limits.js';
 import type { SandboxPool } from '../../sandbox/pool.js';
-import {
-  DEFAULT_SANDBOX_ENV,
-  type InteractiveRun,
-  type RunResult,
-  type SandboxFile,
-} from '../../sandbox/run-spec.js';
+import type { InteractiveRun, RunResult, SandboxFile } from '../../sandbox/run-spec.js';
+import { prepareProgram, type CompileFailure } from '../../judge/program.js';
 import { gateFor } from './gate.js';
 
 /**
@@ -23,9 +19,9 @@ export interface InteractiveJob {
   /** The program's files; the language's source file among them. */
   files: SandboxFile[];
   args: string[];
-  /** Run limits (the language's minimums are applied on top). */
+  /** Run limits, resolved (resolveRunLimits: the language's minimum included). */
   limits: RunLimits;
-  /** Compile limits (the language's minimums are applied on top). */
+  /** Compile limits, resolved (resolveCompileLimits). */
   compileLimits: RunLimits;
 }
 
@@ -42,7 +38,7 @@ export interface InteractiveHandlers {
 
 export interface InteractiveOutcome {
   /** compilation_error when the compiler failed; otherwise the run's own status. */
-  status: RunResult['status'] | 'compilation_error';
+  status: RunResult['status'] | CompileFailure;
   compile?: RunResult;
   /** Absent when the compile failed or the session was killed before the program started. */
   run?: RunResult;
@@ -108,8 +104,6 @@ export class InteractiveSession {
     handlers: InteractiveHandlers,
   ): Promise<InteractiveOutcome> {
     const signal = this.#abort.signal;
-    const { language } = job;
-    const env = { ...DEFAULT_SANDBOX_ENV, ...language.env };
     const gate = gateFor(pool);
     let lease;
     try {
@@ -127,24 +121,17 @@ export class InteractiveSession {
       throw error;
     }
     try {
-      lease.writeFiles(job.files);
-      let compile: RunResult | undefined;
-      if (language.compile) {
-        handlers.onCompileStart?.();
-        compile = await lease.run({ command: language.compile, env, limits: job.compileLimits }, signal);
-        handlers.onCompiled?.(compile);
-        if (compile.status !== 'accepted') {
-          const failed = compile.status === 'internal_error' || compile.status === 'cancelled';
-          return { status: failed ? compile.status : 'compilation_error', compile };
-        }
-      }
+      const prepared = await prepareProgram(
+        lease,
+        { language: job.language, files: job.files, compileLimits: job.compileLimits },
+        { signal, onCompileStart: () => handlers.onCompileStart?.() },
+      );
+      if (prepared.compile) handlers.onCompiled?.(prepared.compile);
+      if (!prepared.ok) return { status: prepared.status, compile: prepared.compile };
+      const { compile } = prepared;
       if (signal.aborted) return { status: 'cancelled', compile };
       const run = lease.runInteractive(
-        {
-          command: [...language.run, ...job.args],
-          env,
-          limits: job.limits,
-        },
+        prepared.program.spec(job.limits, { args: job.args }),
         { onStdout: (chunk) => handlers.onStdout(chunk), onStderr: (chunk) => handlers.onStderr(chunk) },
         signal,
       );
