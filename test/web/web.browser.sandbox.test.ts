@@ -365,6 +365,11 @@ test('an output-only problem takes uploaded and pasted outputs, says which are m
   assert.equal(await waitForVerdict(page), 'accepted');
   assert.match(await text(page, '#tests-score'), /2 of 2 tests passed; score 2 of 2/);
   await page.screenshot({ path: join(SCREENSHOTS, 'editor-outputs.png'), fullPage: true });
+  // Reloading the problem list keeps the outputs given.
+  await page.$eval('#output-1', (box) => box.setAttribute('data-before-reload', ''));
+  await page.click('#problems-reload');
+  await page.waitForSelector('#output-1:not([data-before-reload])', { state: 'attached' });
+  assert.equal(await page.inputValue('#output-1'), '42\n');
 
   // Back to no problem: the code editor returns.
   await page.selectOption('#problem', '');

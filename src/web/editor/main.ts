@@ -236,7 +236,7 @@ async function showProblemMode(): Promise<void> {
   stdinField.hidden = problem !== undefined;
   problemInfo.hidden = problem === undefined;
   if (problem) problemInfo.textContent = problemText(problem);
-  outputs.show(outputOnly ? (problem.outputFiles ?? []) : null);
+  outputs.show(problem?.id ?? null, outputOnly ? (problem.outputFiles ?? []) : null);
   editorBlock.hidden = outputOnly;
   codeHeading.hidden = outputOnly;
   editorHelp.hidden = outputOnly;

@@ -22,14 +22,24 @@ export class OutputsPanel {
   readonly #upload = byId<HTMLInputElement>('outputs-upload');
   readonly #message = byId('outputs-message');
   #boxes = new Map<string, HTMLTextAreaElement>();
+  /** The problem the boxes are for: reloading the problem list keeps what was typed in them. */
+  #problemId: string | null = null;
 
   constructor() {
     this.#upload.addEventListener('change', () => void this.#read(this.#upload.files));
   }
 
-  /** Shows a box per output file name (`small.out`, `2.out`), or hides the panel when `names` is null. */
-  show(names: readonly string[] | null): void {
+  /**
+   * Shows a box per output file name (`small.out`, `2.out`) of problem `problemId`, or hides the
+   * panel when `names` is null. Shown again for the same problem, each box keeps its text.
+   */
+  show(problemId: string | null, names: readonly string[] | null): void {
     this.#area.hidden = names === null;
+    const kept =
+      problemId === this.#problemId
+        ? new Map([...this.#boxes].map(([name, box]) => [name, box.value]))
+        : new Map<string, string>();
+    this.#problemId = problemId;
     this.#boxes = new Map();
     this.#list.replaceChildren();
     this.#upload.value = '';
@@ -46,6 +56,7 @@ export class OutputsPanel {
       box.spellcheck = false;
       box.dataset.name = name;
       box.placeholder = `The output for ${name}`;
+      box.value = kept.get(name) ?? '';
       box.addEventListener('input', () => this.#sayMissing());
       field.append(label, box);
       this.#list.append(field);
