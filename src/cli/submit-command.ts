@@ -5,6 +5,7 @@ import type { RunLimits, SubmissionInput } from './submit-connection.js';
 import { ArbiterError } from '../errors.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { parseDuration, parseSizeKb } from '../sandbox/limits.js';
+import { readOutputFiles } from './output-files.js';
 import { connect, reportRemoteError, withRemoteOptions, type RemoteOptions } from './submit-connection.js';
 import { printResult } from './submit-format.js';
 
@@ -16,7 +17,12 @@ export interface SubmitCommandOptions extends RemoteOptions {
   wall?: string;
   memory?: string;
   timeout?: string;
+  problem?: string;
+  outputs?: string[];
 }
+
+/** The language an output-only submission names (docs/problems.md, "Output-only problems"). */
+const OUTPUT_LANGUAGE = 'output';
 
 /** How long `submit --wait` waits for the result unless --timeout says otherwise. */
 const DEFAULT_WAIT_TIMEOUT = '10m';
@@ -25,17 +31,24 @@ export function registerSubmitCommand(program: Command): void {
   withRemoteOptions(
     program
       .command('submit')
-      .description('send FILE to an Arbiter server; print its id, or with --wait its output and verdict')
-      .argument('<file>', 'source file; the language comes from its extension unless --lang is given'),
+      .description(
+        "send FILE to an Arbiter server (or, with --outputs, an output-only problem's outputs); print its id, or with --wait its output and verdict",
+      )
+      .argument('[file]', 'source file; the language comes from its extension unless --lang is given'),
   )
     .option('-l, --lang <id>', 'language id or alias (see `arbiter languages`)')
+    .option('-p, --problem <id>', "judge against this problem's tests")
+    .option(
+      '-o, --outputs <paths...>',
+      'with --problem, of an output-only problem: submit these output files (or the .out files in these directories), each named <test name>.out or <n>.out, instead of a program',
+    )
     .option('-i, --stdin <file>', 'file to feed as standard input')
     .option('--wait', 'wait for the result and print it as `arbiter run` does')
     .option('-t, --time <duration>', 'CPU time limit, e.g. 2s (default: the server default)')
     .option('-w, --wall <duration>', 'wall time limit (default: the server default)')
     .option('-m, --memory <size>', 'memory limit, e.g. 256M (default: the server default)')
     .option('--timeout <duration>', `with --wait, give up after this long (default ${DEFAULT_WAIT_TIMEOUT})`)
-    .action(async (file: string, options: SubmitCommandOptions) => {
+    .action(async (file: string | undefined, options: SubmitCommandOptions) => {
       process.exitCode = await submitCommand(file, options, process.env);
     });
 }
@@ -57,13 +70,12 @@ function readInput(path: string): string {
  * 1 for any other verdict, as `arbiter run`. 2 when the input or the server refuses.
  */
 export async function submitCommand(
-  file: string,
+  file: string | undefined,
   options: SubmitCommandOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const language = options.lang ?? new LanguageRegistry().forFile(file).id;
-  const input: SubmissionInput = { language, source: readInput(file) };
-  if (options.stdin !== undefined) input.stdin = readInput(options.stdin);
+  const input = submissionInput(file, options);
+  if (options.problem !== undefined) input.problemId = options.problem;
   const limits: RunLimits = {};
   if (options.time !== undefined) limits.cpuMs = parseDuration(options.time);
   if (options.wall !== undefined) limits.wallMs = parseDuration(options.wall);
@@ -85,11 +97,30 @@ export async function submitCommand(
       return 0;
     }
     const result = await client.run(input, { signal: interrupt.signal, timeoutMs });
-    printResult(result, basename(file));
+    printResult(result, file === undefined ? 'outputs' : basename(file));
     return result.status === 'accepted' ? 0 : 1;
   } catch (error) {
     return reportRemoteError(error);
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** What to send: FILE's source, or with --outputs the outputs; each refused with a reason when misused. */
+function submissionInput(file: string | undefined, options: SubmitCommandOptions): SubmissionInput {
+  if (options.outputs === undefined) {
+    if (file === undefined)
+      throw new ArbiterError('INVALID_INPUT', 'give a source FILE, or --problem ID --outputs FILES|DIR');
+    const language = options.lang ?? new LanguageRegistry().forFile(file).id;
+    const input: SubmissionInput = { language, source: readInput(file) };
+    if (options.stdin !== undefined) input.stdin = readInput(options.stdin);
+    return input;
+  }
+  if (file !== undefined)
+    throw new ArbiterError('INVALID_INPUT', `--outputs submits outputs, not a program: leave out ${file}`);
+  if (options.problem === undefined)
+    throw new ArbiterError('INVALID_INPUT', '--outputs needs --problem ID: outputs are judged by a problem');
+  if (options.lang !== undefined || options.stdin !== undefined)
+    throw new ArbiterError('INVALID_INPUT', '--outputs runs no program: --lang and --stdin do not apply');
+  return { language: OUTPUT_LANGUAGE, files: readOutputFiles(options.outputs) };
 }

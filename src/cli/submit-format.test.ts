@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Submission } from '../../packages/client/src/index.js';
-import { statusRows } from './submit-format.js';
+import { firstFailure, statusRows } from './submit-format.js';
 
 const judged: Submission = {
   id: 'sub-1',
@@ -57,4 +57,33 @@ test('a plain run has no user, test or group rows', () => {
   delete plain.groups;
   const labels = statusRows(plain).map(([label]) => label);
   assert.ok(!labels.some((l) => l === 'user' || l === 'tests' || l!.startsWith('group ')), labels.join(', '));
+});
+
+test("arbiter status names the first failed test with the interactor's or checker's message", () => {
+  const interactive: Submission = {
+    ...judged,
+    tests: [
+      { status: 'accepted', cpuMs: 1, wallMs: 2, weight: 1, name: 'sample' },
+      {
+        status: 'wrong_answer',
+        cpuMs: 1,
+        wallMs: 2,
+        weight: 1,
+        name: 'far',
+        fraction: 0.5,
+        message: 'found in 14 guesses',
+      },
+      { status: 'time_limit_exceeded', cpuMs: 1, wallMs: 2, weight: 1, hidden: true },
+    ],
+  };
+  const rows = new Map(statusRows(interactive).map(([label, value]) => [label, value]));
+  assert.equal(
+    rows.get('first failed'),
+    'test 2 (far): wrong_answer · 0.5 of its points · found in 14 guesses',
+  );
+  // Skipped tests were not judged: they never are the first failure.
+  assert.equal(firstFailure(judged), 'test 2: wrong_answer');
+  const passed: Submission = { ...judged, tests: [judged.tests[0]!, judged.tests[2]!] };
+  assert.equal(firstFailure(passed), undefined);
+  assert.ok(!statusRows(passed).some(([label]) => label === 'first failed'));
 });

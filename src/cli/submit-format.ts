@@ -53,7 +53,25 @@ export function printResult(submission: Submission, label: string): void {
     process.stderr.write(submission.run.stderr);
     if (submission.run.stdoutTruncated) process.stderr.write('\n[stdout truncated at the output limit]\n');
   }
+  const failure = firstFailure(submission);
+  if (failure) process.stderr.write(`\n${failure}`);
   process.stderr.write(`\n${label} [${submission.language}]: ${remoteVerdictLine(submission)}\n`);
+}
+
+/**
+ * The first judged test that did not pass, with what the checker or interactor said of it: the
+ * one place an interactive test (whose output is a conversation, never returned) or an output-only
+ * one ("no output: … 2.out") says why. Undefined when every judged test passed.
+ */
+export function firstFailure(submission: Submission): string | undefined {
+  const index = submission.tests.findIndex((t) => t.status !== 'accepted' && t.status !== 'skipped');
+  const test = submission.tests[index];
+  if (!test) return undefined;
+  const name = test.name === undefined ? '' : ` (${test.name})`;
+  const parts = [`test ${index + 1}${name}: ${test.status}`];
+  if (test.fraction !== undefined) parts.push(`${test.fraction} of its points`);
+  if (test.message) parts.push(test.message);
+  return parts.join(' · ');
 }
 
 /** `arbiter status`: the submission as label/value rows. */
@@ -87,6 +105,8 @@ export function statusRows(submission: Submission): string[][] {
     const status = group.status ? ` · ${group.status}` : '';
     rows.push([`group ${group.id}`, `${group.score}/${group.points}${status}`]);
   }
+  const failure = firstFailure(submission);
+  if (failure) rows.push(['first failed', failure]);
   // The first visible wrong answer's difference, as one line: the editor shows the lines around it.
   const index = submission.tests.findIndex((t) => t.diff !== undefined);
   const diff = submission.tests[index]?.diff;

@@ -402,3 +402,51 @@ test("the OpenAPI document describes a diff and the problem's files, graders and
   const problem = docs.body.paths['/api/v1/problems']!.post!.requestBody!.content['application/json']!.schema;
   for (const field of ['type', 'files', 'graders']) assert.ok(field in problem.properties, field);
 });
+
+test("the problem listing names an output-only problem's output files and the visible files, nothing else", async () => {
+  const id = `listed-outputs-${Date.now()}`;
+  await createProblem({
+    id,
+    title: 'Listed outputs',
+    type: 'output-only',
+    tests: [
+      { name: 'small', expected: '1\n' },
+      { expected: '2\n', hidden: true },
+    ],
+  });
+  const data = `data-${Date.now()}`;
+  await createProblem({
+    id: data,
+    title: 'With files',
+    tests: [{ stdin: '', expected: '' }],
+    files: [
+      { name: 'include/api.h', content: 'int f(void);\n', visible: true },
+      { name: 'secret.txt', content: `${SECRET_GRADER_MARK}\n` },
+    ],
+  });
+  const listed = await request<{
+    problems: {
+      id: string;
+      type?: string;
+      outputFiles?: string[];
+      visibleFiles?: string[];
+      graders?: string[];
+    }[];
+  }>(server, 'GET', '/api/v1/problems', { key: userKey });
+  assert.equal(listed.status, 200, listed.text);
+  assert.ok(!listed.text.includes(SECRET_GRADER_MARK) && !listed.text.includes('secret.txt'), listed.text);
+  const byId = new Map(listed.body.problems.map((p) => [p.id, p]));
+  assert.equal(byId.get(id)?.type, 'output-only');
+  assert.deepEqual(byId.get(id)?.outputFiles, ['small.out', '2.out']);
+  assert.deepEqual(byId.get(data)?.visibleFiles, ['include/api.h']);
+  assert.equal(byId.get(data)?.outputFiles, undefined);
+  assert.deepEqual(byId.get(ADD_PROBLEM)?.graders, ['cpp', 'python3']);
+  assert.equal(byId.get(ADD_PROBLEM)?.visibleFiles, undefined);
+
+  const docs = await request<{
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  }>(server, 'GET', '/docs/json');
+  const summary = JSON.stringify(docs.body.paths['/api/v1/problems']!.get!.responses['200']);
+  for (const field of ['testCount', 'graders', 'interactor', 'outputFiles', 'visibleFiles'])
+    assert.ok(summary.includes(`"${field}"`), field);
+});

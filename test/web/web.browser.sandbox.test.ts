@@ -295,6 +295,179 @@ test("problem mode shows each test group's verdict and score, and the tests it s
   assertNoPageErrors();
 });
 
+test('an output-only problem takes uploaded and pasted outputs, says which are missing or extra, and judges them', async () => {
+  await api('/api/v1/problems', {
+    id: 'web-outputs',
+    title: 'Outputs only',
+    type: 'output-only',
+    tests: [
+      { name: 'small', expected: '1 2 3\n' },
+      { name: 'big', expected: '42\n', hidden: true },
+    ],
+  });
+  const page = await openEditor();
+  await page.click('#problems-reload');
+  await page.waitForSelector('#problem option[value="web-outputs"]', { state: 'attached' });
+  await page.selectOption('#problem', 'web-outputs');
+  assert.match(
+    await text(page, '#problem-info'),
+    /Output-only: you submit the output of each of the 2 tests/,
+  );
+  assert.equal(await page.isHidden('#editor'), true, 'no program to write');
+  assert.equal(await page.isHidden('#stdin'), true);
+  assert.equal(await page.isDisabled('#language'), true);
+  assert.equal(await text(page, '#language'), 'None: outputs only');
+  assert.equal(await page.isHidden('#code-heading'), true);
+  const labels = await page.$$eval('#outputs-list label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(labels, ['small.out', 'big.out']);
+
+  // Nothing given: refused on the page, nothing sent.
+  await page.click('#run');
+  assert.match(await text(page, '#outputs-message'), /Give at least one output/);
+  assert.equal(await page.getAttribute('#status', 'data-state'), 'error');
+
+  // An upload fills the box of its test; a file named for no test is named back.
+  await page.setInputFiles('#outputs-upload', [
+    { name: 'small.out', mimeType: 'text/plain', buffer: Buffer.from('1 2 3\n') },
+    { name: 'answer.out', mimeType: 'text/plain', buffer: Buffer.from('0\n') },
+  ]);
+  await page.waitForFunction(`document.getElementById('output-0').value === '1 2 3\\n'`);
+  assert.match(
+    await text(page, '#outputs-message'),
+    /Not used: answer\.out names no test of this problem\. Name each file after its test: small\.out, big\.out\./,
+  );
+  await page.setInputFiles('#outputs-upload', [
+    { name: 'small.out', mimeType: 'text/plain', buffer: Buffer.from('1 2 3\n') },
+  ]);
+  await page.waitForFunction(`/Read 1 file/.test(document.getElementById('outputs-message').textContent)`);
+  assert.match(
+    await text(page, '#outputs-message'),
+    /No output yet for big\.out: those tests are judged wrong/,
+  );
+
+  // One output right, one wrong (pasted).
+  await page.fill('#output-1', '41\n');
+  assert.match(await text(page, '#outputs-message'), /Every test has its output/);
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'wrong_answer');
+  const rows = await page.$$eval('#tests tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].slice(1, 3).map((td) => td.textContent?.trim())),
+  );
+  assert.deepEqual(rows, [
+    ['small', 'Accepted'],
+    ['big', 'Wrong answer'],
+  ]);
+  assert.match(await text(page, '#tests-score'), /1 of 2 tests passed; score 1 of 2/);
+
+  // Both right.
+  await page.fill('#output-1', '42\n');
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'accepted');
+  assert.match(await text(page, '#tests-score'), /2 of 2 tests passed; score 2 of 2/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'editor-outputs.png'), fullPage: true });
+  // Reloading the problem list keeps the outputs given.
+  await page.$eval('#output-1', (box) => box.setAttribute('data-before-reload', ''));
+  await page.click('#problems-reload');
+  await page.waitForSelector('#output-1:not([data-before-reload])', { state: 'attached' });
+  assert.equal(await page.inputValue('#output-1'), '42\n');
+
+  // Back to no problem: the code editor returns.
+  await page.selectOption('#problem', '');
+  assert.equal(await page.isVisible('#editor'), true);
+  assert.equal(await page.isEnabled('#language'), true);
+  assert.equal(await page.isHidden('#outputs-area'), true);
+  await page.close();
+  assertNoPageErrors();
+});
+
+test("a grader problem limits the languages, shows the visible header and the source's name; an interactive one says so", async () => {
+  await api('/api/v1/problems', {
+    id: 'web-add',
+    title: 'Write add',
+    tests: [
+      { stdin: '1 2', expected: '3' },
+      { stdin: '40 2', expected: '42', hidden: true },
+    ],
+    graders: {
+      cpp: {
+        files: [
+          {
+            name: 'grader.cpp',
+            content:
+              '// grader-secret\n#include <cstdio>\n#include "add.h"\nint main(){int a,b; if(std::scanf("%d %d",&a,&b)!=2) return 3; std::printf("%d\\n", add(a,b));}\n',
+          },
+          { name: 'add.h', content: 'int add(int a, int b);\n', visible: true },
+        ],
+      },
+      python3: {
+        files: [
+          {
+            name: 'grader.py',
+            content: 'from solution import add\nprint(add(*map(int, input().split())))\n',
+          },
+        ],
+        entry: 'grader.py',
+        sourceFile: 'solution.py',
+      },
+    },
+  });
+  await api('/api/v1/problems', {
+    id: 'web-guess',
+    title: 'Guess',
+    tests: [{ stdin: '5' }],
+    // Accepts a program that greets it with "hi".
+    interactor: {
+      language: 'python3',
+      source: 'import sys\nsys.exit(0 if sys.stdin.readline().strip() == "hi" else 1)\n',
+    },
+  });
+  const page = await openEditor();
+  const allLanguages = await page.locator('#language option').count();
+  await page.click('#problems-reload');
+  await page.waitForSelector('#problem option[value="web-add"]', { state: 'attached' });
+  await page.selectOption('#problem', 'web-add');
+  const offered = await page.$$eval('#language option', (os) => os.map((o) => o.getAttribute('value')));
+  assert.deepEqual(offered.sort(), ['cpp', 'python3']);
+  assert.match(await text(page, '#problem-info'), /grader calls, in cpp, python3/);
+
+  await page.selectOption('#language', 'python3');
+  await page.waitForSelector('#source-file:not([hidden])');
+  assert.equal(await text(page, '#source-file'), 'Your code is saved as solution.py and grader.py runs it.');
+  assert.equal(await page.isHidden('#problem-files'), true, 'the python grader shows no file');
+
+  await page.selectOption('#language', 'cpp');
+  await page.waitForSelector('#problem-files:not([hidden])');
+  assert.equal(await text(page, '#source-file'), "Your code is compiled with the problem's grader.");
+  await page.click('#problem-files summary');
+  assert.deepEqual(await page.$$eval('#problem-files h3', (hs) => hs.map((h) => h.textContent)), ['add.h']);
+  assert.equal(await text(page, '#problem-files pre'), 'int add(int a, int b);');
+  assert.ok(!(await page.content()).includes('grader-secret'), 'a hidden grader file is not shown');
+  await setCode(page, '#include "add.h"\nint add(int a, int b) { return a + b; }\n', 'paste');
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'accepted');
+  await page.screenshot({ path: join(SCREENSHOTS, 'editor-grader.png'), fullPage: true });
+
+  // An interactive problem says the program talks with the interactor, and takes any language.
+  await page.selectOption('#problem', 'web-guess');
+  assert.match(
+    await text(page, '#problem-info'),
+    /Interactive: your program talks with the problem's interactor/,
+  );
+  assert.equal(await page.isHidden('#problem-files'), true);
+  assert.equal(await page.isHidden('#source-file'), true);
+  assert.equal(await page.locator('#language option').count(), allLanguages);
+  await page.selectOption('#language', 'python3');
+  await setCode(page, 'print("hi", flush=True)');
+  await page.click('#run');
+  assert.equal(await waitForVerdict(page), 'accepted');
+  assert.equal(
+    await page.getAttribute('#stdout', 'data-empty'),
+    "Not shown: an interactive program's output is its conversation with the interactor.",
+  );
+  await page.close();
+  assertNoPageErrors();
+});
+
 test('code is kept per language across switches and reloads', async () => {
   const page = await openEditor();
   await page.selectOption('#language', 'ruby');

@@ -414,7 +414,12 @@ export interface ProblemImport {
 /** A problem as listed: no test data, only how many tests it has; no files, only its graders' languages. */
 export interface ProblemSummary extends Omit<Problem, 'tests' | 'files' | 'graders'> {
   testCount: number;
+  /** The languages it has graders for: the only ones it takes. */
   graders?: string[];
+  /** An output-only problem's: the file each test's output goes in (`<test name>.out`), in test order. */
+  outputFiles?: string[];
+  /** Names of the problem's files students see (headers, data); their contents are in `problems.get`. */
+  visibleFiles?: string[];
 }
 
 /** One user's standing on a problem (GET /api/v1/problems/:id/gradebook); see docs/problems.md. */

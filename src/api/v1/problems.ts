@@ -10,6 +10,7 @@ import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
 import {
   MAX_GRADERS,
   MAX_PROBLEM_FILES,
+  outputFileNames,
   parseProblemFiles,
   type ProblemFileInput,
 } from '../../service/problem-files.js';
@@ -153,6 +154,42 @@ const problemBody = {
   },
 } as const;
 
+/**
+ * A problem as GET /api/v1/problems lists it: what a page needs to offer it (the editor's problem
+ * mode), never its tests' data or its files' contents. Other fields are the problem's, as GET /:id
+ * shows them to the caller.
+ */
+const problemSummarySchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    title: { type: 'string' },
+    type: { type: 'string', enum: PROBLEM_TYPES, description: 'Absent: program' },
+    testCount: { type: 'integer' },
+    graders: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The languages it has graders for (and so the only ones it takes)',
+    },
+    interactor: {
+      type: 'object',
+      properties: { language: { type: 'string' } },
+      description: 'Present when the problem is interactive (its source: admins only, in GET /:id)',
+    },
+    outputFiles: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "An output-only problem's: the file each test's output goes in, in test order",
+    },
+    visibleFiles: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "Names of the problem's files students see (headers, data); contents in GET /:id",
+    },
+  },
+} as const;
+
 export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { store } = runtime;
   const build = (body: ProblemBody, id: string, createdAt: number): ProblemRecord => {
@@ -209,19 +246,36 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
 
   app.get(
     '/api/v1/problems',
-    { schema: { summary: 'List problems', tags: ['problems'] } },
+    {
+      schema: {
+        summary: 'List problems',
+        tags: ['problems'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { problems: { type: 'array', items: problemSummarySchema } },
+          },
+        },
+      },
+    },
     async (request) => {
       const caller = callerOf(request);
       return {
-        problems: (await store.listProblems()).map((p) => ({
-          ...visibleProblem(p, caller),
-          tests: undefined,
-          solutions: undefined,
-          testCount: p.tests.length,
-          // A listing is a summary: files and graders (up to megabytes each problem) are in GET /:id.
-          files: undefined,
-          graders: p.graders && Object.keys(p.graders),
-        })),
+        problems: (await store.listProblems()).map((p) => {
+          const visibleFiles = p.files?.filter((f) => f.visible).map((f) => f.name);
+          return {
+            ...visibleProblem(p, caller),
+            tests: undefined,
+            solutions: undefined,
+            testCount: p.tests.length,
+            // A listing is a summary: files and graders (up to megabytes each problem) are in GET /:id.
+            files: undefined,
+            graders: p.graders && Object.keys(p.graders),
+            // Test names are shown to students (hidden tests keep theirs), so the names they make are too.
+            outputFiles: p.type === 'output-only' ? outputFileNames(p.tests) : undefined,
+            visibleFiles: visibleFiles?.length ? visibleFiles : undefined,
+          };
+        }),
       };
     },
   );

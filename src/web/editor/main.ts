@@ -8,9 +8,16 @@ import { ApiError, describeError, getJson, sendJson } from '../shared/api.js';
 import { byId, countdown, statusLabel } from '../shared/format.js';
 import { KeyPrompt } from '../shared/key-prompt.js';
 import { readEventStream } from '../shared/sse.js';
-import type { LanguageView, ProblemSummary, SubmissionEventView, SubmissionView } from '../shared/types.js';
+import type {
+  LanguageView,
+  ProblemSummary,
+  ProblemView,
+  SubmissionEventView,
+  SubmissionView,
+} from '../shared/types.js';
 import { CodeEditor } from './code-editor.js';
 import { loadLanguageMode } from './language-modes.js';
+import { OutputsPanel, showProblemFiles } from './problem-mode.js';
 import { ResultView } from './result-view.js';
 
 /** localStorage entries. */
@@ -40,9 +47,20 @@ const cancelButton = byId<HTMLButtonElement>('cancel');
 const resetButton = byId<HTMLButtonElement>('reset');
 const statusLine = byId('status');
 const results = new ResultView();
+const outputs = new OutputsPanel();
+const editorBlock = byId('editor');
+const editorHelp = byId('editor-help');
+const sourceFileNote = byId('source-file');
+const codeHeading = byId('code-heading');
+
+/** The language an output-only submission names (docs/problems.md). */
+const OUTPUT_LANGUAGE = 'output';
 
 let language = '';
+let languages: LanguageView[] = [];
 let problems: ProblemSummary[] = [];
+/** The chosen problem as GET /api/v1/problems/:id shows it, when it has files or graders to show. */
+let problemDetail: ProblemView | null = null;
 /** The submission being followed, if any. */
 let active: { id: string; abort: AbortController } | null = null;
 /** What a saved key should retry: each call that got 401/403, by name. */
@@ -121,7 +139,36 @@ async function switchLanguage(id: string): Promise<void> {
   language = id;
   localStorage.setItem(STORAGE.language, id);
   editor.setCode(starterCode(id));
+  showGraderFiles();
   await editor.setLanguage(id);
+}
+
+/**
+ * Fills the language list: every installed language, or only those the chosen problem has graders
+ * for. Keeps the current language when it is allowed, else switches to the first allowed one.
+ */
+async function renderLanguages(): Promise<void> {
+  if (chosenProblem()?.type === 'output-only') {
+    languageSelect.replaceChildren(new Option('None: outputs only', ''));
+    languageSelect.disabled = true;
+    return;
+  }
+  const graders = chosenProblem()?.graders;
+  const list = graders ? languages.filter((l) => graders.includes(l.id)) : languages;
+  languageSelect.replaceChildren(
+    ...list.map((l) => new Option(l.version ? `${l.name} ${l.version}` : l.name, l.id)),
+  );
+  languageSelect.disabled = list.length === 0;
+  if (list.length === 0) {
+    say("None of this problem's grader languages is installed on this server.", 'error');
+    return;
+  }
+  const stored = localStorage.getItem(STORAGE.language);
+  const pick = [language, stored, DEFAULT_LANGUAGE, list[0]!.id].find(
+    (id) => id && list.some((l) => l.id === id),
+  )!;
+  languageSelect.value = pick;
+  if (pick !== language) await switchLanguage(pick);
 }
 
 async function loadLanguages(): Promise<void> {
@@ -134,18 +181,14 @@ async function loadLanguages(): Promise<void> {
     return;
   }
   keyPrompt.hide();
-  languageSelect.replaceChildren(
-    ...list.map((l) => new Option(l.version ? `${l.name} ${l.version}` : l.name, l.id)),
-  );
-  languageSelect.disabled = list.length === 0;
+  languages = list;
   if (list.length === 0) {
+    languageSelect.replaceChildren();
+    languageSelect.disabled = true;
     say('No language is installed on this server (see `arbiter doctor`).', 'error');
     return;
   }
-  const stored = localStorage.getItem(STORAGE.language);
-  const pick = [stored, DEFAULT_LANGUAGE, list[0]!.id].find((id) => id && list.some((l) => l.id === id))!;
-  languageSelect.value = pick;
-  await switchLanguage(pick);
+  await renderLanguages();
   say('Ready.');
   document.documentElement.dataset.ready = 'editor';
   performance.mark('arbiter:editor-ready');
@@ -164,15 +207,74 @@ async function loadProblems(): Promise<void> {
     ...problems.map((p) => new Option(`${p.title} (${p.testCount} tests)`, p.id)),
   );
   if (problems.some((p) => p.id === chosen)) problemSelect.value = chosen;
-  showProblemMode();
+  await showProblemMode();
 }
 
-function showProblemMode(): void {
-  const problem = problems.find((p) => p.id === problemSelect.value);
+function chosenProblem(): ProblemSummary | undefined {
+  return problems.find((p) => p.id === problemSelect.value);
+}
+
+/** What the chosen problem asks for: a program (maybe with graders, maybe interactive) or outputs. */
+function problemText(problem: ProblemSummary): string {
+  const tests = `the ${problem.testCount} tests of “${problem.title}”`;
+  if (problem.type === 'output-only')
+    return `Output-only: you submit the output of each of ${tests}; no program runs.`;
+  const parts = [`Judged against ${tests}.`];
+  if (problem.interactor)
+    parts.push(
+      "Interactive: your program talks with the problem's interactor through stdin and stdout; it gets no input of its own (no stdin to fill), and its output is not shown. Flush after each line you print.",
+    );
+  else parts.push('Each test gives its own input.');
+  if (problem.graders)
+    parts.push(`Write the part the problem's grader calls, in ${problem.graders.join(', ')}.`);
+  return parts.join(' ');
+}
+
+async function showProblemMode(): Promise<void> {
+  const problem = chosenProblem();
+  const outputOnly = problem?.type === 'output-only';
   stdinField.hidden = problem !== undefined;
   problemInfo.hidden = problem === undefined;
-  if (problem)
-    problemInfo.textContent = `Judged against the ${problem.testCount} tests of “${problem.title}”; each test gives its own input.`;
+  if (problem) problemInfo.textContent = problemText(problem);
+  outputs.show(problem?.id ?? null, outputOnly ? (problem.outputFiles ?? []) : null);
+  editorBlock.hidden = outputOnly;
+  codeHeading.hidden = outputOnly;
+  editorHelp.hidden = outputOnly;
+  resetButton.hidden = outputOnly;
+  problemDetail = null;
+  showGraderFiles();
+  if (languages.length > 0) await renderLanguages();
+  if (problem && (problem.graders || problem.visibleFiles)) await loadProblemDetail(problem.id);
+}
+
+/** Fetches the chosen problem's visible files and graders; a late answer for another problem is dropped. */
+async function loadProblemDetail(id: string): Promise<void> {
+  let detail: ProblemView;
+  try {
+    detail = await getJson<ProblemView>(`/api/v1/problems/${encodeURIComponent(id)}`);
+  } catch (error) {
+    handleError(error, 'problem', () => void loadProblemDetail(id));
+    return;
+  }
+  if (chosenProblem()?.id !== id) return;
+  problemDetail = detail;
+  showGraderFiles();
+}
+
+/**
+ * The chosen problem's read-only files for the current language: its visible files, then the
+ * visible files of that language's grader; and the name the student's source gets.
+ */
+function showGraderFiles(): void {
+  const grader = problemDetail?.graders?.[language];
+  // An admin's view has every file; the page shows what a student sees.
+  const files = [...(problemDetail?.files ?? []), ...(grader?.files ?? [])].filter((f) => f.visible);
+  showProblemFiles(files);
+  sourceFileNote.hidden = !grader;
+  if (grader)
+    sourceFileNote.textContent = grader.sourceFile
+      ? `Your code is saved as ${grader.sourceFile}${grader.entry ? ` and ${grader.entry} runs it` : ' and compiled with the grader'}.`
+      : "Your code is compiled with the problem's grader.";
 }
 
 function setRunning(running: boolean): void {
@@ -193,7 +295,8 @@ function progress(status: string, position?: number): void {
 }
 
 function finish(submission: SubmissionView): void {
-  results.show(submission);
+  const problem = problems.find((p) => p.id === submission.problemId);
+  results.show(submission, { interactive: problem?.interactor !== undefined });
   say(`Finished: ${statusLabel(submission.status)}.`, 'done');
   active?.abort.abort();
   active = null;
@@ -201,11 +304,18 @@ function finish(submission: SubmissionView): void {
 }
 
 async function run(): Promise<void> {
-  if (active || runButton.disabled || !language) return;
+  if (active || runButton.disabled) return;
   const problemId = problemSelect.value;
-  const body = problemId
-    ? { language, source: editor.code, problemId }
-    : { language, source: editor.code, stdin: stdinInput.value };
+  let body: Record<string, unknown>;
+  if (chosenProblem()?.type === 'output-only') {
+    const files = outputs.files();
+    if (!files) return say('Nothing to submit yet.', 'error');
+    body = { language: OUTPUT_LANGUAGE, files, problemId };
+  } else if (!language) return;
+  else
+    body = problemId
+      ? { language, source: editor.code, problemId }
+      : { language, source: editor.code, stdin: stdinInput.value };
   results.clear();
   setRunning(true);
   say('Submitting…', 'queued');
@@ -284,7 +394,7 @@ renderRunLabel();
 stdinInput.value = localStorage.getItem(STORAGE.stdin) ?? DEFAULT_STDIN;
 stdinInput.addEventListener('input', () => localStorage.setItem(STORAGE.stdin, stdinInput.value));
 languageSelect.addEventListener('change', () => void switchLanguage(languageSelect.value));
-problemSelect.addEventListener('change', showProblemMode);
+problemSelect.addEventListener('change', () => void showProblemMode());
 byId('problems-reload').addEventListener('click', () => void loadProblems());
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => void cancel());

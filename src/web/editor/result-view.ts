@@ -29,7 +29,11 @@ export class ResultView {
     for (const note of this.#notes) note.textContent = '';
   }
 
-  show(submission: SubmissionView): void {
+  /**
+   * `interactive`: the problem's tests are conversations with an interactor, whose half the API
+   * never returns as output; the output pane says so rather than "No output.".
+   */
+  show(submission: SubmissionView, options: { interactive?: boolean } = {}): void {
     const { status, compile, run } = submission;
     this.#verdict.hidden = false;
     this.#verdict.dataset.status = status;
@@ -49,6 +53,9 @@ export class ResultView {
     this.#metrics.textContent = parts.join(' · ');
 
     setPane(this.#stdout, stageText(run?.stdout, run?.stdoutTruncated, run?.stdoutBase64));
+    this.#stdout.dataset.empty = options.interactive
+      ? "Not shown: an interactive program's output is its conversation with the interactor."
+      : 'No output.';
     const errors = [
       stageText(run?.stderr, run?.stderrTruncated, run?.stderrBase64),
       run?.message,

@@ -93,10 +93,35 @@ export interface LanguageView {
   compiled: boolean;
 }
 
+/** GET /api/v1/problems: one problem of the listing (docs/problems.md). */
 export interface ProblemSummary {
   id: string;
   title: string;
   testCount: number;
+  /** Absent: a program is judged. */
+  type?: 'program' | 'output-only';
+  /** The languages it has graders for: the only ones it takes. */
+  graders?: string[];
+  /** Present when the problem is interactive. */
+  interactor?: { language: string };
+  /** An output-only problem's output file per test, in test order. */
+  outputFiles?: string[];
+  visibleFiles?: string[];
+}
+
+/** A problem's file as GET /api/v1/problems/:id shows it. */
+export interface ProblemFileView {
+  name: string;
+  content: string;
+  encoding?: 'utf8' | 'base64';
+  visible?: boolean;
+}
+
+/** The parts of GET /api/v1/problems/:id the editor reads. */
+export interface ProblemView {
+  id: string;
+  files?: ProblemFileView[];
+  graders?: Record<string, { files: ProblemFileView[]; entry?: string; sourceFile?: string }>;
 }
 
 export interface TimingSummary {
