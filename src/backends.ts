@@ -4,6 +4,7 @@ import { isScaleOut, type ArbiterConfig } from './config.js';
 import { BullmqQueue } from './queue/bullmq-queue.js';
 import { EmbeddedQueue } from './queue/embedded-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
+import type { CostOrderOptions } from './queue/run-cost.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
@@ -40,9 +41,9 @@ const MAX_ATTEMPTS = 5;
 /** The reconciler leaves submissions younger than this alone: they may be on their way into the queue. */
 const RECONCILE_GRACE_MS = 5_000;
 
-async function openEmbedded(config: ArbiterConfig): Promise<Backends> {
+async function openEmbedded(config: ArbiterConfig, costOrder: CostOrderOptions): Promise<Backends> {
   const store = new SqliteStore(join(config.dataDir, 'arbiter.db'));
-  const queue = new EmbeddedQueue(store);
+  const queue = new EmbeddedQueue(store, costOrder);
   const recovered = await queue.recover();
   return {
     mode: 'embedded',
@@ -72,7 +73,11 @@ function redisClient(config: ArbiterConfig, purpose: 'commands' | 'subscriber' |
   }).on('error', () => undefined);
 }
 
-async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Promise<Backends> {
+async function openScaleOut(
+  config: ArbiterConfig,
+  events: SubmissionEvents,
+  costOrder: CostOrderOptions,
+): Promise<Backends> {
   const store = await PostgresStore.connect({
     connectionString: config.postgresUrl,
     schema: config.postgresSchema,
@@ -83,6 +88,7 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
     prefix: config.redisPrefix,
     consumer: config.runsPrograms,
     concurrency: config.workers,
+    ...costOrder,
   });
   const commands = redisClient(config, 'commands');
   const subscriber = redisClient(config, 'subscriber');
@@ -156,6 +162,11 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
   };
 }
 
-export function openBackends(config: ArbiterConfig, events: SubmissionEvents): Promise<Backends> {
-  return isScaleOut(config) ? openScaleOut(config, events) : openEmbedded(config);
+/** `costOrder`: how the queue classes a job's cost (queue/run-cost); default every job cheap. */
+export function openBackends(
+  config: ArbiterConfig,
+  events: SubmissionEvents,
+  costOrder: CostOrderOptions = {},
+): Promise<Backends> {
+  return isScaleOut(config) ? openScaleOut(config, events, costOrder) : openEmbedded(config, costOrder);
 }

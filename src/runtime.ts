@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArbiterMetrics } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
+import { costByCompileStep } from './queue/run-cost.js';
 import type { ArbiterConfig } from './config.js';
 import { CompileCache } from './judge/compile-cache.js';
 import { LanguageRegistry } from './languages/registry.js';
@@ -126,7 +127,12 @@ export class Runtime {
     compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
     const registry = new LanguageRegistry();
     const events = new SubmissionEvents();
-    const backends = await openBackends(config, events);
+    // A compile is the costly part of a class's burst: jobs that compile yield to quick runs, boundedly.
+    const compiling = new Set(registry.definitions.filter((d) => d.compile).map((d) => d.id));
+    const known = new Set(registry.definitions.map((d) => d.id));
+    // A language not in this node's catalog (a newer node enqueued it) counts as costly: it never passes others.
+    const compiles = (language: string): boolean => compiling.has(language) || !known.has(language);
+    const backends = await openBackends(config, events, { costOf: costByCompileStep(compiles) });
     let pool: SandboxPool | null = null;
     if (config.runsPrograms) {
       try {
