@@ -451,9 +451,14 @@ static void enter_slot_cgroups(struct cgroups *cg) {
   if (syscall(SYS_capset, &header, data) < 0) die("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
 }
 
-/* Forks the run's child. On v2 it is born inside the run cgroup where the kernel can do that
- * (clone3 with CLONE_INTO_CGROUP, 5.7+), which saves the child a migration; *entered says so. */
-static pid_t fork_run_child(struct cgroups *cg, int *entered) {
+/* Forks the run's child, which runs start(arg) (it execs the program or exits). On v2 it is born
+ * inside the run cgroup where the kernel can do that (clone3 with CLONE_INTO_CGROUP, 5.7+), which
+ * saves the child a migration; *entered says so. Otherwise the child shares the supervisor's memory
+ * until it execs, as vfork does (issue [M]: fork's copy of the page tables, and the copy-on-write
+ * faults after it, were the largest step of a run's setup): the supervisor waits meanwhile, and
+ * the child touches only its own stack, the timing page and errno. */
+#define CHILD_STACK_BYTES (1u << 20)
+static pid_t fork_run_child(struct cgroups *cg, int *entered, int (*start)(void *), void *arg) {
   *entered = 0;
   if (cg->clone_into) {
     struct clone_args_v2 args;
@@ -462,7 +467,11 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered) {
     args.exit_signal = SIGCHLD;
     args.cgroup = (uint64_t)cg->run_fd[0];
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0) {
+    if (pid == 0) {
+      *entered = 1;
+      _exit(start(arg));
+    }
+    if (pid > 0) {
       *entered = 1;
       return pid;
     }
@@ -470,7 +479,18 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered) {
     if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return -1;
     cg->clone_into = 0;
   }
-  return fork();
+  static void *stack;
+  if (!stack) {
+    void *made = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (made == MAP_FAILED) return -1;
+    stack = made;
+  }
+  /* The child points environ at the run's environment for execvp's PATH search; in shared memory
+   * that is the supervisor's environ too, so it is put back once the child has exec'd. */
+  char **saved_environ = environ;
+  pid_t pid = clone(start, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+  environ = saved_environ;
+  return pid;
 }
 
 /* ---------- request parsing ---------- */
@@ -683,6 +703,29 @@ static void drop_bounding_set(void) {
   }
 }
 
+/* What the run's child needs, handed to it through fork_run_child. */
+struct child_start {
+  const struct request *rq;
+  struct cgroups *cg;
+  const int *entered;
+  int in_fd, in_w;
+  const int *out, *err, *exec_err;
+};
+
+/* The child's first function: signals back on, the supervisor's pipe ends closed, then child(). */
+static int child_main(void *arg) {
+  const struct child_start *c = arg;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  close(c->out[0]);
+  close(c->err[0]);
+  close(c->exec_err[0]);
+  if (c->in_w >= 0) close(c->in_w);
+  child(c->rq, c->cg, *c->entered, c->in_fd, c->out[1], c->err[1], c->exec_err[1]);
+  return 127; /* child() never returns: it execs or exits */
+}
+
 static void kill_all(void) {
   /* As PID 1 of the slot, kill(-1) reaches every other process in it and never the supervisor. */
   kill(-1, SIGKILL);
@@ -799,20 +842,11 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
 
   uint64_t start = now_us();
   int entered;
-  pid_t pid = fork_run_child(cg, &entered);
+  struct child_start spawn = {rq, cg, &entered, in_fd, in_w, out, err, exec_err};
+  pid_t pid = fork_run_child(cg, &entered, child_main, &spawn);
   if (pid < 0) {
     dprintf(1, "fail fork: %s\n", strerror(errno));
     return;
-  }
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    close(out[0]);
-    close(err[0]);
-    close(exec_err[0]);
-    if (in_w >= 0) close(in_w);
-    child(rq, cg, entered, in_fd, out[1], err[1], exec_err[1]);
   }
   close(in_fd);
   close(out[1]);
