@@ -54,10 +54,21 @@ const laneOf = (priority: number): number => 999 - Math.min(Math.max(priority, 0
  * BullMQ's priority number for an Arbiter priority, a fair rank and a cost class: lane, then rank,
  * then cheap before costly (queue/run-cost). 1000 lanes x 1024 ranks x 2 classes fit under BullMQ's
  * 2^21. A costly job is moved to its rank's cheap class (promoted) before a job that may not pass
- * it is added (see #promoteDue), which bounds how many pass it.
+ * it is added (see #promote), which bounds how many pass it.
  */
 const toBullPriority = (priority: number, rank: number, costly: boolean): number =>
   laneOf(priority) * FAIR_RANKS * 2 + Math.min(Math.max(rank, 0), FAIR_RANKS - 1) * 2 + (costly ? 1 : 0) + 1;
+
+/**
+ * A group's arrivals in one lane: KEYS[1] the lane's arrival counter, KEYS[2] its costly jobs by
+ * the arrival number they become due at; ARGV[1] how many jobs arrive. Counts them in and takes
+ * the entries due before the group's last arrival (to be promoted before the group is added).
+ * Returns {last arrival number, due members}.
+ */
+const ARRIVE_SCRIPT = `local last = redis.call('INCRBY', KEYS[1], ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. last)
+if #due > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. last) end
+return {last, due}`;
 
 /** Decrements a submitter's waiting count, deleting it at zero (never below). */
 const RELEASE_SCRIPT = `local n = redis.call('DECR', KEYS[1]) if n <= 0 then redis.call('DEL', KEYS[1]) end return n`;
@@ -75,8 +86,7 @@ interface RedisCommands {
   multi(): {
     incr(key: string): unknown;
     expire(key: string, seconds: number): unknown;
-    zrangebyscore(key: string, min: string, max: string): unknown;
-    zremrangebyscore(key: string, min: string, max: string): unknown;
+    eval(script: string, keys: number, ...args: (string | number)[]): unknown;
     exec(): Promise<[Error | null, unknown][] | null>;
   };
   pipeline(): {
@@ -278,7 +288,14 @@ export class BullmqQueue implements JobQueue {
   async #enqueueGroup(group: PendingEnqueue[]): Promise<void> {
     // 1. The fair ranks: each submitter's waiting count goes up by one per job, in arrival order, so
     //    two jobs of one submitter in a group get consecutive ranks, as two calls would. And each
-    //    job's arrival number in its lane, for the cost-aware order (queue/run-cost).
+    //    lane's arrivals, numbered for the cost-aware order (queue/run-cost), with the costly jobs
+    //    that this group's arrivals may no longer pass.
+    const lanes = new Map<number, { count: number; priority: number }>();
+    for (const { submission } of group) {
+      const lane = lanes.get(laneOf(submission.priority));
+      if (lane) lane.count++;
+      else lanes.set(laneOf(submission.priority), { count: 1, priority: submission.priority });
+    }
     let counts: [Error | null, unknown][];
     try {
       counts = await this.#call(async () => {
@@ -286,44 +303,64 @@ export class BullmqQueue implements JobQueue {
         for (const { submission } of group) {
           multi.incr(this.#fairKey(submission.submitter));
           multi.expire(this.#fairKey(submission.submitter), FAIR_COUNT_TTL_SECONDS);
-          multi.incr(this.#costKey('seq', submission.priority));
         }
+        for (const [lane, { count }] of lanes)
+          multi.eval(ARRIVE_SCRIPT, 2, this.#laneKey('seq', lane), this.#laneKey('due', lane), count);
         return (await multi.exec()) ?? [];
       });
     } catch (error) {
       for (const pending of group) pending.reject(error);
       return;
     }
-    const placed: { pending: PendingEnqueue; rank: number; seq: number; costly: boolean }[] = [];
-    /** Each lane's last arrival number in this group. */
+    /** Each lane's last arrival number in this group, and its next one to hand out. */
     const lastSeq = new Map<number, number>();
+    const nextSeq = new Map<number, number>();
+    const dueMembers: string[] = [];
+    try {
+      for (const [i, [lane, { count }]] of [...lanes].entries()) {
+        const [last, due] = this.#callSync(() =>
+          replyOf(counts[2 * group.length + i] ?? [null, [0, []]]),
+        ) as [number, string[]];
+        lastSeq.set(lane, Number(last));
+        nextSeq.set(lane, Number(last) - count + 1);
+        dueMembers.push(...due);
+      }
+    } catch (error) {
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    const placed: { pending: PendingEnqueue; rank: number; seq: number; costly: boolean }[] = [];
     for (const [i, pending] of group.entries()) {
       const { submission } = pending;
+      const lane = laneOf(submission.priority);
+      const seq = nextSeq.get(lane)!;
+      nextSeq.set(lane, seq + 1);
       try {
-        const rank = Number(this.#callSync(() => replyOf(counts[3 * i] ?? [null, 1]))) - 1;
-        const seq = Number(this.#callSync(() => replyOf(counts[3 * i + 2] ?? [null, 0])));
-        const costly = this.#costOf(submission) === 'costly';
-        placed.push({ pending, rank, seq, costly });
-        const lane = laneOf(submission.priority);
-        lastSeq.set(lane, Math.max(lastSeq.get(lane) ?? 0, seq));
+        const rank = Number(this.#callSync(() => replyOf(counts[2 * i] ?? [null, 1]))) - 1;
+        placed.push({ pending, rank, seq, costly: this.#costOf(submission) === 'costly' });
       } catch (error) {
         pending.reject(error);
       }
     }
-    // 2. Costly jobs that may not be passed by this group's last arrival become cheap first.
+    // 2. Costly jobs that this group's last arrival may not pass become cheap first.
     try {
-      await this.#promoteDue(lastSeq);
+      await this.#promote(dueMembers);
     } catch (error) {
       for (const { pending } of placed) pending.reject(error);
       return;
     }
+    // BullMQ runs equal priority numbers in the order they were added, so a group is added in the
+    // order the embedded lanes would run it: by key (a costly job's arrival number pushed back by
+    // the limit), a cheap job first on a tie. A costly job already due within its own group is
+    // added in the cheap class at its key's place, passed by exactly the group's jobs it may be.
+    const keyOf = ({ seq, costly }: (typeof placed)[number]) => (costly ? seq + this.#overtakeLimit : seq);
+    placed.sort((a, b) => keyOf(a) - keyOf(b) || Number(a.costly) - Number(b.costly));
     const jobs: { pending: PendingEnqueue; job: { name: string; data: object; opts: JobsOptions } }[] = [];
     /** Costly jobs added as such: each to be promoted once its overtake limit is reached. */
     const due: { priority: number; key: number; member: string }[] = [];
     for (const { pending, rank, seq, costly } of placed) {
       const { submission } = pending;
       const key = seq + this.#overtakeLimit;
-      // Due already within its own group: later jobs of the group may not all pass it.
       const stillCostly = costly && key >= lastSeq.get(laneOf(submission.priority))!;
       if (stillCostly) {
         const member = `${toBullPriority(submission.priority, rank, false)}:${submission.id}`;
@@ -408,26 +445,14 @@ export class BullmqQueue implements JobQueue {
   }
 
   /**
-   * Promotes every costly job whose key is below its lane's `lastSeq`: it moves to its rank's cheap
-   * class, behind the cheap jobs waiting there (which arrived within its overtake limit), so no job
-   * that arrives from now on passes it. Taking the due entries is one MULTI, so two API nodes never
-   * promote one job twice; a job no longer waiting (claimed, cancelled) is left as it is, since
-   * BullMQ's changePriority moves only a waiting job. Across API nodes the bound holds up to the
-   * jobs in flight between one node's promotion and another's add.
+   * Promotes costly jobs that became due (ARRIVE_SCRIPT took their entries): each moves to its
+   * rank's cheap class, behind the cheap jobs waiting there (which arrived within its overtake
+   * limit), so no job that arrives from now on passes it. The entries were taken atomically, so two
+   * API nodes never promote one job twice; a job no longer waiting (claimed, cancelled) is left as
+   * it is, since BullMQ's changePriority moves only a waiting job. Across API nodes the bound holds
+   * up to the jobs in flight between one node's promotion and another's add.
    */
-  async #promoteDue(lastSeq: Map<number, number>): Promise<void> {
-    const due = await this.#call(async () => {
-      const multi = (await this.#redis()).multi();
-      for (const [lane, seq] of lastSeq) {
-        const key = this.#laneKey('due', lane);
-        multi.zrangebyscore(key, '-inf', `(${seq}`);
-        multi.zremrangebyscore(key, '-inf', `(${seq}`);
-      }
-      return (await multi.exec()) ?? [];
-    });
-    const members: string[] = [];
-    for (let i = 0; i < due.length; i += 2)
-      members.push(...(this.#callSync(() => replyOf(due[i]!)) as string[]));
+  async #promote(members: readonly string[]): Promise<void> {
     await Promise.all(
       members.map(async (member) => {
         const at = member.indexOf(':');
