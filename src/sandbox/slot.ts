@@ -450,7 +450,9 @@ export class SandboxSlot {
           return false;
         }
         const wiped = await Promise.allSettled([
-          ...RESET_DIRS.map(async (dir) => {
+          ...RESET_DIRS.map(async (dir, i) => {
+            // Found empty, and nothing of the program runs any more (its cgroup was proven empty).
+            if (counts[i] === 0) return;
             await removeEntries(join(root, dir));
             if ((await countEntries(join(root, dir), 0)) !== 0)
               throw new Error(`${dir} is not empty after reset`);
