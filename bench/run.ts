@@ -24,7 +24,7 @@ import { machineFacts, versionOf } from './machine.js';
 import { measureMetering, meteringTable } from './metering.js';
 import { buildPrograms, stageReadOnly } from './programs.js';
 import { renderMarkdown, renderText, type Report } from './report.js';
-import { measureSandboxOverhead, overheadTable } from './sandbox-overhead.js';
+import { measureSandboxOverhead, overheadTable, setupStepsTable } from './sandbox-overhead.js';
 import { killAllServers } from './server.js';
 import { collectFromOut, writeResults } from './results.js';
 import { scaleoutReport } from './scaleout.js';
@@ -141,6 +141,7 @@ async function sandboxReport(runsScale: number): Promise<Report> {
         ],
         tables: [
           overheadTable(overhead, { warmupRuns: scaled(WARMUP_RUNS), passes: PASSES }),
+          ...[setupStepsTable(overhead)].filter((table) => table !== null),
           meteringTable(metering),
         ],
       };

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ExecLoop, ExecLoopOptions } from './exec-loop.js';
 import { median } from './stats.js';
-import type { SetupProbe } from './setup-probe.js';
+import type { SetupProbe, SetupSteps } from './setup-probe.js';
 
 /** One way of running a program; a pass throws when a run did not do what it should. */
 export interface Contender {
@@ -29,6 +29,8 @@ export interface ContenderResult {
   passRates: number[];
   /** The supervisor's setup_us of every measured run; empty for bare runs. */
   setupUs: number[];
+  /** The supervisor's setup steps of every measured run; empty for bare runs. */
+  setupSteps: SetupSteps[];
 }
 
 /** Runs `runOnce` exactly `runs` times spread over `concurrency` loops; returns runs per second. */
@@ -87,12 +89,15 @@ export async function measureInterleaved(
     name: c.name,
     passRates: [] as number[],
     setupUs: [] as number[],
+    setupSteps: [] as SetupSteps[],
   }));
   for (let pass = 0; pass < shape.passes; pass++) {
     for (const [i, contender] of contenders.entries()) {
       probe.drain();
+      probe.drainSteps();
       results[i]!.passRates.push(await contender.pass(shape.concurrency, shape.runs));
       results[i]!.setupUs.push(...probe.drain());
+      results[i]!.setupSteps.push(...probe.drainSteps());
     }
   }
   return results.map((r) => ({ ...r, runsPerSecond: median(r.passRates) }));

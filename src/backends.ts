@@ -4,6 +4,7 @@ import { isScaleOut, type ArbiterConfig } from './config.js';
 import { BullmqQueue } from './queue/bullmq-queue.js';
 import { EmbeddedQueue } from './queue/embedded-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
+import type { CostOrderOptions } from './queue/run-cost.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
@@ -37,9 +38,9 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-async function openEmbedded(config: ArbiterConfig): Promise<Backends> {
+async function openEmbedded(config: ArbiterConfig, costOrder: CostOrderOptions): Promise<Backends> {
   const store = new SqliteStore(join(config.dataDir, 'arbiter.db'));
-  const queue = new EmbeddedQueue(store);
+  const queue = new EmbeddedQueue(store, costOrder);
   const recovered = await queue.recover();
   return {
     mode: 'embedded',
@@ -69,7 +70,11 @@ function redisClient(config: ArbiterConfig, purpose: 'commands' | 'subscriber' |
   }).on('error', () => undefined);
 }
 
-async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Promise<Backends> {
+async function openScaleOut(
+  config: ArbiterConfig,
+  events: SubmissionEvents,
+  costOrder: CostOrderOptions,
+): Promise<Backends> {
   const store = await PostgresStore.connect({
     connectionString: config.postgresUrl,
     schema: config.postgresSchema,
@@ -80,6 +85,7 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
     prefix: config.redisPrefix,
     consumer: config.runsPrograms,
     concurrency: config.workers,
+    ...costOrder,
   });
   const commands = redisClient(config, 'commands');
   const subscriber = redisClient(config, 'subscriber');
@@ -117,6 +123,11 @@ async function openScaleOut(config: ArbiterConfig, events: SubmissionEvents): Pr
   };
 }
 
-export function openBackends(config: ArbiterConfig, events: SubmissionEvents): Promise<Backends> {
-  return isScaleOut(config) ? openScaleOut(config, events) : openEmbedded(config);
+/** `costOrder`: how the queue classes a job's cost (queue/run-cost); default every job cheap. */
+export function openBackends(
+  config: ArbiterConfig,
+  events: SubmissionEvents,
+  costOrder: CostOrderOptions = {},
+): Promise<Backends> {
+  return isScaleOut(config) ? openScaleOut(config, events, costOrder) : openEmbedded(config, costOrder);
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArbiterMetrics } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
-import type { ArbiterConfig } from './config.js';
+import { costByCompileStep, RunCostHistory } from './queue/run-cost.js';
+import { isScaleOut, type ArbiterConfig } from './config.js';
 import { CompileCache } from './judge/compile-cache.js';
 import { LanguageRegistry } from './languages/registry.js';
 import type { JobQueue } from './queue/job-queue.js';
@@ -56,6 +57,7 @@ export class Runtime {
     readonly events: SubmissionEvents,
     readonly pool: SandboxPool | null,
     readonly registry: LanguageRegistry,
+    costHistory: RunCostHistory | null = null,
   ) {
     this.adaptive = new AdaptiveRatePolicy({
       threshold: config.adaptiveThreshold,
@@ -86,6 +88,8 @@ export class Runtime {
             this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
             this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
             this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
+            if (result.status !== 'cancelled' && result.status !== 'internal_error')
+              costHistory?.observe(record.language, timing.runMs);
           },
         })
       : null;
@@ -137,7 +141,17 @@ export class Runtime {
     compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
     const registry = new LanguageRegistry();
     const events = new SubmissionEvents();
-    const backends = await openBackends(config, events);
+    // A compile is the costly part of a class's burst: jobs that compile yield to quick runs, boundedly.
+    const compiling = new Set(registry.definitions.filter((d) => d.compile).map((d) => d.id));
+    const known = new Set(registry.definitions.map((d) => d.id));
+    // A language not in this node's catalog (a newer node enqueued it) counts as costly: it never passes others.
+    const compiles = (language: string): boolean => compiling.has(language) || !known.has(language);
+    // Embedded workers share this process, so their judge times refine the catalog's class.
+    const costHistory = isScaleOut(config) ? null : new RunCostHistory();
+    const byCatalog = costByCompileStep(compiles);
+    const backends = await openBackends(config, events, {
+      costOf: costHistory ? costHistory.costOf(byCatalog) : byCatalog,
+    });
     let pool: SandboxPool | null = null;
     if (config.runsPrograms) {
       try {
@@ -151,7 +165,7 @@ export class Runtime {
         throw error;
       }
     }
-    const runtime = new Runtime(config, backends, events, pool, registry);
+    const runtime = new Runtime(config, backends, events, pool, registry, costHistory);
     runtime.workers?.start();
     if (pool) {
       await backends.cluster.join({

@@ -12,6 +12,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { NewSubmission, SubmissionRecord } from '../store/types.js';
 import { BullmqQueue } from './bullmq-queue.js';
 import { aSubmission } from '../../test/helpers/submission.js';
+import { costByCompileStep, type CostOrderOptions } from './run-cost.js';
 
 const submission = (submitter: string, id: string = randomUUID()): NewSubmission =>
   aSubmission({ id, submitter });
@@ -27,7 +28,10 @@ function countCalls<T extends object>(target: T, method: keyof T & string): { re
   return counter;
 }
 
-async function withQueue(body: (queue: BullmqQueue, store: SqliteStore) => Promise<void>): Promise<void> {
+async function withQueue(
+  body: (queue: BullmqQueue, store: SqliteStore) => Promise<void>,
+  costOrder: CostOrderOptions = {},
+): Promise<void> {
   const redis = await connectTestRedis(); // fails loudly, naming Redis, when it is missing
   const prefix = `arbiter-test-groups-${randomUUID()}`;
   const store = new SqliteStore(':memory:');
@@ -35,6 +39,7 @@ async function withQueue(body: (queue: BullmqQueue, store: SqliteStore) => Promi
     connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
     prefix,
     consumer: true,
+    ...costOrder,
   });
   try {
     await body(queue, store);
@@ -138,4 +143,36 @@ test('length() calls in one turn share one count', async () => {
     assert.equal(await queue.length(), 3, 'a later call counts again');
     assert.equal(counts.count, 2);
   });
+});
+
+test('a group is added in the cost order one by one would give: a compile passed by at most the limit', async () => {
+  await withQueue(
+    async (queue, store) => {
+      const names = ['c1', 'p1', 'p2', 'p3', 'p4', 'j1', 'p5'];
+      const records = await create(
+        store,
+        names.map((name) => ({
+          ...submission(`student-${name}`),
+          language: name[0] === 'p' ? 'python3' : 'c',
+        })),
+      );
+      const bulks = countCalls(queue.queue, 'addBulk');
+      const placed = await Promise.all(records.map((r) => queue.enqueue(r)));
+      assert.equal(bulks.count, 1, 'one addBulk for the group');
+      const claimed: string[] = [];
+      for (let i = 0; i < names.length; i++) {
+        const record = (await queue.claim())!;
+        claimed.push(names[records.findIndex((r) => r.id === record.id)]!);
+        await queue.complete(record.id);
+      }
+      // As the contract's one-by-one test: c1 passed by 2 (the limit), j1 by the one after it.
+      assert.deepEqual(claimed, ['p1', 'p2', 'c1', 'p3', 'p4', 'p5', 'j1']);
+      assert.deepEqual(
+        names.map((name) => placed[names.indexOf(name)]!.position),
+        names.map((name) => claimed.indexOf(name)),
+        'each caller is told its place in that order',
+      );
+    },
+    { costOf: costByCompileStep((language) => language === 'c'), overtakeLimit: 2 },
+  );
 });

@@ -1,6 +1,7 @@
 import type { Store, SubmissionRecord } from '../store/types.js';
 import type { JobQueue } from './job-queue.js';
 import { FairLanes } from './fair-lanes.js';
+import { resolveCostOrder, type CostOf, type CostOrderOptions } from './run-cost.js';
 
 /**
  * The embedded queue: run order in memory, state in the store. A submission is in the store as
@@ -8,12 +9,21 @@ import { FairLanes } from './fair-lanes.js';
  * the store and puts back what was running.
  */
 export class EmbeddedQueue implements JobQueue {
-  readonly #lanes = new FairLanes();
+  readonly #lanes: FairLanes;
+  readonly #costOf: CostOf;
   readonly #createdAt = new Map<string, number>();
   readonly #waiters: ((id: string | null) => void)[] = [];
   #closed = false;
 
-  constructor(readonly store: Store) {}
+  /** `options`: the cost-aware order within a fair round (queue/run-cost); default plain FIFO. */
+  constructor(
+    readonly store: Store,
+    options: CostOrderOptions = {},
+  ) {
+    const { costOf, overtakeLimit } = resolveCostOrder(options);
+    this.#costOf = costOf;
+    this.#lanes = new FairLanes({ overtakeLimit });
+  }
 
   /** Startup: running → queued (their attempt is counted again when claimed), then load the queue. */
   async recover(): Promise<{ requeued: number; queued: number }> {
@@ -24,7 +34,12 @@ export class EmbeddedQueue implements JobQueue {
   }
 
   #add(submission: SubmissionRecord): number {
-    const position = this.#lanes.push(submission.id, submission.priority, submission.submitter);
+    const position = this.#lanes.push(
+      submission.id,
+      submission.priority,
+      submission.submitter,
+      this.#costOf(submission),
+    );
     this.#createdAt.set(submission.id, submission.createdAt);
     this.#wake();
     return position;

@@ -105,3 +105,45 @@ test('pushes and shifts mixed over many submitters hand out each job exactly onc
   assert.equal(taken.length, pushed.length);
   assert.deepEqual([...taken].sort(), [...pushed].sort(), 'each job exactly once');
 });
+
+test('costly jobs yield to later cheap ones in their round, at most overtakeLimit of them', () => {
+  const lanes = new FairLanes({ overtakeLimit: 2 });
+  assert.equal(lanes.push('java', 0, 'ann', 'costly'), 0);
+  assert.equal(lanes.push('py1', 0, 'bob'), 0, 'goes before the compile');
+  assert.equal(lanes.push('py2', 0, 'cat'), 1, 'the tie at the limit goes to the cheap job');
+  assert.equal(lanes.push('py3', 0, 'dan'), 3, 'past the limit: behind the compile');
+  assert.equal(lanes.push('c', 0, 'eve', 'costly'), 4);
+  assert.equal(lanes.position('java'), 2);
+  assert.deepEqual(drain(lanes), ['py1', 'py2', 'java', 'py3', 'c']);
+});
+
+test('a removed costly job is skipped, and an id pushed again takes its new place only', () => {
+  const lanes = new FairLanes({ overtakeLimit: 5 });
+  lanes.push('java', 0, 'ann', 'costly');
+  lanes.push('py', 0, 'bob');
+  assert.equal(lanes.remove('java'), true);
+  assert.equal(lanes.position('py'), 0);
+  lanes.push('java', 0, 'ann');
+  assert.equal(lanes.size, 2);
+  assert.deepEqual(drain(lanes), ['py', 'java']);
+  assert.equal(lanes.size, 0);
+});
+
+test('cost order never crosses rounds or priorities', () => {
+  const lanes = new FairLanes({ overtakeLimit: 100 });
+  lanes.push('a-c', 0, 'ann', 'costly');
+  lanes.push('a-py', 0, 'ann');
+  lanes.push('b-c', 0, 'bob', 'costly');
+  lanes.push('urgent-c', 3, 'ops', 'costly');
+  assert.equal(lanes.position('a-py'), 3, "ann's second job is in the next round");
+  assert.deepEqual(drain(lanes), ['urgent-c', 'a-c', 'b-c', 'a-py']);
+});
+
+test('overtakeLimit 0 is plain FIFO; a bad limit is refused naming the key', () => {
+  const lanes = new FairLanes({ overtakeLimit: 0 });
+  lanes.push('c', 0, 'ann', 'costly');
+  lanes.push('py', 0, 'bob');
+  assert.deepEqual(drain(lanes), ['c', 'py']);
+  assert.throws(() => new FairLanes({ overtakeLimit: -1 }), /overtakeLimit/);
+  assert.throws(() => new FairLanes({ overtakeLimit: 1.5 }), /overtakeLimit/);
+});

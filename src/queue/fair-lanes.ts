@@ -1,3 +1,5 @@
+import { resolveCostOrder, type RunCost } from './run-cost.js';
+
 /**
  * In-memory run order of the embedded queue: higher priorities first and, within a priority, fair
  * between submitters (a key and user, a key, a browser session or an address: store/types).
@@ -9,6 +11,10 @@
  * A submitter that arrives late joins the current round: nobody waits behind the backlog of
  * someone else. A submitter with only one job at a time sees plain FIFO.
  *
+ * Within a round, cheap jobs go before costly ones (a compile), each costly job passed by at most
+ * `overtakeLimit` later jobs (queue/run-cost): a round is two FIFOs, merged by arrival number with
+ * the costly ones' numbers pushed back by the limit.
+ *
  * Removal (a cancel) is lazy: the id is forgotten at once and its slot skipped when its round is
  * reached. push and shift cost O(rounds ahead) at worst, O(1) in a class; position() is O(n).
  */
@@ -16,9 +22,15 @@ export class FairLanes {
   readonly #lanes = new Map<number, Lane>();
   /** Priorities with a lane, highest first. */
   #priorities: number[] = [];
-  /** Every waiting id: its priority and round. */
-  readonly #live = new Map<string, { priority: number; round: number }>();
+  /** Every waiting id: its priority, round and place in the round's order. */
+  readonly #live = new Map<string, Live>();
   readonly #counts = new Map<number, number>();
+  readonly #overtakeLimit: number;
+
+  /** `overtakeLimit`: at most this many later jobs pass a costly one (queue/run-cost). */
+  constructor(options: { overtakeLimit?: number } = {}) {
+    this.#overtakeLimit = resolveCostOrder(options).overtakeLimit;
+  }
 
   get size(): number {
     return this.#live.size;
@@ -29,21 +41,33 @@ export class FairLanes {
   }
 
   /** Adds a job of `submitter` at `priority`; returns how many jobs run before it. */
-  push(id: string, priority: number, submitter: string): number {
+  push(id: string, priority: number, submitter: string, cost: RunCost = 'cheap'): number {
     if (this.#live.has(id)) return this.position(id)!;
     const lane = this.#lane(priority);
     const round = Math.max(lane.next.get(submitter) ?? lane.base, lane.base);
     lane.next.set(submitter, round + 1);
     const at = round - lane.base;
-    while (lane.rounds.length <= at) {
-      lane.rounds.push([]);
-      lane.liveInRound.push(0);
-    }
+    while (lane.rounds.length <= at) lane.rounds.push(newRound());
+    const seq = lane.seq++;
+    const entry: Entry = { id, seq, key: cost === 'costly' ? seq + this.#overtakeLimit : seq };
+    const target = lane.rounds[at]!;
     let ahead = this.#countAhead(priority);
-    for (let i = 0; i <= at; i++) ahead += lane.liveInRound[i]!;
-    lane.rounds[at]!.push(id);
-    lane.liveInRound[at]!++;
-    this.#live.set(id, { priority, round });
+    for (let i = 0; i < at; i++) ahead += liveIn(lane.rounds[i]!);
+    // The newest arrival: a costly one goes after the whole round, a cheap one after the round's
+    // cheap jobs and the costly ones already due (their key below its arrival number).
+    if (cost === 'costly') ahead += liveIn(target);
+    else {
+      ahead += target.cheap.live;
+      for (let i = target.costly.head; i < target.costly.entries.length; i++) {
+        const other = target.costly.entries[i]!;
+        if (other.key >= seq) break;
+        if (this.#isLive(other, priority, round)) ahead++;
+      }
+    }
+    const fifo = cost === 'costly' ? target.costly : target.cheap;
+    fifo.entries.push(entry);
+    fifo.live++;
+    this.#live.set(id, { priority, round, seq, key: entry.key, cost });
     this.#counts.set(priority, (this.#counts.get(priority) ?? 0) + 1);
     return ahead;
   }
@@ -54,13 +78,15 @@ export class FairLanes {
       const lane = this.#lanes.get(priority)!;
       while (lane.rounds.length > 0) {
         const round = lane.rounds[0]!;
-        while (lane.head < round.length) {
-          const id = round[lane.head++]!;
-          const live = this.#live.get(id);
-          if (live?.priority === priority && live.round === lane.base) {
-            this.#forget(id);
-            return id;
-          }
+        const cheap = this.#head(round.cheap, priority, lane.base);
+        const costly = this.#head(round.costly, priority, lane.base);
+        // On equal keys the cheap job goes first: a costly one is passed by `overtakeLimit` jobs.
+        const fifo =
+          cheap && (!costly || cheap.key <= costly.key) ? round.cheap : costly ? round.costly : null;
+        if (fifo) {
+          const { id } = fifo.entries[fifo.head++]!;
+          this.#forget(id);
+          return id;
         }
         this.#nextRound(lane);
       }
@@ -81,21 +107,38 @@ export class FairLanes {
     const lane = this.#lanes.get(live.priority)!;
     const at = live.round - lane.base;
     let before = this.#countAhead(live.priority);
-    for (let i = 0; i < at; i++) before += lane.liveInRound[i]!;
+    for (let i = 0; i < at; i++) before += liveIn(lane.rounds[i]!);
     const round = lane.rounds[at]!;
-    for (let i = at === 0 ? lane.head : 0; i < round.length; i++) {
-      const other = round[i]!;
-      if (other === id) break;
-      const state = this.#live.get(other);
-      if (state?.priority === live.priority && state.round === live.round) before++;
+    for (const fifo of [round.cheap, round.costly]) {
+      for (let i = fifo.head; i < fifo.entries.length; i++) {
+        const other = fifo.entries[i]!;
+        if (other.id === id || !this.#isLive(other, live.priority, live.round)) continue;
+        if (other.key < live.key || (other.key === live.key && fifo === round.cheap)) before++;
+      }
     }
     return before;
+  }
+
+  /** The first live entry of a FIFO of the round being served, skipping removed ones. */
+  #head(fifo: Fifo, priority: number, round: number): Entry | undefined {
+    while (fifo.head < fifo.entries.length) {
+      const entry = fifo.entries[fifo.head]!;
+      if (this.#isLive(entry, priority, round)) return entry;
+      fifo.head++;
+    }
+    return undefined;
+  }
+
+  /** Whether an entry is its id's current place (not removed, nor pushed again elsewhere since). */
+  #isLive(entry: Entry, priority: number, round: number): boolean {
+    const live = this.#live.get(entry.id);
+    return live?.priority === priority && live.round === round && live.seq === entry.seq;
   }
 
   #lane(priority: number): Lane {
     let lane = this.#lanes.get(priority);
     if (!lane) {
-      lane = { rounds: [], liveInRound: [], base: 0, head: 0, next: new Map() };
+      lane = { rounds: [], base: 0, next: new Map(), seq: 0 };
       this.#lanes.set(priority, lane);
       this.#priorities = [...this.#lanes.keys()].sort((a, b) => b - a);
     }
@@ -103,19 +146,18 @@ export class FairLanes {
   }
 
   #forget(id: string): void {
-    const { priority, round } = this.#live.get(id)!;
+    const { priority, round, cost } = this.#live.get(id)!;
     this.#live.delete(id);
     const lane = this.#lanes.get(priority)!;
-    lane.liveInRound[round - lane.base]!--;
+    const inRound = lane.rounds[round - lane.base]!;
+    (cost === 'costly' ? inRound.costly : inRound.cheap).live--;
     this.#counts.set(priority, this.#counts.get(priority)! - 1);
   }
 
   /** The current round is spent: serve the next, and forget submitters with nothing left ahead. */
   #nextRound(lane: Lane): void {
     lane.rounds.shift();
-    lane.liveInRound.shift();
     lane.base++;
-    lane.head = 0;
     for (const [submitter, next] of lane.next) if (next <= lane.base) lane.next.delete(submitter);
   }
 
@@ -126,15 +168,50 @@ export class FairLanes {
   }
 }
 
+const newRound = (): Round => ({
+  cheap: { entries: [], head: 0, live: 0 },
+  costly: { entries: [], head: 0, live: 0 },
+});
+
+const liveIn = (round: Round): number => round.cheap.live + round.costly.live;
+
+interface Live {
+  priority: number;
+  round: number;
+  seq: number;
+  key: number;
+  cost: RunCost;
+}
+
+interface Entry {
+  id: string;
+  /** Arrival number within the priority. */
+  seq: number;
+  /** Order within the round: seq for a cheap job, seq + overtakeLimit for a costly one. */
+  key: number;
+}
+
+/** One class of a round, in arrival order (so in key order); removed entries are skipped lazily. */
+interface Fifo {
+  entries: Entry[];
+  /** Next index to look at. */
+  head: number;
+  /** Live ids in `entries`. */
+  live: number;
+}
+
+interface Round {
+  cheap: Fifo;
+  costly: Fifo;
+}
+
 interface Lane {
-  /** Waiting ids by round, the current round first (removed ones are skipped lazily). */
-  rounds: string[][];
-  /** Live ids in each round of `rounds`. */
-  liveInRound: number[];
+  /** Waiting jobs by round, the round being served first. */
+  rounds: Round[];
   /** Round number of rounds[0], the round being served. */
   base: number;
-  /** Next index to look at in rounds[0]. */
-  head: number;
   /** Each submitter with jobs ahead: the round its next job goes into. */
   next: Map<string, number>;
+  /** The next arrival number. */
+  seq: number;
 }

@@ -438,23 +438,30 @@ export class SandboxSlot {
     return this.#walk(async () => {
       try {
         const root = this.root;
-        let left = RESET_MAX_ENTRIES;
-        for (const dir of RESET_DIRS) {
-          left -= await countEntries(join(root, dir), left);
-          if (left < 0) {
-            this.#broken ??= `sandbox slot ${this.index}: more than ${RESET_MAX_ENTRIES} files left; rebuilt`;
-            return false;
-          }
+        // The three directories are counted, and then wiped, side by side: a slot waits for the
+        // slowest directory's round trips rather than for the sum of all (issue [M]: the reset
+        // between leases was the largest part of a C hello's cost in the pool). Each count stops
+        // just past the whole budget, so together they read at most 3 x RESET_MAX_ENTRIES entries.
+        const counts = await Promise.all(
+          RESET_DIRS.map((dir) => countEntries(join(root, dir), RESET_MAX_ENTRIES)),
+        );
+        if (counts.reduce((sum, n) => sum + n, 0) > RESET_MAX_ENTRIES) {
+          this.#broken ??= `sandbox slot ${this.index}: more than ${RESET_MAX_ENTRIES} files left; rebuilt`;
+          return false;
         }
-        for (const dir of RESET_DIRS) {
-          await removeEntries(join(root, dir));
-          if ((await countEntries(join(root, dir), 0)) !== 0)
-            throw new Error(`${dir} is not empty after reset`);
-        }
-        await rm(join(root, STDIN_PATH), { force: true });
+        const wiped = await Promise.allSettled([
+          ...RESET_DIRS.map(async (dir, i) => {
+            // Found empty, and nothing of the program runs any more (its cgroup was proven empty).
+            if (counts[i] === 0) return;
+            await removeEntries(join(root, dir));
+            if ((await countEntries(join(root, dir), 0)) !== 0)
+              throw new Error(`${dir} is not empty after reset`);
+          }),
+          rm(join(root, STDIN_PATH), { force: true }),
+        ]);
+        for (const step of wiped) if (step.status === 'rejected') throw step.reason;
         this.#baseline = null;
-        await chown(join(root, 'box'), this.uid, this.uid);
-        await chmod(join(root, 'box'), 0o755);
+        await Promise.all([chown(join(root, 'box'), this.uid, this.uid), chmod(join(root, 'box'), 0o755)]);
         return true;
       } catch (error) {
         this.#broken ??= `sandbox slot ${this.index}: reset failed: ${(error as Error).message}`;

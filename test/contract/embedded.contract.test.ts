@@ -6,7 +6,7 @@ import { after } from 'node:test';
 import { EmbeddedQueue } from '../../src/queue/embedded-queue.js';
 import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
+import { CONTRACT_COST_ORDER, queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
 import { rateLimiterContract } from './rate-limiter.contract.js';
 import { storeContract, type StoreBackend } from './store.contract.js';
 
@@ -18,7 +18,7 @@ rateLimiterContract('memory', async (now) => new MemoryRateLimiter({ now, sweepI
 let n = 0;
 function openEmbedded(path = join(dir, `q${++n}.db`)): Promise<QueueStoreBackend> {
   const store = new SqliteStore(path);
-  const queue = new EmbeddedQueue(store);
+  const queue = new EmbeddedQueue(store, CONTRACT_COST_ORDER);
   queue.recover();
   const backend: QueueStoreBackend = {
     store,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { JobQueue } from '../../src/queue/job-queue.js';
+import { costByCompileStep, type CostOrderOptions } from '../../src/queue/run-cost.js';
 import type { NewSubmission, Store } from '../../src/store/types.js';
 import { aResult, aSubmission } from '../helpers/submission.js';
 
@@ -14,6 +15,15 @@ export interface QueueStoreBackend {
   restart(): Promise<QueueStoreBackend>;
   close(): Promise<void>;
 }
+
+/**
+ * The cost order every back end is opened with: C and Java compile (costly), Python does not, and
+ * at most 3 later jobs pass a costly one (small, so a test sees the bound).
+ */
+export const CONTRACT_COST_ORDER: Required<CostOrderOptions> = {
+  costOf: costByCompileStep((language) => language === 'c' || language === 'java'),
+  overtakeLimit: 3,
+};
 
 export function queueStoreContract(name: string, open: () => Promise<QueueStoreBackend>): void {
   const submission = (priority = 1, language = 'python3'): NewSubmission =>
@@ -77,6 +87,113 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
         const read = (await backend.store.getSubmission([...ids].find(([, n]) => n === 'ann')![0]))!;
         assert.equal(read.user, 'ann', 'the user is stored');
         assert.equal(read.submitter, 'key:site/user:ann');
+      } finally {
+        await backend.close();
+      }
+    });
+
+    // Each job is sent by a submitter of its own, so all are in one fair round.
+    const sendAll = async (backend: QueueStoreBackend, jobs: [name: string, language: string][]) => {
+      const names = new Map<string, string>();
+      const positions = new Map<string, number>();
+      for (const [name, language] of jobs) {
+        const record = await backend.store.createSubmission(
+          { ...submission(1, language), submitter: `session:${name}` },
+          Date.now(),
+        );
+        names.set(record.id, name);
+        positions.set(name, (await backend.queue.enqueue(record)).position);
+      }
+      return { names, positions };
+    };
+    const claimAll = async (backend: QueueStoreBackend, names: Map<string, string>) => {
+      const claimed: string[] = [];
+      for (let i = 0; i < names.size; i++) {
+        const record = (await backend.queue.claim())!;
+        claimed.push(names.get(record.id)!);
+        await backend.queue.complete(record.id);
+      }
+      return claimed;
+    };
+
+    test('within a round, cheap jobs go before compiles, each compile passed by at most the limit', async () => {
+      const backend = await open();
+      try {
+        const { names, positions } = await sendAll(backend, [
+          ['c1', 'c'],
+          ['p1', 'python3'],
+          ['p2', 'python3'],
+          ['p3', 'python3'],
+          ['p4', 'python3'],
+          ['j1', 'java'],
+          ['p5', 'python3'],
+        ]);
+        assert.equal(positions.get('p1'), 0, 'a quick run arriving after a compile goes first');
+        // c1 arrived first and is passed by 3 (the limit) later quick runs; j1 by only the one
+        // quick run after it. The quick runs keep their arrival order.
+        assert.deepEqual(await claimAll(backend, names), ['p1', 'p2', 'p3', 'c1', 'p4', 'p5', 'j1']);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test('no job starves: a flood of quick runs passes a compile at most the limit times', async () => {
+      const backend = await open();
+      try {
+        const flood: [string, string][] = [];
+        for (let i = 0; i < 12; i++) flood.push([`p${i}`, 'python3']);
+        const { names } = await sendAll(backend, [
+          ['c-first', 'c'],
+          ...flood.slice(0, 6),
+          ['j-later', 'java'],
+          ...flood.slice(6),
+        ]);
+        const claimed = await claimAll(backend, names);
+        const { overtakeLimit } = CONTRACT_COST_ORDER;
+        const passedFirst = claimed.indexOf('c-first');
+        assert.ok(passedFirst > 0, `the compile was passed by quick runs: ${claimed.join(' ')}`);
+        assert.ok(
+          passedFirst <= overtakeLimit,
+          `passed by ${passedFirst} > ${overtakeLimit}: ${claimed.join(' ')}`,
+        );
+        // j-later arrived 7th: at most overtakeLimit of the 12 quick runs after it pass it.
+        const passedLater = claimed
+          .slice(0, claimed.indexOf('j-later'))
+          .filter((n) => Number(n.slice(1)) >= 6);
+        assert.ok(
+          passedLater.length <= overtakeLimit,
+          `passed by ${passedLater.join(' ')}: ${claimed.join(' ')}`,
+        );
+        assert.equal(claimed.length, 14, 'every job claimed once');
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test("cost order stays within a fair round: a submitter's second quick run waits behind others' compiles", async () => {
+      const backend = await open();
+      try {
+        const names = new Map<string, string>();
+        const send = async (name: string, language: string, submitter: string) => {
+          const record = await backend.store.createSubmission(
+            { ...submission(1, language), submitter },
+            Date.now(),
+          );
+          names.set(record.id, name);
+          await backend.queue.enqueue(record);
+        };
+        await send('ann-python', 'python3', 'session:ann');
+        await send('ann-python2', 'python3', 'session:ann');
+        await send('bob-c', 'c', 'session:bob');
+        await send('cat-java', 'java', 'session:cat');
+        await send('dan-python', 'python3', 'session:dan');
+        assert.deepEqual(await claimAll(backend, names), [
+          'ann-python',
+          'dan-python',
+          'bob-c',
+          'cat-java',
+          'ann-python2',
+        ]);
       } finally {
         await backend.close();
       }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.js';
 import { PostgresStore } from '../../src/store/postgres/store.js';
 import { openTestPostgresStore } from '../helpers/postgres.js';
-import { queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
+import { CONTRACT_COST_ORDER, queueStoreContract, type QueueStoreBackend } from './queue-store.contract.js';
 import { storeContract, type StoreBackend } from './store.contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -22,6 +22,7 @@ async function openScaleOut(): Promise<QueueStoreBackend> {
       // Short locks, so a "crashed" worker's job comes back within the test's patience.
       lockDurationMs: 1_000,
       stalledIntervalMs: 500,
+      ...CONTRACT_COST_ORDER,
     });
     return {
       store: current,

@@ -284,9 +284,8 @@ static void build_seccomp(void) {
                          SCMP_A0(SCMP_CMP_MASKED_EQ, ns_bits[i], ns_bits[i])) < 0)
       die("seccomp clone rule");
   }
-  /* clone3 passes its flags in memory, where a filter cannot look; ENOSYS makes libc fall back
-   * to clone(), which the rules above do inspect. */
-  if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) die("seccomp clone3");
+  /* clone3 is refused by each run's own small filter (build_run_seccomp), not here: this filter
+   * also binds the supervisor, which forks runs with clone3(CLONE_INTO_CGROUP). */
 
   int fd = memfd_create("seccomp", MFD_CLOEXEC);
   if (fd < 0) die("memfd_create: %s", strerror(errno));
@@ -303,6 +302,31 @@ static void build_seccomp(void) {
   seccomp_prog.len = (unsigned short)(prefix + body);
   seccomp_prog.filter = filter;
   seccomp_release(ctx);
+}
+
+/* Each run's own filter, stacked on the slot's (load_slot_seccomp): clone3 answers ENOSYS, since it
+ * passes its flags in memory, where a filter cannot look, and libc then falls back to clone(),
+ * whose namespace flags the slot's filter inspects. A few instructions, so loading it costs a run
+ * little, where compiling the whole filter for every run cost ~0.1 ms (issue [M]). Another
+ * architecture or an x32 number is left to the slot's filter, which kills or refuses it. */
+static struct sock_filter run_filter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* the native architecture, set at start */, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+static struct sock_fprog run_seccomp_prog = {sizeof run_filter / sizeof run_filter[0], run_filter};
+
+/* The slot's filter binds the supervisor itself from "ready" on, and through it every run, which
+ * inherits it without compiling it again. Nothing the supervisor does after start-up is refused by
+ * it (the remounts and the unshare come before). no_new_privs is required to install a filter
+ * without CAP_SYS_ADMIN (dropped by then); the supervisor never execs, so it changes nothing else. */
+static void load_slot_seccomp(void) {
+  run_filter[1].k = seccomp_arch_native();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs: %s", strerror(errno));
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_prog) < 0) die("cannot load the seccomp filter: %s", strerror(errno));
 }
 
 /* ---------- cgroups ---------- */
@@ -451,9 +475,14 @@ static void enter_slot_cgroups(struct cgroups *cg) {
   if (syscall(SYS_capset, &header, data) < 0) die("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
 }
 
-/* Forks the run's child. On v2 it is born inside the run cgroup where the kernel can do that
- * (clone3 with CLONE_INTO_CGROUP, 5.7+), which saves the child a migration; *entered says so. */
-static pid_t fork_run_child(struct cgroups *cg, int *entered) {
+/* Forks the run's child, which runs start(arg) (it execs the program or exits). On v2 it is born
+ * inside the run cgroup where the kernel can do that (clone3 with CLONE_INTO_CGROUP, 5.7+), which
+ * saves the child a migration; *entered says so. Otherwise the child shares the supervisor's memory
+ * until it execs, as vfork does (issue [M]: fork's copy of the page tables, and the copy-on-write
+ * faults after it, were the largest step of a run's setup): the supervisor waits meanwhile, and
+ * the child touches only its own stack, the timing page and errno. */
+#define CHILD_STACK_BYTES (1u << 20)
+static pid_t fork_run_child(struct cgroups *cg, int *entered, int (*start)(void *), void *arg) {
   *entered = 0;
   if (cg->clone_into) {
     struct clone_args_v2 args;
@@ -462,7 +491,11 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered) {
     args.exit_signal = SIGCHLD;
     args.cgroup = (uint64_t)cg->run_fd[0];
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0) {
+    if (pid == 0) {
+      *entered = 1;
+      _exit(start(arg));
+    }
+    if (pid > 0) {
       *entered = 1;
       return pid;
     }
@@ -470,7 +503,18 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered) {
     if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return -1;
     cg->clone_into = 0;
   }
-  return fork();
+  static void *stack;
+  if (!stack) {
+    void *made = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (made == MAP_FAILED) return -1;
+    stack = made;
+  }
+  /* The child points environ at the run's environment for execvp's PATH search; in shared memory
+   * that is the supervisor's environ too, so it is put back once the child has exec'd. */
+  char **saved_environ = environ;
+  pid_t pid = clone(start, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+  environ = saved_environ;
+  return pid;
 }
 
 /* ---------- request parsing ---------- */
@@ -597,6 +641,18 @@ struct capture {
   int truncated;
 };
 
+/* Where each run's setup time goes, for the bench (issue [M]): the child stamps the end of each
+ * step into a page shared with the supervisor (MAP_SHARED survives fork, and exec drops it from
+ * the child, so the program never sees it). CLOCK_MONOTONIC is one clock for both processes. */
+enum setup_step { STEP_CHILD, STEP_CGROUP, STEP_FDS, STEP_RLIMITS, STEP_UID, STEP_SECCOMP, STEP_COUNT };
+static volatile uint64_t *setup_stamps;
+/* The last run's cleanup and next-cgroup preparation after its report, reported with the next run. */
+static uint64_t last_reset_us;
+
+static void stamp(enum setup_step step) {
+  if (setup_stamps) setup_stamps[step] = now_us();
+}
+
 static void set_limit(int resource, uint64_t value) {
   struct rlimit rl = {value, value};
   if (setrlimit(resource, &rl) < 0) _exit(127);
@@ -612,14 +668,17 @@ static void child(const struct request *rq, struct cgroups *cg, int entered, int
     stage_errno = errno;     \
     goto fail;               \
   } while (0)
+  stamp(STEP_CHILD);
   for (int i = 0; !entered && i < cg->count; i++) {
     if (write_at(cg->run_fd[i], "cgroup.procs", "0") < 0) FAIL("cgroup");
   }
+  stamp(STEP_CGROUP);
   if (dup2(in_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(rq->merge_stderr ? out_w : err_w, 2) < 0)
     FAIL("dup2");
   if (chdir(rq->cwd) < 0) FAIL("chdir");
   /* Nothing the supervisor or bubblewrap holds may reach the program. */
   if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) FAIL("close_range");
+  stamp(STEP_FDS);
 
   /* CPU: the kernel's per-process backstop; the supervisor enforces the cgroup-wide total. */
   uint64_t cpu_s = (rq->cpu_ms + 999) / 1000 + 1;
@@ -632,11 +691,11 @@ static void child(const struct request *rq, struct cgroups *cg, int entered, int
   set_limit(RLIMIT_MSGQUEUE, 0);
   /* No RLIMIT_NPROC: it counts per host uid across every Arbiter process on the machine, and it
    * would fail forks before the cgroup's pids.max could record that the process limit was hit. */
+  stamp(STEP_RLIMITS);
 
   if (setgroups(0, NULL) < 0) FAIL("setgroups");
   if (setresgid(run_gid, run_gid, run_gid) < 0) FAIL("setgid");
-  /* Empty the bounding set while CAP_SETPCAP is still held, so no exec can regain anything. */
-  for (int cap = 0; cap <= CAP_LAST_CAP; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  /* The bounding set is empty already (drop_bounding_set), so no exec can regain anything. */
   if (setresuid(run_uid, run_uid, run_uid) < 0) FAIL("setuid");
   /* setresuid cleared the permitted, effective and ambient sets; the inheritable set stays unless
    * emptied, and nothing should be left to inherit. */
@@ -644,8 +703,10 @@ static void child(const struct request *rq, struct cgroups *cg, int entered, int
   struct __user_cap_data_struct cap_data[_LINUX_CAPABILITY_U32S_3];
   memset(cap_data, 0, sizeof cap_data);
   if (syscall(SYS_capset, &cap_header, cap_data) < 0) FAIL("capset");
+  stamp(STEP_UID);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) FAIL("no_new_privs");
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_prog) < 0) FAIL("seccomp");
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run_seccomp_prog) < 0) FAIL("seccomp");
+  stamp(STEP_SECCOMP);
 
   environ = (char **)rq->envp;
   execvp(rq->argv[0], (char *const *)rq->argv);
@@ -654,6 +715,39 @@ fail:
   if (write(err_pipe, &stage_errno, sizeof stage_errno) < 0) _exit(126);
   _exit(127);
 #undef FAIL
+}
+
+/* Empties the capability bounding set once, at start-up, for the supervisor and so for every run it
+ * forks: no exec can regain a capability. The supervisor keeps its own effective ones (it never
+ * execs); doing this here saves each run ~40 prctl calls. */
+static void drop_bounding_set(void) {
+  for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      die("cannot drop capability %d from the bounding set: %s", cap, strerror(errno));
+  }
+}
+
+/* What the run's child needs, handed to it through fork_run_child. */
+struct child_start {
+  const struct request *rq;
+  struct cgroups *cg;
+  const int *entered;
+  int in_fd, in_w;
+  const int *out, *err, *exec_err;
+};
+
+/* The child's first function: signals back on, the supervisor's pipe ends closed, then child(). */
+static int child_main(void *arg) {
+  const struct child_start *c = arg;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  close(c->out[0]);
+  close(c->err[0]);
+  close(c->exec_err[0]);
+  if (c->in_w >= 0) close(c->in_w);
+  child(c->rq, c->cg, *c->entered, c->in_fd, c->out[1], c->err[1], c->exec_err[1]);
+  return 127; /* child() never returns: it execs or exits */
 }
 
 static void kill_all(void) {
@@ -735,10 +829,13 @@ static void handle_control(const char *line, const char **killed, char **pending
 
 static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   if (rq->argc == 0) die("no command");
+  uint64_t entry = now_us();
   if (apply_limits(cg, rq) < 0) {
     dprintf(1, "fail cannot prepare the run cgroup: %s\n", strerror(errno));
     return;
   }
+  uint64_t limits_at = now_us();
+  if (setup_stamps) memset((void *)setup_stamps, 0, STEP_COUNT * sizeof *setup_stamps);
   int in_fd, in_w = -1;
   if (rq->interactive) {
     int in_pipe[2];
@@ -769,20 +866,11 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
 
   uint64_t start = now_us();
   int entered;
-  pid_t pid = fork_run_child(cg, &entered);
+  struct child_start spawn = {rq, cg, &entered, in_fd, in_w, out, err, exec_err};
+  pid_t pid = fork_run_child(cg, &entered, child_main, &spawn);
   if (pid < 0) {
     dprintf(1, "fail fork: %s\n", strerror(errno));
     return;
-  }
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    close(out[0]);
-    close(err[0]);
-    close(exec_err[0]);
-    if (in_w >= 0) close(in_w);
-    child(rq, cg, entered, in_fd, out[1], err[1], exec_err[1]);
   }
   close(in_fd);
   close(out[1]);
@@ -939,18 +1027,39 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
   int exit_code = -1, sig = 0;
   if (WIFEXITED(main_status)) exit_code = WEXITSTATUS(main_status);
   if (WIFSIGNALED(main_status)) sig = WTERMSIG(main_status);
+  /* Setup step by step (steps a failed exec never reached read 0). Each is the time from the end
+   * of the step before: fork is the parent's fork call to the child's first instruction, exec the
+   * last stamp to the parent seeing the exec (its pipe closed). meter: from the program's end to
+   * this report (reaping, the cgroup's counters, proving it empty). */
+  uint64_t marks[STEP_COUNT + 1];
+  marks[0] = start;
+  for (int i = 0; i < STEP_COUNT; i++) {
+    uint64_t at = setup_stamps ? setup_stamps[i] : 0;
+    marks[i + 1] = at >= marks[i] ? at : marks[i];
+  }
+  uint64_t seen_exec = exec_at > marks[STEP_COUNT] ? exec_at : marks[STEP_COUNT];
+#define STEP(i) (unsigned long long)(marks[(i) + 1] - marks[i])
   dprintf(1,
           "ok exit=%d signal=%d exec_errno=%d setup_us=%llu cpu_us=%llu wall_us=%llu mem_bytes=%llu oom=%llu "
           "pids_hit=%llu killed=%s out_bytes=%llu out_truncated=%d err_bytes=%llu "
-          "err_truncated=%d clean=%d into_cgroup=%d\n",
+          "err_truncated=%d clean=%d into_cgroup=%d "
+          "steps_us=limits:%llu,files:%llu,fork:%llu,cgroup:%llu,fds:%llu,rlimits:%llu,uid:%llu,seccomp:%llu,"
+          "exec:%llu,meter:%llu,reset:%llu\n",
           exit_code, sig, exec_errno, (unsigned long long)(exec_at - start), (unsigned long long)cpu_us,
           (unsigned long long)(end - (exec_errno ? start : exec_at)), (unsigned long long)mem_peak,
           (unsigned long long)oom, (unsigned long long)pids_hit, killed,
           (unsigned long long)cap_out.kept, cap_out.truncated, (unsigned long long)cap_err.kept,
-          cap_err.truncated, clean, entered);
+          cap_err.truncated, clean, entered, (unsigned long long)(limits_at - entry),
+          (unsigned long long)(start - limits_at), STEP(STEP_CHILD), STEP(STEP_CGROUP), STEP(STEP_FDS),
+          STEP(STEP_RLIMITS), STEP(STEP_UID), STEP(STEP_SECCOMP),
+          (unsigned long long)(seen_exec - marks[STEP_COUNT]), (unsigned long long)(now_us() - end),
+          (unsigned long long)last_reset_us);
+#undef STEP
   /* After the report: the next run's cgroup is made while the caller reads this one's output. */
+  uint64_t reset_from = now_us();
   if (clean) prepare_run_cgroups(cg);
   else cg->ready = 0;
+  last_reset_us = now_us() - reset_from;
 }
 
 /* The tmpfs mounts a program can write to (bwrap-args.ts makes them). bubblewrap's --tmpfs takes a
@@ -1005,6 +1114,8 @@ int main(int argc, char **argv) {
   if (sigfd < 0) die("signalfd: %s", strerror(errno));
 
   build_seccomp();
+  void *stamps = mmap(NULL, STEP_COUNT * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  setup_stamps = stamps == MAP_FAILED ? NULL : stamps;
   cap_inodes(inodes);
   enter_slot_cgroups(&cg);
   if (cg.mode == CG_V1) {
@@ -1013,6 +1124,8 @@ int main(int argc, char **argv) {
     if (memsw >= 0) close(memsw);
   }
   if (prepare_run_cgroups(&cg) < 0) die("cannot create the run cgroup: %s", strerror(errno));
+  drop_bounding_set();
+  load_slot_seccomp();
   dprintf(1, "ready\n");
 
   struct request rq;
