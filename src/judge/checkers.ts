@@ -178,12 +178,18 @@ export function parseChecker(
   }
 }
 
-/** A custom checker's `files`: absent, or up to CUSTOM_CHECKER_MAX_FILES plain-named text files. */
-function parseCheckerFiles(input: unknown): { name: string; content: string }[] | undefined {
+/**
+ * A custom checker's (or an interactor's) `files`: absent, or up to CUSTOM_CHECKER_MAX_FILES
+ * plain-named text files; `field` names them in errors.
+ */
+export function parseCheckerFiles(
+  input: unknown,
+  field = 'checker.files',
+): { name: string; content: string }[] | undefined {
   if (input === undefined || input === null) return undefined;
-  if (!Array.isArray(input)) throw invalid(`checker.files must be an array; got ${describe(input)}`);
+  if (!Array.isArray(input)) throw invalid(`${field} must be an array; got ${describe(input)}`);
   if (input.length > CUSTOM_CHECKER_MAX_FILES) {
-    throw invalid(`checker.files has ${input.length} files; at most ${CUSTOM_CHECKER_MAX_FILES}`);
+    throw invalid(`${field} has ${input.length} files; at most ${CUSTOM_CHECKER_MAX_FILES}`);
   }
   const names = new Set<string>();
   return input.map((file: unknown, i) => {
@@ -193,19 +199,21 @@ function parseCheckerFiles(input: unknown): { name: string; content: string }[] 
       file === null ||
       Object.keys(file).some((k) => k !== 'name' && k !== 'content')
     ) {
-      throw invalid(`checker.files[${i}] must be an object with name and content only`);
+      throw invalid(`${field}[${i}] must be an object with name and content only`);
     }
     if (typeof name !== 'string' || !CHECKER_FILE_NAME.test(name)) {
       throw invalid(
-        `checker.files[${i}].name must be a plain file name (letters, digits, _ . -); got ${describe(name)}`,
+        `${field}[${i}].name must be a plain file name (letters, digits, _ . -); got ${describe(name)}`,
       );
     }
     if (RESERVED_CHECKER_FILES.has(name)) {
-      throw invalid(`checker.files[${i}].name ${quote(name)} is a name the checker's run uses itself`);
+      throw invalid(
+        `${field}[${i}].name ${quote(name)} is a name the ${field.split('.')[0]}'s run uses itself`,
+      );
     }
-    if (names.has(name)) throw invalid(`checker.files[${i}].name ${quote(name)} is given twice`);
+    if (names.has(name)) throw invalid(`${field}[${i}].name ${quote(name)} is given twice`);
     names.add(name);
-    if (typeof content !== 'string') throw invalid(`checker.files[${i}].content must be a string`);
+    if (typeof content !== 'string') throw invalid(`${field}[${i}].content must be a string`);
     return { name, content };
   });
 }

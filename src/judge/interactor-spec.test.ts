@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { INTERACTOR_MAX_SOURCE_BYTES, parseInteractor } from './interactor-spec.js';
+import {
+  INTERACTOR_MAX_SOURCE_BYTES,
+  INTERACTOR_MAX_TOTAL_BYTES,
+  parseInteractor,
+} from './interactor-spec.js';
 
 const refused = (input: unknown, pattern: RegExp): void => {
   assert.throws(
@@ -27,4 +31,33 @@ test('anything else is refused, naming the field', () => {
   refused({ language: 'c', source: '' }, /interactor\.source/);
   refused({ language: 'c', source: 42 }, /interactor\.source/);
   refused({ language: 'c', source: 'x'.repeat(INTERACTOR_MAX_SOURCE_BYTES + 1) }, /the limit is/);
+});
+
+test('an interactor may name its protocol and bring headers, each checked', () => {
+  const header = { name: 'testlib.h', content: '#pragma once\n' };
+  assert.deepEqual(
+    parseInteractor({ language: 'cpp', source: 'int main(){}', protocol: 'kattis', files: [header] }),
+    { language: 'cpp', source: 'int main(){}', protocol: 'kattis', files: [header] },
+  );
+  refused(
+    { language: 'c', source: 'x', protocol: 'icpc' },
+    /interactor\.protocol must be one of testlib, kattis/,
+  );
+  refused({ language: 'c', source: 'x', files: 'testlib.h' }, /interactor\.files must be an array/);
+  refused(
+    { language: 'c', source: 'x', files: [{ name: '../x.h', content: '' }] },
+    /interactor\.files\[0\]\.name/,
+  );
+  refused(
+    { language: 'c', source: 'x', files: [{ name: 'feedback', content: '' }] },
+    /the interactor's run uses itself/,
+  );
+  refused(
+    {
+      language: 'c',
+      source: 'x',
+      files: [{ name: 'big.h', content: 'x'.repeat(INTERACTOR_MAX_TOTAL_BYTES) }],
+    },
+    /interactor\.source and interactor\.files are \d+ bytes/,
+  );
 });

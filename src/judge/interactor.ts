@@ -1,13 +1,13 @@
 import type { SandboxLease } from '../sandbox/pool.js';
 import type { InteractiveRun, RunResult, RunSpec } from '../sandbox/run-spec.js';
-import { readCheckerRun, type CheckerVerdict } from './checker-protocol.js';
+import { readCheckerRun, readKattisValidatorRun, type CheckerVerdict } from './checker-protocol.js';
 import {
   decideInteraction,
   programOutcome,
   type InteractionVerdict,
   type ProgramStop,
 } from './interaction-verdict.js';
-import type { TestCase, Transcript } from './types.js';
+import type { CheckerProtocol, TestCase, Transcript } from './types.js';
 
 /**
  * One interactive test: the contestant's program and the problem's interactor run at once, each in
@@ -20,6 +20,11 @@ import type { TestCase, Transcript } from './types.js';
  * test's expected output when the test has one. Its exit code is read as a checker's
  * (checker-protocol.ts); its report comes from stderr only, as its stdout is the conversation.
  * interaction-verdict.ts combines the two runs into the test's verdict.
+ *
+ * With `protocol: 'kattis'` the interactor is a Kattis interactive output validator instead:
+ * `validator input.txt expected.txt feedback/` (expected.txt empty when the test has none), exit
+ * 42 accepted, 43 wrong answer, anything else its failure; its report is
+ * feedback/judgemessage.txt, else its stderr (checker-protocol.ts readKattisValidatorRun).
  *
  * When one side exits, the other's stdin is closed (it reads end of file, as through a real pipe)
  * and it has EXIT_GRACE_MS to exit too; after that it is killed, as contest systems do. A program
@@ -60,7 +65,12 @@ export interface InteractionSetup {
   programSpec: RunSpec;
   /** The interactor's run without its file arguments: its command, environment and limits. */
   interactorSpec: RunSpec;
+  /** How the interactor is called and read. Default `testlib`. */
+  protocol?: CheckerProtocol;
 }
+
+/** A Kattis validator's feedback directory in the interactor's box, emptied before each test. */
+const FEEDBACK_DIR = 'feedback';
 
 /** One direction of the conversation: counts what passes, keeps its start for the transcript. */
 class Relay {
@@ -105,13 +115,17 @@ export class Interaction {
     // Nothing an earlier test left (in either box) reaches this one.
     await program.resetBetweenRuns();
     await interactor.resetBetweenRuns();
-    for (const name of ['input.txt', 'output.txt', 'expected.txt']) interactor.removeFile(name);
-    const files = [
-      { name: 'input.txt', content: test.stdin ?? '' },
-      { name: 'output.txt', content: '' },
-    ];
-    if (test.expected !== undefined) files.push({ name: 'expected.txt', content: test.expected });
-    interactor.writeFiles(files);
+    const kattis = this.setup.protocol === 'kattis';
+    for (const name of ['input.txt', 'output.txt', 'expected.txt', FEEDBACK_DIR]) interactor.removeFile(name);
+    const files = [{ name: 'input.txt', content: test.stdin ?? '' }];
+    if (kattis) files.push({ name: 'expected.txt', content: test.expected ?? '' });
+    else {
+      files.push({ name: 'output.txt', content: '' });
+      if (test.expected !== undefined) files.push({ name: 'expected.txt', content: test.expected });
+    }
+    // testlib's order: input, output, then the answer when there is one; Kattis's: input, answer, feedback/.
+    const fileArgs = kattis ? ['input.txt', 'expected.txt', `${FEEDBACK_DIR}/`] : files.map((f) => f.name);
+    interactor.writeFiles(kattis ? [...files, { name: `${FEEDBACK_DIR}/.keep`, content: '' }] : files);
 
     const keep = Math.min(TRANSCRIPT_BYTES, Math.floor(this.#transcriptBudget / 2));
     const toInteractor = new Relay(keep);
@@ -149,9 +163,8 @@ export class Interaction {
       },
       programStop.signal,
     );
-    // testlib's order: input, output, then the answer when there is one.
     const started = interactor.runInteractive(
-      { ...interactorSpec, command: [...interactorSpec.command, ...files.map((file) => file.name)] },
+      { ...interactorSpec, command: [...interactorSpec.command, ...fileArgs] },
       {
         onStdout: (chunk) => {
           if (programDone || interactorStop.signal.aborted) return;
@@ -201,6 +214,7 @@ export class Interaction {
     const interactorVerdict = interactorVerdictOf(
       interactorResult,
       interactorResult.status === 'cancelled' ? interactorStopReason : undefined,
+      kattis ? (interactor.readFile(`${FEEDBACK_DIR}/judgemessage.txt`)?.toString('utf8') ?? '') : undefined,
     );
     // Only a stop that really ended the program counts; one that came after it exited did nothing.
     const programStopUsed = programResult.status === 'cancelled' ? programStopReason : undefined;
@@ -226,13 +240,26 @@ export class Interaction {
   }
 }
 
-/** The interactor's run read testlib's way, its report from stderr (its stdout was the conversation). */
-function interactorVerdictOf(run: RunResult, stoppedBecause: string | undefined): CheckerVerdict {
+/**
+ * The interactor's run read testlib's way, its report from stderr (its stdout was the
+ * conversation); or, given its judge message (a Kattis validator's), read the Kattis way.
+ */
+function interactorVerdictOf(
+  run: RunResult,
+  stoppedBecause: string | undefined,
+  judgeMessage: string | undefined,
+): CheckerVerdict {
   const stderr = run.stderr.toString('utf8');
   if (stoppedBecause !== undefined) {
-    return { kind: 'failed', reason: stoppedBecause, report: stderr.trim() || undefined };
+    return {
+      kind: 'failed',
+      reason: stoppedBecause,
+      report: (judgeMessage ?? '').trim() || stderr.trim() || undefined,
+    };
   }
-  const verdict = readCheckerRun({ status: run.status, exitCode: run.exitCode, stdout: '', stderr });
+  const seen = { status: run.status, exitCode: run.exitCode, stdout: '', stderr };
+  const verdict =
+    judgeMessage === undefined ? readCheckerRun(seen) : readKattisValidatorRun(seen, judgeMessage);
   if (verdict.kind !== 'failed') return verdict;
-  return { ...verdict, reason: verdict.reason.replace(/^the checker/, 'the interactor') };
+  return { ...verdict, reason: verdict.reason.replace(/^the (checker|output validator)/, 'the interactor') };
 }

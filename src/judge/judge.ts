@@ -88,6 +88,7 @@ async function prepareInteraction(
     interactor: partner,
     programSpec: program.spec(request.limits, { args: request.args }),
     interactorSpec: interactor.spec(interactorLimits),
+    protocol: request.interactor.protocol,
   });
 }
 

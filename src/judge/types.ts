@@ -63,11 +63,20 @@ export type CheckerProtocol = (typeof CHECKER_PROTOCOLS)[number];
 /**
  * An interactive problem's interactor (see interactor.ts): a program in any installed language that
  * talks with the contestant's program through their stdin and stdout, run testlib's way as
- * `interactor input.txt output.txt [expected.txt]`, and decides each test by its exit code.
+ * `interactor input.txt output.txt [expected.txt]` (or the Kattis way, see `protocol`), and decides
+ * each test by its exit code.
  */
 export interface InteractorSpec {
   language: string;
   source: string;
+  /**
+   * Default `testlib`. `kattis` runs it as a Kattis interactive output validator instead:
+   * `interactor input.txt expected.txt feedback/`, exit 42 accepted, 43 wrong answer, its message
+   * feedback/judgemessage.txt (else stderr); see interactor.ts.
+   */
+  protocol?: CheckerProtocol;
+  /** Extra files compiled beside the source (headers such as testlib.h), as a custom checker's. */
+  files?: { name: string; content: string }[];
 }
 
 /** The first bytes of each direction of one interactive test's conversation, for operators only. */

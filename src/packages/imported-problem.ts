@@ -1,6 +1,6 @@
-import type { CheckerSpec, Feedback, TestCase, TestGroup } from '../judge/types.js';
+import type { CheckerSpec, Feedback, InteractorSpec, TestCase, TestGroup } from '../judge/types.js';
 import type { RunLimits } from '../sandbox/limits.js';
-import type { ReferenceSolution } from '../store/types.js';
+import type { ProblemFile, ProblemGrader, ProblemType, ReferenceSolution } from '../store/types.js';
 
 /** The package formats Arbiter reads. */
 export type PackageFormat = 'kattis' | 'polygon';
@@ -15,6 +15,14 @@ export interface ImportedProblem {
   groups?: TestGroup[];
   limits?: Partial<RunLimits>;
   checker?: CheckerSpec;
+  /** An interactive problem's interactor (never with a custom checker). */
+  interactor?: InteractorSpec;
+  /** Absent: program. */
+  type?: ProblemType;
+  /** Files every run finds (Kattis include/default/); checked by the API as a problem's `files`. */
+  files?: ProblemFile[];
+  /** Graders by language id (Kattis include/<language>/); checked by the API as a problem's `graders`. */
+  graders?: Record<string, ProblemGrader>;
   feedback?: Feedback;
   solutions: ReferenceSolution[];
 }

@@ -2,6 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { strFromU8, unzipSync } from 'fflate';
 import { parse } from 'yaml';
+import {
+  ADD_GRADER_CPP,
+  ADD_H,
+  kattisAddFunctionPackage,
+  kattisGuessPackage,
+} from '../../test/helpers/package-fixtures-interactive.js';
 import { kattisSumPackage, polygonSumPackage, SUM_PY } from '../../test/helpers/package-fixtures.js';
 import { zipPackage } from '../../test/helpers/package-zip.js';
 import type { ProblemRecord } from '../store/types.js';
@@ -77,6 +83,99 @@ test("a problem made through the API keeps what Kattis cannot say in problem.yam
       ['1', '1', 'a', 2, false],
       ['2', '2', 'a', undefined, true],
       ['3', '3', 'b', undefined, true],
+    ],
+  );
+});
+
+test('interactive and include/ packages export and import back to the same problem', async () => {
+  for (const [tree, folder] of [
+    [kattisGuessPackage(), 'guess'],
+    [kattisAddFunctionPackage(), 'add'],
+  ] as const) {
+    const first = importPackage(zipPackage(tree, folder));
+    const again = importPackage(await exportKattisPackage(asRecord('p2', first)));
+    assert.deepEqual(essence(again), essence(first));
+  }
+});
+
+test('a testlib interactor, graders with entries, visible and binary files, an output-only problem: back the same', async () => {
+  const base = { createdAt: 1, updatedAt: 1 };
+  const interactive: ProblemRecord = {
+    ...base,
+    id: 'inter',
+    title: 'Interactive',
+    tests: [{ name: 'sample/1', stdin: '5', expected: '' }],
+    interactor: {
+      language: 'cpp',
+      source: '#include "testlib.h"\nint main() {}\n',
+      files: [{ name: 'testlib.h', content: '#pragma once\n' }],
+    },
+  };
+  const zip = await exportKattisPackage(interactive);
+  const yaml = parse(strFromU8(unzipSync(zip)['inter/problem.yaml']!)) as Record<string, unknown>;
+  assert.equal(yaml.validation, 'custom interactive');
+  assert.deepEqual(yaml.arbiter, { checkerProtocol: 'testlib' });
+  const back = importPackage(zip);
+  assert.deepEqual(back.interactor, { ...interactive.interactor, protocol: 'testlib' });
+
+  const graded: ProblemRecord = {
+    ...base,
+    id: 'graded',
+    title: 'Graded',
+    tests: [{ name: 'sample/1', stdin: '1 2', expected: '3' }],
+    files: [
+      { name: 'data/primes.cpp', content: '2 3 5\n' },
+      {
+        name: 'blob.bin',
+        content: Buffer.from([0, 255, 7]).toString('base64'),
+        encoding: 'base64',
+        visible: true,
+      },
+    ],
+    graders: {
+      cpp: {
+        files: [
+          { name: 'grader.cpp', content: ADD_GRADER_CPP },
+          { name: 'add.h', content: ADD_H, visible: true },
+        ],
+      },
+      python3: {
+        files: [{ name: 'grader.py', content: 'from solution import add\n' }],
+        entry: 'grader.py',
+        sourceFile: 'solution.py',
+      },
+    },
+  };
+  const gradedBack = importPackage(await exportKattisPackage(graded));
+  const byName = <T extends { name: string }>(list: T[] | undefined) =>
+    [...(list ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
+  assert.deepEqual(byName(gradedBack.files), byName(graded.files));
+  assert.deepEqual(byName(gradedBack.graders?.cpp?.files), byName(graded.graders!.cpp!.files));
+  assert.deepEqual(gradedBack.graders?.python3, graded.graders!.python3);
+
+  const outputOnly: ProblemRecord = {
+    ...base,
+    id: 'tiling',
+    title: 'Tilings',
+    type: 'output-only',
+    tests: [
+      { name: 'small', expected: '1 2 3\n' },
+      { expected: '7\n', hidden: true },
+    ],
+  };
+  const outputZip = await exportKattisPackage(outputOnly);
+  const outputYaml = parse(strFromU8(unzipSync(outputZip)['tiling/problem.yaml']!)) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(outputYaml.type, 'submit-answer');
+  const outputBack = importPackage(outputZip);
+  assert.equal(outputBack.type, 'output-only');
+  assert.deepEqual(
+    outputBack.tests.map((t) => [t.name, t.expected, t.hidden ?? false]),
+    [
+      ['small', '1 2 3\n', false],
+      [undefined, '7\n', true],
     ],
   );
 });

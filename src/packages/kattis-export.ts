@@ -1,16 +1,25 @@
 import { strToU8, zip as zipAsync, type Zippable } from 'fflate';
 import { stringify } from 'yaml';
 import type { TestCase } from '../judge/types.js';
-import type { ProblemRecord } from '../store/types.js';
-import { ARBITER_SECTION, hiddenByDefault, TEST_BASE_NAME, testFolder } from './kattis-layout.js';
-import { extensionOfLanguage, languageOfFile, VERDICT_FOLDERS } from './reference-solutions.js';
+import type { ProblemFile, ProblemRecord } from '../store/types.js';
+import {
+  ARBITER_SECTION,
+  COMPILED_EXTENSIONS,
+  hiddenByDefault,
+  TEST_BASE_NAME,
+  testFolder,
+} from './kattis-layout.js';
+import { extensionOf, extensionOfLanguage, languageOfFile, VERDICT_FOLDERS } from './reference-solutions.js';
 
 /**
  * Writes any problem as a Kattis problem package (zip), in one folder named by the problem's id:
  * problem.yaml, data/ (see kattis-layout.ts), output_validators/ for a custom checker and
- * submissions/ for its reference solutions. What the Kattis format cannot say (a testlib checker,
+ * submissions/ for its reference solutions; an interactor as an interactive output validator, the
+ * problem's files as include/default/ and its graders as include/<language>/, an output-only problem
+ * as `type: submit-answer`. What the Kattis format cannot say (a testlib checker or interactor,
  * Arbiter's feedback level, exact limits, test weights, product groups, dependencies, a test shown
- * though in a hidden folder) goes into problem.yaml's `arbiter` section, so that importing the
+ * though in a hidden folder, which files students see, graders' entries, an output-only problem's
+ * test names) goes into problem.yaml's `arbiter` section, so that importing the
  * export gives the same problem back (tests in the layout's order: samples first). Compression runs
  * in fflate's worker threads, off the event loop (a package may hold 64 MiB of tests).
  */
@@ -19,6 +28,12 @@ export function exportKattisPackage(problem: ProblemRecord): Promise<Uint8Array>
   const zip: Zippable = {};
   const put = (path: string, text: string) => {
     zip[`${root}/${path}`] = strToU8(text);
+  };
+  const putFile = (path: string, file: ProblemFile) => {
+    zip[`${root}/${path}`] =
+      file.encoding === 'base64'
+        ? new Uint8Array(Buffer.from(file.content, 'base64'))
+        : strToU8(file.content);
   };
   const arbiter: Record<string, unknown> = {};
   const yaml: Record<string, unknown> = { name: problem.title };
@@ -44,6 +59,17 @@ export function exportKattisPackage(problem: ProblemRecord): Promise<Uint8Array>
     if ((checker.protocol ?? 'testlib') !== 'kattis') arbiter.checkerProtocol = checker.protocol ?? 'testlib';
     put(`output_validators/validator/validator.${extension ?? 'src'}`, checker.source);
     for (const file of checker.files ?? []) put(`output_validators/validator/${file.name}`, file.content);
+  } else if (problem.interactor) {
+    const interactor = problem.interactor;
+    yaml.validation = 'custom interactive';
+    const extension = extensionOfLanguage(interactor.language);
+    if (extension === undefined || languageOfFile(`x.${extension}`) !== interactor.language) {
+      arbiter.checkerLanguage = interactor.language;
+    }
+    if ((interactor.protocol ?? 'testlib') !== 'kattis')
+      arbiter.checkerProtocol = interactor.protocol ?? 'testlib';
+    put(`output_validators/validator/validator.${extension ?? 'src'}`, interactor.source);
+    for (const file of interactor.files ?? []) put(`output_validators/validator/${file.name}`, file.content);
   } else if (checker) {
     yaml.validation = 'default';
     // For Kattis tools: their default validator's nearest flags. Arbiter reads `arbiter.checker`.
@@ -60,6 +86,11 @@ export function exportKattisPackage(problem: ProblemRecord): Promise<Uint8Array>
   }
 
   writeTests(problem, put, arbiter);
+  writeIncludes(problem, putFile, arbiter);
+  if (problem.type === 'output-only') {
+    yaml.type = 'submit-answer';
+    arbiter.type = 'output-only';
+  }
 
   const used = new Set<string>();
   const languages: Record<string, string> = {};
@@ -103,6 +134,7 @@ function writeTests(
   const weights: Record<string, number> = {};
   const visible: string[] = [];
   const hidden: string[] = [];
+  const written: string[] = [];
   problem.tests.forEach((test: TestCase, i) => {
     let path = paths[i];
     if (path === undefined) {
@@ -111,6 +143,7 @@ function writeTests(
         path = `${folder}/t${String(n).padStart(3, '0')}`;
       taken.add(path);
     }
+    written.push(path);
     put(`data/${path}.in`, test.stdin ?? '');
     put(`data/${path}.ans`, test.expected ?? '');
     const folder = path.slice(0, path.lastIndexOf('/'));
@@ -118,6 +151,14 @@ function writeTests(
     if (test.weight !== undefined) weights[path] = test.weight;
   });
   if (Object.keys(weights).length > 0) arbiter.weights = weights;
+  // An output-only problem's test names name its output files: kept as they were.
+  if (problem.type === 'output-only') {
+    const names: Record<string, string | null> = {};
+    problem.tests.forEach((test, i) => {
+      if (test.name !== written[i]) names[written[i]!] = test.name ?? null;
+    });
+    if (Object.keys(names).length > 0) arbiter.names = names;
+  }
   if (visible.length > 0) arbiter.visible = visible;
   if (hidden.length > 0) arbiter.hidden = hidden;
 
@@ -134,4 +175,38 @@ function writeTests(
     if (Object.keys(extra).length > 0) groupSettings[group.id] = extra;
   }
   if (Object.keys(groupSettings).length > 0) arbiter.groups = groupSettings;
+}
+
+/**
+ * include/: the problem's files in include/default/, each grader's in include/<language>/; which
+ * files students see, data files that look like sources, and graders' entries to `arbiter`.
+ */
+function writeIncludes(
+  problem: ProblemRecord,
+  putFile: (path: string, file: ProblemFile) => void,
+  arbiter: Record<string, unknown>,
+): void {
+  const visible: string[] = [];
+  const plain: string[] = [];
+  const write = (path: string, file: ProblemFile) => {
+    putFile(path, file);
+    if (file.visible) visible.push(path);
+  };
+  for (const file of problem.files ?? []) {
+    const path = `include/default/${file.name}`;
+    write(path, file);
+    // Kattis would compile it with every submission of its language; Arbiter's files are data.
+    if (COMPILED_EXTENSIONS.has(extensionOf(file.name))) plain.push(path);
+  }
+  const graders: Record<string, Record<string, string>> = {};
+  for (const [language, grader] of Object.entries(problem.graders ?? {})) {
+    for (const file of grader.files) write(`include/${language}/${file.name}`, file);
+    const settings: Record<string, string> = {};
+    if (grader.entry !== undefined) settings.entry = grader.entry;
+    if (grader.sourceFile !== undefined) settings.sourceFile = grader.sourceFile;
+    if (Object.keys(settings).length > 0) graders[language] = settings;
+  }
+  if (visible.length > 0) arbiter.visibleFiles = visible;
+  if (plain.length > 0) arbiter.plainFiles = plain;
+  if (Object.keys(graders).length > 0) arbiter.graders = graders;
 }

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  ADD_GRADER_CPP,
+  ADD_H,
+  GUESS_VALIDATOR_PY,
+  kattisAddFunctionPackage,
+  kattisGuessPackage,
+} from '../../test/helpers/package-fixtures-interactive.js';
 import { kattisSumPackage, SUM_PY } from '../../test/helpers/package-fixtures.js';
 import { zipPackage, type PackageTree } from '../../test/helpers/package-zip.js';
 import { importPackage } from './import-package.js';
@@ -142,19 +149,29 @@ test('malformed packages name the file and, for YAML, the line', () => {
 
 test('what Arbiter does not import is refused naming the file, not skipped', () => {
   refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\nvalidation: custom interactive\n' },
+    { ...kattisSumPackage(), 'problem.yaml': 'name: X\ntype: multi-pass\n' },
     'UNSUPPORTED',
-    /^problem\.yaml:2: interactive problems/,
+    /^problem\.yaml:2: multi-pass problems/,
   );
   refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\ntype: interactive\n' },
+    { ...kattisSumPackage(), 'problem.yaml': 'name: X\ntype: submit-answer\n' },
     'UNSUPPORTED',
-    /^problem\.yaml:2: interactive/,
+    /^problem\.yaml:2: submit-answer problems/,
   );
   refused(
-    { ...kattisSumPackage(), 'include/cpp/grader.cpp': 'int main(){}' },
+    { ...kattisSumPackage(), 'include/default/grader.cpp': 'int main(){}' },
     'UNSUPPORTED',
-    /^include\/cpp\/grader\.cpp: files compiled with submissions/,
+    /^include\/default\/grader\.cpp: is a source Kattis compiles with every submission/,
+  );
+  refused(
+    { ...kattisSumPackage(), 'include/grader.h': 'int f();' },
+    'UNSUPPORTED',
+    /^include\/grader\.h: lies right in include\//,
+  );
+  refused(
+    { ...kattisSumPackage(), 'graders/grader.py': 'print(1)' },
+    'UNSUPPORTED',
+    /^graders\/grader\.py: custom graders/,
   );
   refused(
     { ...kattisSumPackage(), 'submissions/brute_force/slow.py': SUM_PY },
@@ -182,5 +199,90 @@ test('what Arbiter does not import is refused naming the file, not skipped', () 
     { ...plain, 'problem.yaml': 'name: X\nvalidator_flags: weird_flag\n' },
     'UNSUPPORTED',
     /^problem\.yaml:2: validator_flags: weird_flag/,
+  );
+});
+
+test('an interactive package: its output validator is a Kattis-protocol interactor, .interaction files ignored', () => {
+  const problem = imported(kattisGuessPackage(), 'guess');
+  assert.equal(problem.checker, undefined);
+  assert.deepEqual(problem.interactor, {
+    language: 'python3',
+    source: GUESS_VALIDATOR_PY,
+    protocol: 'kattis',
+  });
+  assert.deepEqual(
+    problem.tests.map((t) => t.name),
+    ['sample/1', 'sample/2', 'secret/01', 'secret/02', 'secret/03'],
+  );
+  // The 2023 format says it with type; Arbiter's export of a testlib interactor says so in `arbiter`.
+  const typed = imported({
+    ...kattisGuessPackage(),
+    'problem.yaml': 'name: G\ntype: interactive\narbiter:\n  checkerProtocol: testlib\n',
+  });
+  assert.equal(typed.interactor?.protocol, 'testlib');
+  const noValidator = kattisGuessPackage();
+  delete noValidator['output_validators/guess/validator.py'];
+  refused(
+    noValidator,
+    'INVALID',
+    /^problem\.yaml:2: is interactive, but output_validators\/ has no validator/,
+  );
+});
+
+test('include/: default/ is the problem files, <language>/ that language grader, settings from arbiter', () => {
+  const problem = imported(kattisAddFunctionPackage());
+  assert.deepEqual(problem.files, [{ name: 'notes.txt', content: 'add(a, b) returns a + b\n' }]);
+  assert.deepEqual(problem.graders, {
+    cpp: {
+      files: [
+        { name: 'add.h', content: ADD_H },
+        { name: 'grader.cpp', content: ADD_GRADER_CPP },
+      ],
+    },
+  });
+  const withSettings = imported({
+    ...kattisAddFunctionPackage(),
+    'include/python3/grader.py': 'from solution import add\n',
+    'include/default/table.bin': new Uint8Array([0xff, 0x00, 0x01]),
+    'include/default/data.cpp': '1 2 3\n',
+    'problem.yaml': [
+      'name: Write add',
+      'arbiter:',
+      '  visibleFiles: [include/cpp/add.h]',
+      '  plainFiles: [include/default/data.cpp]',
+      '  graders:',
+      '    python3: { entry: grader.py, sourceFile: solution.py }',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(withSettings.graders?.cpp?.files[0], { name: 'add.h', content: ADD_H, visible: true });
+  assert.deepEqual(withSettings.graders?.python3, {
+    files: [{ name: 'grader.py', content: 'from solution import add\n' }],
+    entry: 'grader.py',
+    sourceFile: 'solution.py',
+  });
+  assert.deepEqual(
+    withSettings.files?.map((f) => [f.name, f.encoding ?? 'utf8']),
+    [
+      ['data.cpp', 'utf8'],
+      ['notes.txt', 'utf8'],
+      ['table.bin', 'base64'],
+    ],
+  );
+  refused(
+    {
+      ...kattisAddFunctionPackage(),
+      'problem.yaml': 'name: X\narbiter:\n  graders:\n    java: { entry: Main.java }\n',
+    },
+    'INVALID',
+    /arbiter\.graders\.java: the package has no include\/java\//,
+  );
+  refused(
+    {
+      ...kattisAddFunctionPackage(),
+      'problem.yaml': 'name: X\narbiter:\n  graders:\n    cpp: { main: x }\n',
+    },
+    'INVALID',
+    /^problem\.yaml:4: arbiter\.graders\.cpp\.main is not a grader setting/,
   );
 });

@@ -1,6 +1,7 @@
 import { isArbiterError } from '../errors.js';
 import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../judge/checkers.js';
 import { parseGroups } from '../judge/groups.js';
+import { parseInteractor } from '../judge/interactor-spec.js';
 import {
   CHECKER_PROTOCOLS,
   FEEDBACK_LEVELS,
@@ -9,13 +10,14 @@ import {
   type CheckerSpec,
   type Feedback,
   type GroupAggregation,
+  type InteractorSpec,
   type TestCase,
   type TestGroup,
 } from '../judge/types.js';
 import { LIMIT_NAMES, type RunLimits } from '../sandbox/limits.js';
-import type { ReferenceSolution } from '../store/types.js';
+import type { ProblemFile, ProblemGrader, ReferenceSolution } from '../store/types.js';
 import { MAX_PACKAGE_TESTS, MAX_TITLE_LENGTH, type ImportedProblem } from './imported-problem.js';
-import { ARBITER_SECTION, groupOfFolder, hiddenByDefault } from './kattis-layout.js';
+import { ARBITER_SECTION, COMPILED_EXTENSIONS, groupOfFolder, hiddenByDefault } from './kattis-layout.js';
 import { packageInvalid, packageUnsupported } from './package-error.js';
 import type { PackageFiles } from './package-files.js';
 import {
@@ -30,7 +32,8 @@ import { describeValue, YamlFile } from './yaml-file.js';
 /**
  * Imports a Kattis (ICPC) problem package: problem.yaml, data/sample and data/secret (their
  * subfolders test groups, each folder's testdata.yaml its scoring), an output validator, and
- * submissions/<verdict>/ as reference solutions. What is read and how it maps is in
+ * submissions/<verdict>/ as reference solutions, an interactive validator as the interactor and
+ * include/ as the problem's files and graders. What is read and how it maps is in
  * docs/problems.md, "Problem packages"; what is refused is refused with PACKAGE_UNSUPPORTED naming
  * the file, never skipped in silence.
  */
@@ -50,6 +53,12 @@ const HEADER_EXTENSIONS = new Set(['h', 'hpp', 'hh']);
 /** Files beside an output validator that are documentation, not code. */
 const DOC_FILE = /^(readme|license|copying)(\.[a-z]+)?$|\.(md|txt)$/i;
 
+/** Kattis's language folder names under include/ that Arbiter's ids spell otherwise. */
+const KATTIS_LANGUAGE_IDS: Readonly<Record<string, string>> = Object.freeze({
+  'c++': 'cpp',
+  python: 'python3',
+});
+
 /** A language id, as the registry spells them. */
 const LANGUAGE_ID = /^[a-z0-9][a-z0-9+#._-]{0,63}$/;
 
@@ -66,6 +75,16 @@ interface ArbiterSection {
   checkerProtocol?: CheckerProtocol;
   /** A custom checker's language, when its extension does not say it. */
   checkerLanguage?: string;
+  /** Paths of include/ files students see (Arbiter's `visible`); the rest are hidden. */
+  visibleFiles: Set<string>;
+  /** Paths of include/default/ files that are data, not sources to compile, whatever their extension. */
+  plainFiles: Set<string>;
+  /** `output-only`: the problem is (Arbiter's export of a problem whose submissions are outputs). */
+  type?: 'output-only';
+  /** An output-only problem's test names by their path under data/ (null: the test has none). */
+  names: Map<string, string | null>;
+  /** Each grader's entry and source file name (include/<language>/ cannot say them). */
+  graders: Map<string, { entry?: string; sourceFile?: string }>;
   groups: Map<string, { aggregation?: GroupAggregation; dependsOn?: string[] }>;
   weights: Map<string, number>;
   visible: Set<string>;
@@ -75,8 +94,8 @@ interface ArbiterSection {
 
 export function importKattisPackage(files: PackageFiles): ImportedProblem {
   const yaml = YamlFile.read(files, KATTIS_MARKER);
-  refuseUnsupported(files, yaml);
   const arbiter = readArbiterSection(yaml);
+  refuseUnsupported(files, yaml, arbiter);
   const { tests, groups } = readTestData(files, arbiter);
   const solutions = readSubmissions(files, arbiter);
   const problem: ImportedProblem = {
@@ -89,20 +108,27 @@ export function importKattisPackage(files: PackageFiles): ImportedProblem {
   if (groups) problem.groups = groups;
   const limits = readLimits(files, yaml, arbiter);
   if (limits) problem.limits = limits;
-  const checker = readChecker(files, yaml, arbiter);
-  if (checker) problem.checker = checker;
+  if (isInteractive(yaml)) problem.interactor = readInteractor(files, yaml, arbiter);
+  else {
+    const checker = readChecker(files, yaml, arbiter);
+    if (checker) problem.checker = checker;
+  }
+  readIncludes(files, arbiter, problem);
   if (arbiter.feedback) problem.feedback = arbiter.feedback;
+  if (arbiter.type) problem.type = arbiter.type;
   return problem;
 }
 
-/** Interactive and multi-pass problems, graders and include/ files: refused, naming the file. */
-function refuseUnsupported(files: PackageFiles, yaml: YamlFile): void {
+/** Multi-pass and (other than Arbiter's own) submit-answer problems, graders/: refused, naming the file. */
+function refuseUnsupported(files: PackageFiles, yaml: YamlFile, arbiter: ArbiterSection): void {
   const type = yaml.get('type');
   const types = typeof type === 'string' ? type.split(/\s+/) : Array.isArray(type) ? type : [];
   if (type !== undefined && typeof type !== 'string' && !Array.isArray(type)) {
     throw yaml.invalid(['type'], `must be text or a list; got ${describeValue(type)}`);
   }
-  for (const word of ['interactive', 'multi-pass', 'submit-answer']) {
+  for (const word of ['multi-pass', 'submit-answer']) {
+    // Arbiter's own export of an output-only problem says submit-answer, and how in `arbiter`.
+    if (word === 'submit-answer' && arbiter.type === 'output-only') continue;
     if (types.includes(word)) {
       throw packageUnsupported(
         KATTIS_MARKER,
@@ -111,24 +137,113 @@ function refuseUnsupported(files: PackageFiles, yaml: YamlFile): void {
       );
     }
   }
-  const validation = yaml.string('validation');
-  if (validation !== undefined && validation.split(/\s+/).includes('interactive')) {
+  const [grader] = files.under('graders');
+  if (grader !== undefined) {
     throw packageUnsupported(
-      KATTIS_MARKER,
-      'interactive problems are not imported yet (validation: custom interactive)',
-      yaml.lineOf('validation'),
+      grader,
+      'custom graders (graders/) are not imported; use testdata.yaml scoring instead',
     );
   }
-  for (const folder of ['include', 'graders']) {
-    const [first] = files.under(folder);
-    if (first !== undefined) {
+}
+
+/** Interactive: `validation: custom interactive` (legacy) or `type: interactive` (2023 format). */
+function isInteractive(yaml: YamlFile): boolean {
+  const type = yaml.get('type');
+  const types = typeof type === 'string' ? type.split(/\s+/) : Array.isArray(type) ? type : [];
+  return (
+    types.includes('interactive') ||
+    (yaml.string('validation')?.split(/\s+/).includes('interactive') ?? false)
+  );
+}
+
+/**
+ * An interactive problem's output validator as its interactor, run the Kattis way (its stdin the
+ * program's stdout, its stdout the program's stdin, exit 42/43) unless the arbiter section says
+ * testlib (Arbiter's export of a testlib interactor).
+ */
+function readInteractor(files: PackageFiles, yaml: YamlFile, arbiter: ArbiterSection): InteractorSpec {
+  const validator = readValidatorProgram(files, yaml, arbiter);
+  if (validator === undefined) {
+    throw packageInvalid(
+      KATTIS_MARKER,
+      'is interactive, but output_validators/ has no validator to talk with submissions',
+      yaml.lineOf('validation') ?? yaml.lineOf('type'),
+    );
+  }
+  try {
+    return parseInteractor({
+      language: validator.language,
+      source: validator.source,
+      protocol: arbiter.checkerProtocol ?? 'kattis',
+      ...(validator.headers.length > 0 ? { files: validator.headers } : {}),
+    });
+  } catch (error) {
+    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(validator.path, error.message);
+    throw error;
+  }
+}
+
+/**
+ * include/: files Kattis puts beside every submission. include/default/ (every language) becomes
+ * the problem's `files`, include/<language>/ that language's grader: its sources compiled with the
+ * student's (as Kattis compiles every source of the directory), its other files beside it. Not
+ * expressible, so refused naming the file: a source in include/default/ (Kattis compiles it with
+ * every submission of its language; move it to include/<language>/), a file right in include/.
+ * A problem with include/<language>/ folders takes only those languages (see docs/problems.md).
+ */
+function readIncludes(files: PackageFiles, arbiter: ArbiterSection, problem: ImportedProblem): void {
+  const defaults: ProblemFile[] = [];
+  const graders: Record<string, ProblemGrader> = {};
+  for (const path of files.under('include')) {
+    const parts = path.split('/');
+    if (parts.length < 3) {
       throw packageUnsupported(
-        first,
-        folder === 'include'
-          ? 'files compiled with submissions (include/) are not imported; give the problem without them'
-          : 'custom graders (graders/) are not imported; use testdata.yaml scoring instead',
+        path,
+        'lies right in include/; put it in include/default/ or include/<language>/',
       );
     }
+    const folder = parts[1]!;
+    const name = parts.slice(2).join('/');
+    const file = problemFileOf(files, path, name);
+    if (arbiter.visibleFiles.has(path)) file.visible = true;
+    if (folder === 'default') {
+      if (COMPILED_EXTENSIONS.has(extensionOf(name)) && !arbiter.plainFiles.has(path)) {
+        throw packageUnsupported(
+          path,
+          'is a source Kattis compiles with every submission of its language; Arbiter compiles sources per language: move it to include/<language>/',
+        );
+      }
+      defaults.push(file);
+      continue;
+    }
+    if (!LANGUAGE_ID.test(folder)) throw packageUnsupported(`include/${folder}/`, 'is not a language id');
+    const language = KATTIS_LANGUAGE_IDS[folder] ?? folder;
+    (graders[language] ??= { files: [] }).files.push(file);
+  }
+  for (const [language, settings] of arbiter.graders) {
+    const grader = graders[language];
+    if (!grader) {
+      throw packageInvalid(
+        KATTIS_MARKER,
+        `arbiter.graders.${language}: the package has no include/${language}/`,
+      );
+    }
+    if (settings.entry !== undefined) grader.entry = settings.entry;
+    if (settings.sourceFile !== undefined) grader.sourceFile = settings.sourceFile;
+  }
+  if (defaults.length > 0) problem.files = defaults;
+  if (Object.keys(graders).length > 0) problem.graders = graders;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A package file as a problem file: text when it is UTF-8, else its bytes as base64. */
+function problemFileOf(files: PackageFiles, path: string, name: string): ProblemFile {
+  const data = files.bytes(path);
+  try {
+    return { name, content: UTF8.decode(data) };
+  } catch {
+    return { name, content: Buffer.from(data).toString('base64'), encoding: 'base64' };
   }
 }
 
@@ -191,26 +306,64 @@ function readLimits(
 
 /** The checker: the output validator (custom validation), else the default validator's flags. */
 function readChecker(files: PackageFiles, yaml: YamlFile, arbiter: ArbiterSection): CheckerSpec | undefined {
-  const validation = yaml.string('validation');
-  const words = validation?.split(/\s+/) ?? [];
-  const folder = files.hasFolder('output_validator')
-    ? 'output_validator'
-    : files.hasFolder('output_validators')
-      ? 'output_validators'
-      : undefined;
-  const custom = words.includes('custom') || (validation === undefined && folder !== undefined);
-  const flags = yaml.string('validator_flags');
+  const words = yaml.string('validation')?.split(/\s+/) ?? [];
+  const hasValidator = files.hasFolder('output_validator') || files.hasFolder('output_validators');
+  const custom = words.includes('custom') || (words.length === 0 && hasValidator);
   if (!custom) {
     if (arbiter.checker) return arbiter.checker;
+    const flags = yaml.string('validator_flags');
     return flags === undefined ? undefined : checkerOfFlags(yaml, flags);
   }
-  if (folder === undefined) {
+  const validator = readValidatorProgram(files, yaml, arbiter);
+  if (validator === undefined) {
     throw packageInvalid(
       KATTIS_MARKER,
       'asks for a custom output validator, but output_validators/ is empty',
       yaml.lineOf('validation'),
     );
   }
+  try {
+    return parseChecker(
+      {
+        type: 'custom',
+        language: validator.language,
+        source: validator.source,
+        protocol: arbiter.checkerProtocol ?? 'kattis',
+        ...(validator.headers.length > 0 ? { files: validator.headers } : {}),
+      },
+      PROBLEM_CHECKER_BOUNDS,
+    );
+  } catch (error) {
+    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(validator.path, error.message);
+    throw error;
+  }
+}
+
+/** The output validator's program, as a custom checker or an interactor runs it. */
+interface ValidatorProgram {
+  path: string;
+  language: string | undefined;
+  source: string;
+  headers: { name: string; content: string }[];
+}
+
+/**
+ * The one output validator in output_validator/ or output_validators/[<name>/]: its one source file
+ * (language by extension, or the arbiter section's checkerLanguage) and its headers; undefined when
+ * there is none. Custom validator_flags are refused: Arbiter does not pass them on.
+ */
+function readValidatorProgram(
+  files: PackageFiles,
+  yaml: YamlFile,
+  arbiter: ArbiterSection,
+): ValidatorProgram | undefined {
+  const folder = files.hasFolder('output_validator')
+    ? 'output_validator'
+    : files.hasFolder('output_validators')
+      ? 'output_validators'
+      : undefined;
+  if (folder === undefined) return undefined;
+  const flags = yaml.string('validator_flags');
   if (flags !== undefined && flags.trim() !== '') {
     throw packageUnsupported(
       KATTIS_MARKER,
@@ -255,22 +408,13 @@ function readChecker(files: PackageFiles, yaml: YamlFile, arbiter: ArbiterSectio
         : `has ${sources.length} source files; Arbiter compiles one`,
     );
   }
-  const source = sources[0]!;
-  try {
-    return parseChecker(
-      {
-        type: 'custom',
-        language: arbiter.checkerLanguage ?? languageOfFile(source),
-        source: files.text(source),
-        protocol: arbiter.checkerProtocol ?? 'kattis',
-        ...(headers.length > 0 ? { files: headers } : {}),
-      },
-      PROBLEM_CHECKER_BOUNDS,
-    );
-  } catch (error) {
-    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(source, error.message);
-    throw error;
-  }
+  const path = sources[0]!;
+  return {
+    path,
+    language: arbiter.checkerLanguage ?? languageOfFile(path),
+    source: files.text(path),
+    headers,
+  };
 }
 
 /**
@@ -343,7 +487,8 @@ function readTestData(
     const base = file.slice(0, file.length - extension.length - 1);
     if (extension === 'in') inputs.push({ folder, base });
     else if (extension === 'ans') answers.add(`${folder}/${base}`);
-    else if (['args', 'interaction', 'files'].includes(extension)) {
+    // .interaction shows a sample's conversation in a statement: nothing to judge with.
+    else if (['args', 'files'].includes(extension)) {
       throw packageUnsupported(path, `test cases with .${extension} files are not imported`);
     }
   }
@@ -374,6 +519,9 @@ function readTestData(
     };
     const hidden = arbiter.hidden.has(name) || (hiddenByDefault(folder) && !arbiter.visible.has(name));
     if (hidden) test.hidden = true;
+    const own = arbiter.names.get(name);
+    if (own === null) delete test.name;
+    else if (own !== undefined) test.name = own;
     const weight = arbiter.weights.get(name);
     if (weight !== undefined) test.weight = weight;
     if (withGroups) test.group = groupOfFolder(folder);
@@ -520,6 +668,10 @@ function readArbiterSection(yaml: YamlFile): ArbiterSection {
     visible: new Set(),
     hidden: new Set(),
     languages: new Map(),
+    visibleFiles: new Set(),
+    plainFiles: new Set(),
+    names: new Map(),
+    graders: new Map(),
   };
   const raw = yaml.get(ARBITER_SECTION);
   if (raw === undefined || raw === null) return section;
@@ -603,6 +755,34 @@ function readArbiterSection(yaml: YamlFile): ArbiterSection {
       case 'visible':
       case 'hidden':
         for (const name of stringList(yaml, at(key), value)) section[key].add(name);
+        break;
+      case 'type':
+        if (value !== 'output-only') throw yaml.invalid(at(key), 'must be output-only');
+        section.type = value;
+        break;
+      case 'names':
+        for (const [path, name] of Object.entries(map(value, at(key)))) {
+          if (name !== null && !(typeof name === 'string' && name.length > 0 && name.length <= 300))
+            throw yaml.invalid(at(key, path), 'must be a test name or null');
+          section.names.set(path, name);
+        }
+        break;
+      case 'visibleFiles':
+      case 'plainFiles':
+        for (const name of stringList(yaml, at(key), value)) section[key].add(name);
+        break;
+      case 'graders':
+        for (const [language, settings] of Object.entries(map(value, at(key)))) {
+          const grader: { entry?: string; sourceFile?: string } = {};
+          for (const [name, setting] of Object.entries(map(settings, at(key, language)))) {
+            if (name !== 'entry' && name !== 'sourceFile')
+              throw yaml.invalid(at(key, language, name), 'is not a grader setting (entry, sourceFile)');
+            if (typeof setting !== 'string' || setting.length === 0 || setting.length > 255)
+              throw yaml.invalid(at(key, language, name), 'must be a file name');
+            grader[name] = setting;
+          }
+          section.graders.set(languageId(yaml, at(key, language), language), grader);
+        }
         break;
       case 'languages':
         for (const [name, language] of Object.entries(map(value, at(key)))) {

@@ -37,3 +37,25 @@ export const TEST_BASE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
 /** The key of Arbiter's own settings in problem.yaml (see kattis-import.ts readArbiterSection). */
 export const ARBITER_SECTION = 'arbiter';
+
+/**
+ * Extensions of sources that Kattis compiles when they lie in a submission's directory: a file of
+ * include/default/ with one of these would be compiled with every submission of its language,
+ * which a problem's `files` (never compiled) cannot say.
+ */
+export const COMPILED_EXTENSIONS: ReadonlySet<string> = new Set([
+  'c',
+  'cpp',
+  'cc',
+  'cxx',
+  'c++',
+  'java',
+  'kt',
+  'rs',
+  'go',
+  'cs',
+  'hs',
+  'pas',
+  'ml',
+  'scala',
+]);

@@ -48,6 +48,13 @@ export class PackageFiles {
     return false;
   }
 
+  /** The file's bytes; PACKAGE_INVALID naming it when it is missing. */
+  bytes(path: string): Uint8Array {
+    const data = this.#files.get(path);
+    if (!data) throw packageInvalid(path, 'is missing');
+    return data;
+  }
+
   /** The file as text; PACKAGE_INVALID naming it when it is missing or not UTF-8. A BOM is dropped. */
   text(path: string): string {
     const data = this.#files.get(path);

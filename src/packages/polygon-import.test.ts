@@ -115,8 +115,8 @@ test('malformed or unsupported packages name problem.xml (with the line) or the 
         '<interactor><source path="files/i.cpp"/></interactor><solutions>',
       ),
     },
-    'UNSUPPORTED',
-    /^problem\.xml: interactive problems/,
+    'INVALID',
+    /^files\/i\.cpp: is missing/,
   );
   refused(
     {
@@ -136,5 +136,40 @@ test('malformed or unsupported packages name problem.xml (with the line) or the 
     },
     'INVALID',
     /^problem\.xml: <time-limit> must be a number > 0/,
+  );
+});
+
+test('an <interactor> is a testlib-protocol interactor with the headers of its folder; the checker is not run', () => {
+  const source =
+    '#include "testlib.h"\nint main(int argc, char* argv[]) { registerInteraction(argc, argv); }\n';
+  const problem = imported({
+    ...polygonSumPackage(),
+    'files/interactor.cpp': source,
+    'problem.xml': polygonProblemXml().replace(
+      '<solutions>',
+      '<interactor><source path="files/interactor.cpp" type="cpp.g++17"/></interactor><solutions>',
+    ),
+  });
+  assert.equal(problem.checker, undefined);
+  assert.deepEqual(problem.interactor, {
+    language: 'cpp',
+    source,
+    protocol: 'testlib',
+    files: [{ name: 'testlib.h', content: MINI_TESTLIB_H }],
+  });
+  const noHeader = polygonSumPackage();
+  delete noHeader['files/testlib.h'];
+  refused(
+    {
+      ...noHeader,
+      'files/check.cpp': 'int main() {}\n',
+      'files/interactor.cpp': source,
+      'problem.xml': polygonProblemXml().replace(
+        '<solutions>',
+        '<interactor><source path="files/interactor.cpp"/></interactor><solutions>',
+      ),
+    },
+    'INVALID',
+    /^files\/interactor\.cpp: includes testlib\.h, which the package lacks/,
   );
 });

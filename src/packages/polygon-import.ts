@@ -2,7 +2,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { isArbiterError } from '../errors.js';
 import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../judge/checkers.js';
 import { parseGroups } from '../judge/groups.js';
-import type { CheckerSpec, TestCase, TestGroup } from '../judge/types.js';
+import { parseInteractor } from '../judge/interactor-spec.js';
+import type { CheckerSpec, InteractorSpec, TestCase, TestGroup } from '../judge/types.js';
 import type { RunLimits } from '../sandbox/limits.js';
 import type { ExpectedVerdict, ReferenceSolution } from '../store/types.js';
 import { MAX_PACKAGE_TESTS, MAX_TITLE_LENGTH, PROBLEM_ID, type ImportedProblem } from './imported-problem.js';
@@ -101,9 +102,6 @@ export function importPolygonPackage(files: PackageFiles): ImportedProblem {
     }
   }
   const assets = node(problem.assets, 'problem/assets');
-  if (assets.interactor !== undefined) {
-    throw packageUnsupported(POLYGON_MARKER, 'interactive problems (<interactor>) are not imported yet');
-  }
   const testsets = list(judging.testset);
   const testset = testsets.find((t) => t.name === 'tests') ?? testsets[0];
   if (!testset) throw packageInvalid(POLYGON_MARKER, 'has no <judging><testset>');
@@ -120,7 +118,9 @@ export function importPolygonPackage(files: PackageFiles): ImportedProblem {
   if (groups) imported.groups = groups;
   const limits = readLimits(testset);
   if (limits) imported.limits = limits;
-  imported.checker = readChecker(files, assets);
+  // An interactive problem's interactor decides each test (Arbiter runs no checker beside it).
+  if (assets.interactor !== undefined) imported.interactor = readInteractor(files, assets);
+  else imported.checker = readChecker(files, assets);
   return imported;
 }
 
@@ -220,19 +220,44 @@ function readTests(files: PackageFiles, testset: XmlNode): { tests: TestCase[]; 
   }
 }
 
-function readChecker(files: PackageFiles, assets: XmlNode): CheckerSpec {
-  const checker = node(assets.checker, 'assets/checker');
-  if (Object.keys(checker).length === 0) throw packageInvalid(POLYGON_MARKER, 'has no <assets><checker>');
-  const name = typeof checker.name === 'string' ? checker.name : '';
-  const standard = STANDARD_CHECKERS[name];
-  if (standard) return { ...standard };
-  const source = node(checker.source, 'checker/source');
+/**
+ * `<interactor><source path type>`: a testlib interactor (files/interactor.cpp, as Polygon keeps
+ * it), with the headers of its folder.
+ */
+function readInteractor(files: PackageFiles, assets: XmlNode): InteractorSpec {
+  const interactor = node(assets.interactor, 'assets/interactor');
+  const { path, language, text, headers } = readProgram(files, interactor, 'interactor');
+  try {
+    return parseInteractor({
+      language,
+      source: text,
+      protocol: 'testlib',
+      ...(headers.length > 0 ? { files: headers } : {}),
+    });
+  } catch (error) {
+    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(path, error.message);
+    throw error;
+  }
+}
+
+/** A checker's or interactor's `<source path type>`: its text and the .h files of its folder. */
+function readProgram(
+  files: PackageFiles,
+  element: XmlNode,
+  what: 'checker' | 'interactor',
+): {
+  path: string;
+  language: string | undefined;
+  text: string;
+  headers: { name: string; content: string }[];
+} {
+  const source = node(element.source, `${what}/source`);
   const path = source.path;
   if (typeof path !== 'string' || path === '')
-    throw packageInvalid(POLYGON_MARKER, '<checker> has no <source path>');
+    throw packageInvalid(POLYGON_MARKER, `<${what}> has no <source path>`);
   const language = languageOf(source.type, path);
   const text = files.text(path);
-  // Headers the checker may include: the .h files in its folder (testlib.h among them).
+  // Headers the program may include: the .h files in its folder (testlib.h among them).
   const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
   const headers = (folder === '' ? files.paths().filter((p) => !p.includes('/')) : files.under(folder))
     .filter((p) => p.endsWith('.h') && !p.slice(folder.length + 1).includes('/'))
@@ -243,6 +268,16 @@ function readChecker(files: PackageFiles, assets: XmlNode): CheckerSpec {
       `includes testlib.h, which the package lacks (${folder === '' ? '' : `${folder}/`}testlib.h)`,
     );
   }
+  return { path, language, text, headers };
+}
+
+function readChecker(files: PackageFiles, assets: XmlNode): CheckerSpec {
+  const checker = node(assets.checker, 'assets/checker');
+  if (Object.keys(checker).length === 0) throw packageInvalid(POLYGON_MARKER, 'has no <assets><checker>');
+  const name = typeof checker.name === 'string' ? checker.name : '';
+  const standard = STANDARD_CHECKERS[name];
+  if (standard) return { ...standard };
+  const { path, language, text, headers } = readProgram(files, checker, 'checker');
   try {
     return parseChecker(
       {

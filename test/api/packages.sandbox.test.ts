@@ -332,13 +332,21 @@ test('malformed packages are refused naming the file (and line), and nothing is 
     assert.equal(refused.body.error, 'ARB_ERR_PACKAGE_INVALID', `${what}: ${refused.text}`);
     assert.match(String(refused.body.message), message, what);
   }
-  const interactive = await upload(
-    zipPackage({ ...kattisSumPackage(), 'problem.yaml': 'name: Guess\nvalidation: custom interactive\n' }),
+  const multiPass = await upload(
+    zipPackage({ ...kattisSumPackage(), 'problem.yaml': 'name: Passes\ntype: multi-pass\n' }),
     '?id=refused',
   );
-  assert.equal(interactive.status, 400, interactive.text);
-  assert.equal(interactive.body.error, 'ARB_ERR_PACKAGE_UNSUPPORTED');
-  assert.match(String(interactive.body.message), /^problem\.yaml:2: interactive problems/);
+  assert.equal(multiPass.status, 400, multiPass.text);
+  assert.equal(multiPass.body.error, 'ARB_ERR_PACKAGE_UNSUPPORTED');
+  assert.match(String(multiPass.body.message), /^problem\.yaml:2: multi-pass problems/);
+  // include/ files the API would refuse as a problem's graders: refused as the package's.
+  const unknownLanguage = await upload(
+    zipPackage({ ...kattisSumPackage(), 'include/klingon/grader.kl': 'x' }),
+    '?id=refused',
+  );
+  assert.equal(unknownLanguage.status, 400, unknownLanguage.text);
+  assert.equal(unknownLanguage.body.error, 'ARB_ERR_PACKAGE_UNSUPPORTED');
+  assert.match(String(unknownLanguage.body.message), /^include\/: /);
 
   const nothing = await request(server, 'GET', '/api/v1/problems/refused', { key: adminKey });
   assertErrorBody(nothing, { status: 404, code: 'ARB_ERR_PROBLEM_NOT_FOUND' });

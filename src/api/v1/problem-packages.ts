@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError, isArbiterError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin } from '../../sandbox/limits.js';
+import { parseProblemFiles } from '../../service/problem-files.js';
 import type { ProblemRecord } from '../../store/types.js';
 import { importPackage } from '../../packages/import-package.js';
 import { PROBLEM_ID, type ImportedProblem } from '../../packages/imported-problem.js';
@@ -44,6 +45,12 @@ export function importSummary(problem: ProblemRecord, format: ImportedProblem['f
     groups: problem.groups,
     limits: problem.limits,
     checker: problem.checker ? { type: problem.checker.type } : undefined,
+    interactor: problem.interactor
+      ? { language: problem.interactor.language, protocol: problem.interactor.protocol ?? 'testlib' }
+      : undefined,
+    type: problem.type,
+    graders: problem.graders ? Object.keys(problem.graders) : undefined,
+    fileCount: problem.files?.length,
     solutions: (problem.solutions ?? []).map((s) => ({
       name: s.name,
       language: s.language,
@@ -108,6 +115,22 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
             throw packageUnsupported(marker, `its checker's language cannot run here: ${error.message}`);
           }
         }
+        if (imported.interactor) {
+          try {
+            runtime.registry.getInstalled(imported.interactor.language);
+          } catch (error) {
+            if (!isArbiterError(error)) throw error;
+            throw packageUnsupported(marker, `its interactor's language cannot run here: ${error.message}`);
+          }
+        }
+        // include/ (Kattis) checked as an API problem's files and graders are: names, sizes, languages.
+        let problemFiles: ReturnType<typeof parseProblemFiles>;
+        try {
+          problemFiles = parseProblemFiles(imported, imported.tests, runtime.registry);
+        } catch (error) {
+          if (!isArbiterError(error)) throw error;
+          throw packageUnsupported(imported.format === 'kattis' ? 'include/' : marker, error.message);
+        }
         const chosen = request.query.id;
         const id = chosen ?? (imported.name && PROBLEM_ID.test(imported.name) ? imported.name : randomUUID());
         const existing = await store.getProblem(id);
@@ -128,6 +151,8 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         if (imported.groups) problem.groups = imported.groups;
         if (imported.limits) problem.limits = imported.limits;
         if (imported.checker) problem.checker = imported.checker;
+        if (imported.interactor) problem.interactor = imported.interactor;
+        Object.assign(problem, problemFiles);
         if (imported.feedback) problem.feedback = imported.feedback;
         if (imported.solutions.length > 0) problem.solutions = imported.solutions;
         const verification = pendingVerification(imported.solutions);

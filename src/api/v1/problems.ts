@@ -125,7 +125,7 @@ const problemBody = {
     interactor: {
       type: 'object',
       description:
-        'Makes the problem interactive: {language, source} of a testlib-style interactor that talks with each submission; not with checker. See docs/problems.md',
+        'Makes the problem interactive: {language, source, protocol?: testlib (default) or kattis, files?: headers} of an interactor that talks with each submission; not with checker. See docs/problems.md',
     },
     feedback: {
       type: 'string',
