@@ -16,8 +16,10 @@ import { SubmissionEvents } from './service/events.js';
 import { judge0Callback } from './api/compat/judge0/callbacks.js';
 import type { Cluster } from './cluster/cluster.js';
 import { TimingWindow } from './service/stats.js';
+import { ArbiterService } from './service/arbiter-service.js';
+import { verifierOf } from './packages/verification.js';
 import { SubmissionService } from './service/submission-service.js';
-import { WorkerPool } from './service/worker-pool.js';
+import { WorkerPool, type WorkerJobs } from './service/worker-pool.js';
 import type { Store } from './store/types.js';
 import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
 import { PACKAGE_VERSION } from './project-root.js';
@@ -32,8 +34,9 @@ const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
 
 /**
  * Everything one Arbiter process runs, wired together: store, queue, sandbox, workers, events,
- * rate limits, metrics. The HTTP layer (src/api) gets one of these and nothing else. `pool` and
- * `workers` are null on a scale-out API node that leaves the programs to worker machines.
+ * rate limits, metrics. The routes of src/api see only its façade, `arbiter` (service/arbiter-service.ts);
+ * the app's hooks (rate limits, keys, health, metrics) read the rest. `pool` and `workers` are null
+ * on a scale-out API node that leaves the programs to worker machines.
  */
 export class Runtime {
   readonly startedAt = Date.now();
@@ -41,12 +44,13 @@ export class Runtime {
   readonly adaptive: AdaptiveRatePolicy;
   readonly metrics: ArbiterMetrics;
   readonly service: SubmissionService;
+  /** The one service the HTTP routes talk to. */
+  readonly arbiter: ArbiterService;
   readonly workers: WorkerPool | null;
   readonly compileCache: CompileCache;
   /** Sends every callback, in the shape of the API that accepted the submission. */
   readonly callbacks: CallbackOutbox;
   readonly workerId = randomUUID();
-  subscribers = 0;
   #queueLength = 0;
   #timers: NodeJS.Timeout[] = [];
   #closing = false;
@@ -79,19 +83,27 @@ export class Runtime {
       }),
       compileCache: () => this.compileCache.stats(),
       sandbox: () => pool?.stats() ?? { rebuilt: 0, slots: 0 },
-      subscribers: () => this.subscribers,
+      subscribers: () => this.arbiter.subscribers,
     });
     this.workers = pool
-      ? new WorkerPool(this.service, { pool, registry, compileCache: this.compileCache }, this.timings, {
-          concurrency: config.workers,
-          onFinished: (record, result, timing) => {
-            this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
-            this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
-            this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
-            if (result.status !== 'cancelled' && result.status !== 'internal_error')
-              costHistory?.observe(record.language, timing.runMs);
+      ? new WorkerPool(
+          this.#workerJobs(),
+          { pool, registry, compileCache: this.compileCache },
+          this.timings,
+          {
+            concurrency: config.workers,
+            maxAttempts: config.maxAttempts,
+            keptOutputKb: config.keptOutputKb,
+            keptOutputTotalKb: config.keptOutputTotalKb,
+            onFinished: (record, result, timing) => {
+              this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
+              this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
+              this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
+              if (result.status !== 'cancelled' && result.status !== 'internal_error')
+                costHistory?.observe(record.language, timing.runMs);
+            },
           },
-        })
+        )
       : null;
     if (this.workers) {
       const workers = this.workers;
@@ -111,6 +123,33 @@ export class Runtime {
         this.metrics.webhooks.inc({ outcome: outcome.delivered ? 'delivered' : 'failed' }),
     });
     this.callbacks.start();
+    this.arbiter = new ArbiterService({
+      config,
+      registry,
+      submissions: this.service,
+      events,
+      store: backends.store,
+      queue: backends.queue,
+      cluster: backends.cluster,
+      timings: this.timings,
+      adaptive: this.adaptive,
+      sandbox: pool,
+      busy: () => this.workers?.busy ?? null,
+      startVerification: (problemId, log) => verifierOf(this, log).start(problemId),
+    });
+  }
+
+  /** What the worker pool may do: take a job, say it started, finish it, release it, cache its result. */
+  #workerJobs(): WorkerJobs {
+    const { queue, store } = this.backends;
+    return {
+      take: (signal) => queue.claim(signal),
+      started: (record, at) =>
+        this.events.publish({ type: 'running', id: record.id, keyId: record.keyId, status: 'running', at }),
+      finish: (record, status, result, options) => this.service.finish(record, status, result, options),
+      release: (id) => queue.complete(id),
+      cacheResult: (key, result, at) => store.putCachedResult(key, result, at),
+    };
   }
 
   get store(): Store {

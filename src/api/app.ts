@@ -77,6 +77,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   app.decorateRequest('caller', null);
   app.decorate('sessions', new SessionCodec(config.sessionSecret));
+  // The routes take the service façade from here, and nothing else of the runtime.
+  app.decorate('arbiter', runtime.arbiter);
+  app.decorate('rateLimits', runtime);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -159,15 +162,16 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
 
   registerHealthRoutes(app, runtime, VERSION);
-  registerSubmissionRoutes(app, runtime);
-  registerProblemRoutes(app, runtime);
-  registerProblemPackageRoutes(app, runtime);
-  registerGradebookRoutes(app, runtime);
-  registerInfoRoutes(app, runtime);
-  registerSimpleRoutes(app, runtime);
-  registerWebSocket(app, runtime);
-  registerInteractiveRoute(app, runtime);
-  registerPistonRoutes(app, runtime);
-  registerJudge0Routes(app, runtime);
+  // Each API is a plugin over `app.arbiter` that translates shapes; none is handed the runtime.
+  await app.register(registerSubmissionRoutes);
+  await app.register(registerProblemRoutes);
+  await app.register(registerProblemPackageRoutes);
+  await app.register(registerGradebookRoutes);
+  await app.register(registerInfoRoutes);
+  await app.register(registerSimpleRoutes);
+  await app.register(registerWebSocket);
+  await app.register(registerInteractiveRoute);
+  await app.register(registerPistonRoutes);
+  await app.register(registerJudge0Routes);
   return app;
 }

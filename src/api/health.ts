@@ -65,7 +65,7 @@ export function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, ver
           compile: runtime.compileCache.stats(),
           result: { hits: runtime.service.counters.cacheHits, misses: runtime.service.counters.cacheMisses },
         },
-        push: { subscribers: runtime.subscribers },
+        push: { subscribers: runtime.arbiter.subscribers },
         languages: {
           installed: installed.length,
           known: languages.length,

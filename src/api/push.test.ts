@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
-import type { Runtime } from '../runtime.js';
+import type { ArbiterService } from '../service/arbiter-service.js';
 import { SubmissionEvents } from '../service/events.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { aSubmissionRecord } from '../../test/helpers/submission.js';
@@ -19,10 +19,10 @@ const finishedRecord: SubmissionRecord = { ...queued, status: 'accepted', attemp
 const events = new SubmissionEvents();
 let snapshotDelayMs = 0;
 let reads = 0;
-const runtime = {
+const arbiter = {
   events,
   subscribers: 0,
-  service: {
+  submissions: {
     position: async () => null,
     // The first read (the snapshot) is slow; later reads (the finished payload) are quick.
     async find() {
@@ -31,12 +31,12 @@ const runtime = {
       return reads > 1 ? finishedRecord : { ...queued, status: 'running' as const };
     },
   },
-} as unknown as Runtime;
+} as unknown as ArbiterService;
 
 const app = Fastify();
 app.get('/events', (request, reply) => {
   request.caller = { keyId: null, role: 'admin', priority: 10 }; // what the auth hook sets
-  streamSubmissionEvents(runtime, request, reply, queued);
+  streamSubmissionEvents(arbiter, request, reply, queued);
   // Fire while the snapshot read is still pending.
   setImmediate(() => {
     events.publish({ type: 'running', id: queued.id, keyId: null, status: 'running', at: 1 });
@@ -53,5 +53,5 @@ test('the snapshot is the first event even when pushes arrive while it is read; 
   const names = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
   assert.deepEqual(names, ['status', 'running', 'finished'], text);
   assert.match(text, /"status":"running"/);
-  assert.equal(runtime.subscribers, 0, 'the subscriber count returns to zero once the stream closes');
+  assert.equal(arbiter.subscribers, 0, 'the subscriber count returns to zero once the stream closes');
 });

@@ -1,7 +1,7 @@
 import { parseJsonText } from './json-body.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Runtime } from '../runtime.js';
+import type { ArbiterService } from '../service/arbiter-service.js';
 import type { Caller } from '../service/caller.js';
 import type { SubmissionEvent } from '../service/events.js';
 import { isFinal, toView } from '../service/submission-view.js';
@@ -14,18 +14,18 @@ const HEARTBEAT_MS = 15_000;
 
 /** What a push carries: the event, plus the whole result once finished, as the subscriber may see it. */
 async function payload(
-  runtime: Runtime,
+  arbiter: ArbiterService,
   event: SubmissionEvent,
   caller: Caller,
 ): Promise<Record<string, unknown>> {
   if (event.type !== 'finished') return { ...event };
-  const record = await runtime.service.find(event.id, caller);
+  const record = await arbiter.submissions.find(event.id, caller);
   return { ...event, submission: record ? toView(record, null) : undefined };
 }
 
 /** SSE for one submission: its state now, then each change; the stream ends after `finished`. */
 export function streamSubmissionEvents(
-  runtime: Runtime,
+  arbiter: ArbiterService,
   request: FastifyRequest,
   reply: FastifyReply,
   record: SubmissionRecord,
@@ -47,11 +47,11 @@ export function streamSubmissionEvents(
   const send = (name: string, data: unknown) => {
     if (!closed) raw.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  runtime.subscribers++;
+  arbiter.subscribers++;
   const close = () => {
     if (closed) return;
     closed = true;
-    runtime.subscribers--;
+    arbiter.subscribers--;
     unsubscribe();
     clearInterval(heartbeat);
     raw.end();
@@ -59,9 +59,9 @@ export function streamSubmissionEvents(
   // Every write goes through one chain, so the snapshot is always the first event and pushes keep
   // their order even when a `finished` payload needs a store read first.
   let outbox: Promise<void> = Promise.resolve();
-  const unsubscribe = runtime.events.onSubmission(record.id, (event) => {
+  const unsubscribe = arbiter.events.onSubmission(record.id, (event) => {
     outbox = outbox
-      .then(() => payload(runtime, event, caller))
+      .then(() => payload(arbiter, event, caller))
       .catch(() => ({ ...event }))
       .then((data) => {
         send(event.type, data);
@@ -72,8 +72,8 @@ export function streamSubmissionEvents(
   request.raw.on('close', close);
   // Read after subscribing, so a change between the two is never missed.
   outbox = (async () => {
-    const now = (await runtime.service.find(record.id, caller)) ?? record;
-    send('status', toView(now, await runtime.service.position(now.id)));
+    const now = (await arbiter.submissions.find(record.id, caller)) ?? record;
+    send('status', toView(now, await arbiter.submissions.position(now.id)));
     if (isFinal(now.status)) close();
   })().catch((error) => {
     request.log.error({ err: error }, 'event stream failed');
@@ -90,14 +90,15 @@ interface ClientMessage {
  * GET /api/v1/ws: one socket, many subscriptions. Send {"subscribe": ["id", ...]} for chosen
  * submissions or {"subscribe": "all"} for every submission of the caller's key (admins: all).
  */
-export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void {
+export async function registerWebSocket(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
   app.get(
     '/api/v1/ws',
     { websocket: true, schema: { summary: 'WebSocket subscriptions to submission events', tags: ['push'] } },
     (socket: WebSocket, request) => {
       const caller = callerOf(request);
       const subscriptions = new Map<string, () => void>();
-      runtime.subscribers++;
+      arbiter.subscribers++;
       const send = (data: unknown) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(data));
       };
@@ -118,7 +119,7 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
         if (subscriptions.has(name)) return;
         subscriptions.set(
           name,
-          listen((event) => enqueue(() => payload(runtime, event, caller).catch(() => ({ ...event })))),
+          listen((event) => enqueue(() => payload(arbiter, event, caller).catch(() => ({ ...event })))),
         );
       };
       const unsubscribeId = (id: unknown) => {
@@ -135,7 +136,7 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
       const handleMessage = async (data: unknown) => {
         let message: ClientMessage;
         try {
-          message = parseJsonText(String(data), runtime.config.maxJsonDepth) as ClientMessage;
+          message = parseJsonText(String(data), arbiter.config.maxJsonDepth) as ClientMessage;
         } catch {
           post({
             type: 'error',
@@ -149,30 +150,30 @@ export function registerWebSocket(app: FastifyInstance, runtime: Runtime): void 
             post({ type: 'error', message: 'subscribing to "all" needs an API key' });
             return;
           }
-          if ('all' in scope) subscribe('all', (l) => runtime.events.onAll(l));
-          else subscribe(`key:${scope.keyId}`, (l) => runtime.events.onKey(scope.keyId, l));
+          if ('all' in scope) subscribe('all', (l) => arbiter.events.onAll(l));
+          else subscribe(`key:${scope.keyId}`, (l) => arbiter.events.onKey(scope.keyId, l));
           post({ type: 'subscribed', subscribe: 'all' });
         } else if (Array.isArray(message.subscribe)) {
           for (const id of message.subscribe.slice(0, 1000)) {
-            const record = typeof id === 'string' ? await runtime.service.find(id, caller) : null;
+            const record = typeof id === 'string' ? await arbiter.submissions.find(id, caller) : null;
             if (!record) {
               post({ type: 'error', id, message: `no submission with id ${String(id)}` });
               continue;
             }
-            subscribe(`id:${id}`, (l) => runtime.events.onSubmission(id, l));
+            subscribe(`id:${id}`, (l) => arbiter.events.onSubmission(id, l));
             enqueue(async () => {
-              const now = (await runtime.service.find(id, caller)) ?? record;
+              const now = (await arbiter.submissions.find(id, caller)) ?? record;
               // Final already: nothing more will come, so the subscription ends here, as an SSE
               // stream does (events queued before this snapshot still go out after it).
               if (isFinal(now.status)) unsubscribeId(id);
-              return { type: 'status', id, submission: toView(now, await runtime.service.position(id)) };
+              return { type: 'status', id, submission: toView(now, await arbiter.submissions.position(id)) };
             });
           }
         }
         for (const id of Array.isArray(message.unsubscribe) ? message.unsubscribe : []) unsubscribeId(id);
       };
       socket.on('close', () => {
-        runtime.subscribers--;
+        arbiter.subscribers--;
         for (const off of subscriptions.values()) off();
         subscriptions.clear();
       });

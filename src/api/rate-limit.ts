@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ArbiterError } from '../errors.js';
-import type { RateDecision, RateLimit } from '../ratelimit/rate-limiter.js';
-import type { Runtime } from '../runtime.js';
+import type { ArbiterConfig } from '../config.js';
+import type { AdaptiveRatePolicy } from '../ratelimit/adaptive.js';
+import type { RateDecision, RateLimit, RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { ArbiterMetrics } from '../service/metrics.js';
 import type { Caller } from '../service/caller.js';
 import { callerOf } from './context.js';
 import { withRetryAfter } from './error-format.js';
@@ -27,14 +29,22 @@ import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from 
  * rate. The tightest decision sets the X-RateLimit-* headers that every answer carries.
  */
 
+/** What the charges spend from and report to (Runtime has all four; the app decorates it as `rateLimits`). */
+export interface RateLimitContext {
+  readonly config: ArbiterConfig;
+  readonly rateLimiter: RateLimiter;
+  readonly adaptive: AdaptiveRatePolicy;
+  readonly metrics: ArbiterMetrics;
+}
+
 /** WebSocket upgrades that start a program: they pay as work, not as following. */
 const WORK_UPGRADES = new Set(['/api/v1/interactive', '/api/v2/connect']);
 
 const FOLLOWING_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A work bucket of `rate` a second, burst twice that, both times the adaptive factor. */
-const adaptiveBucket = (runtime: Runtime, rate: number): RateLimit =>
-  runtime.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
+const adaptiveBucket = (rates: RateLimitContext, rate: number): RateLimit =>
+  rates.adaptive.apply({ ratePerSec: rate, burst: rate * 2 });
 
 /** Whether a request only reads or follows (see above). */
 export function isFollowing(method: string, path: string): boolean {
@@ -45,7 +55,7 @@ type Scope = 'read' | 'ip' | 'key' | 'user' | 'session' | 'anonymous';
 
 /** The identity that pays for a caller's work: its key, its browser session, or its address. */
 function identityOf(
-  runtime: Runtime,
+  rates: RateLimitContext,
   request: FastifyRequest,
   caller: Caller & { ratePerSec?: number },
   sessions: SessionCodec,
@@ -54,19 +64,19 @@ function identityOf(
     return {
       scope: 'key',
       bucket: `key:${caller.keyId}`,
-      ratePerSec: caller.ratePerSec ?? runtime.config.defaultKeyRatePerSec,
+      ratePerSec: caller.ratePerSec ?? rates.config.defaultKeyRatePerSec,
     };
   const session = sessionOf(request, sessions);
   if (session)
     return {
       scope: 'session',
       bucket: `session:${session}`,
-      ratePerSec: runtime.config.defaultKeyRatePerSec,
+      ratePerSec: rates.config.defaultKeyRatePerSec,
     };
   return {
     scope: 'anonymous',
     bucket: `anon:${request.ip}`,
-    ratePerSec: runtime.config.defaultKeyRatePerSec,
+    ratePerSec: rates.config.defaultKeyRatePerSec,
   };
 }
 
@@ -95,16 +105,16 @@ function refusal(scope: Scope, decision: RateDecision, cost: number): ArbiterErr
  * and for following, which are not queued under such an identity.
  */
 export async function applyRateLimits(
-  runtime: Runtime,
+  rates: RateLimitContext,
   request: FastifyRequest,
   reply: FastifyReply,
   identify: () => Promise<Caller & { ratePerSec?: number }>,
 ): Promise<string | undefined> {
-  const { config } = runtime;
+  const { config } = rates;
   const { sessions } = request.server;
   const decisions: [Scope, RateDecision][] = [];
   const charge = async (scope: Scope, bucket: string, limit: RateLimit): Promise<boolean> => {
-    const decision = await runtime.rateLimiter.consume(bucket, limit);
+    const decision = await rates.rateLimiter.consume(bucket, limit);
     decisions.push([scope, decision]);
     return decision.allowed;
   };
@@ -115,7 +125,7 @@ export async function applyRateLimits(
     void reply.header('X-RateLimit-Remaining', String(shown.remaining));
     void reply.header('X-RateLimit-Reset', String(shown.resetSeconds));
     if (!refused) return;
-    runtime.metrics.rateLimited.inc({ scope });
+    rates.metrics.rateLimited.inc({ scope });
     throw refusal(scope, shown, 1);
   };
 
@@ -131,16 +141,16 @@ export async function applyRateLimits(
   try {
     caller = await identify();
   } catch (error) {
-    await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
+    await charge('ip', `ip:${request.ip}`, adaptiveBucket(rates, config.ipRatePerSec));
     setHeaders();
     throw error;
   }
-  const identity = identityOf(runtime, request, caller, sessions);
+  const identity = identityOf(rates, request, caller, sessions);
   if (
-    (await charge(identity.scope, identity.bucket, adaptiveBucket(runtime, identity.ratePerSec))) &&
+    (await charge(identity.scope, identity.bucket, adaptiveBucket(rates, identity.ratePerSec))) &&
     !caller.keyId
   )
-    await charge('ip', `ip:${request.ip}`, adaptiveBucket(runtime, config.ipRatePerSec));
+    await charge('ip', `ip:${request.ip}`, adaptiveBucket(rates, config.ipRatePerSec));
   setHeaders();
   return caller.keyId ? undefined : identity.bucket;
 }
@@ -151,17 +161,17 @@ export async function applyRateLimits(
  * token for up to 20 jobs). Refused: RATE_LIMITED for the whole request, nothing done.
  */
 export async function chargeMore(
-  runtime: Runtime,
+  rates: RateLimitContext,
   request: FastifyRequest,
   caller: Caller & { ratePerSec?: number },
   extra: number,
 ): Promise<void> {
   if (extra <= 0) return;
   const { sessions } = request.server;
-  const identity = identityOf(runtime, request, caller, sessions);
+  const identity = identityOf(rates, request, caller, sessions);
   const charges: [Scope, string, number][] = [[identity.scope, identity.bucket, identity.ratePerSec]];
-  if (!caller.keyId) charges.push(['ip', `ip:${request.ip}`, runtime.config.ipRatePerSec]);
-  for (const [scope, bucket, rate] of charges) await spend(runtime, scope, bucket, rate, extra, extra + 1);
+  if (!caller.keyId) charges.push(['ip', `ip:${request.ip}`, rates.config.ipRatePerSec]);
+  for (const [scope, bucket, rate] of charges) await spend(rates, scope, bucket, rate, extra, extra + 1);
 }
 
 /**
@@ -171,7 +181,7 @@ export async function chargeMore(
  * whole request, nothing done.
  */
 export async function chargeUsers(
-  runtime: Runtime,
+  rates: RateLimitContext,
   caller: Caller,
   users: readonly (string | undefined)[],
 ): Promise<void> {
@@ -179,7 +189,7 @@ export async function chargeUsers(
   const perUser = new Map<string, number>();
   for (const user of users) if (user !== undefined) perUser.set(user, (perUser.get(user) ?? 0) + 1);
   for (const [user, count] of perUser)
-    await spend(runtime, 'user', `user:${caller.keyId}/${user}`, runtime.config.keyUserRatePerSec, count);
+    await spend(rates, 'user', `user:${caller.keyId}/${user}`, rates.config.keyUserRatePerSec, count);
 }
 
 /**
@@ -188,30 +198,30 @@ export async function chargeUsers(
  * named pays (chargeUsers). `usersOf` lists the user each submission names, one entry a submission.
  */
 export function chargeSubmissions<Body>(
-  runtime: Runtime,
+  rates: RateLimitContext,
   usersOf: (body: Body) => readonly (string | undefined)[],
 ): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const caller = callerOf(request);
     // The route's schema has validated the body before any preHandler runs.
     const users = usersOf(request.body as Body);
-    await chargeMore(runtime, request, caller, users.length - 1);
-    await chargeUsers(runtime, caller, users);
+    await chargeMore(rates, request, caller, users.length - 1);
+    await chargeUsers(rates, caller, users);
   };
 }
 
 /** Takes `cost` tokens from a work bucket, or refuses the request (`submissions` it would create). */
 async function spend(
-  runtime: Runtime,
+  rates: RateLimitContext,
   scope: Scope,
   bucket: string,
   rate: number,
   cost: number,
   submissions = cost,
 ): Promise<void> {
-  const decision = await runtime.rateLimiter.consume(bucket, adaptiveBucket(runtime, rate), cost);
+  const decision = await rates.rateLimiter.consume(bucket, adaptiveBucket(rates, rate), cost);
   if (decision.allowed) return;
-  runtime.metrics.rateLimited.inc({ scope });
+  rates.metrics.rateLimited.inc({ scope });
   throw refusal(scope, decision, submissions);
 }
 
@@ -220,12 +230,12 @@ async function spend(
  * still get new sessions (SESSION_MINTING); past that it stays its address.
  */
 export async function mintSession(
-  runtime: Runtime,
+  rates: RateLimitContext,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
   const { sessions } = request.server;
   if (sessionOf(request, sessions)) return;
-  const decision = await runtime.rateLimiter.consume(`mint:${request.ip}`, SESSION_MINTING);
+  const decision = await rates.rateLimiter.consume(`mint:${request.ip}`, SESSION_MINTING);
   if (decision.allowed) setSessionCookie(reply, sessions.mint().value);
 }

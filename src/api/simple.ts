@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../runtime.js';
 import { isFinal, toView } from '../service/submission-view.js';
 import { callerOf } from './context.js';
 import { idParams } from './schemas.js';
-import { queueStats } from './v1/info.js';
 
 /** Routes for small clients: one call runs a program and answers with the result. */
-export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { service } = runtime;
+export async function registerSimpleRoutes(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
+  const service = arbiter.submissions;
 
   app.post<{ Body: { language: string; code: string; stdin?: string } }>(
     '/run',
@@ -32,7 +31,7 @@ export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): vo
         { language: request.body.language, source: request.body.code, stdin: request.body.stdin },
         callerOf(request),
       );
-      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
+      const done = await service.waitForFinal(record.id, arbiter.config.maxWaitMs, callerOf(request));
       const final = isFinal(done.status);
       return reply.code(final ? 200 : 202).send(toView(done, final ? null : await service.position(done.id)));
     },
@@ -41,7 +40,7 @@ export function registerSimpleRoutes(app: FastifyInstance, runtime: Runtime): vo
   app.get(
     '/queue/status',
     { schema: { summary: 'Queue statistics (same as /api/v1/queue)', tags: ['simple'] } },
-    async () => queueStats(runtime),
+    async () => arbiter.queueStats(),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -6,15 +6,45 @@ import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { resultCacheKey, sandboxFiles } from './normalize.js';
 import { outputFileNames } from './problem-files.js';
-import { emptyResult, type RunningJobs, type SubmissionService } from './submission-service.js';
+import { emptyResult, type RunningJobs } from './submission-service.js';
 import type { TimingWindow } from './stats.js';
 
 /** Pause before claiming again after the queue's back end failed. */
 const CLAIM_RETRY_MS = 1_000;
 
+/**
+ * Everything the worker pool asks of the rest of the service, and nothing more (Runtime wires it to
+ * the queue, the store, the submission service and the event bus).
+ */
+export interface WorkerJobs {
+  /** The next job, marked running in the store; null once `signal` aborts. */
+  take(signal: AbortSignal): Promise<SubmissionRecord | null>;
+  /** Tells whoever follows the submission that it started running. */
+  started(record: SubmissionRecord, at: number): void;
+  /**
+   * Records the final status once (SubmissionService.finish); false when it was already final.
+   * `current`: `record` is the row exactly as it is now, so waiters need not read it back.
+   */
+  finish(
+    record: SubmissionRecord,
+    status: FinalStatus,
+    result: NonNullable<SubmissionRecord['result']>,
+    options?: { current?: boolean },
+  ): Promise<boolean>;
+  /** Acknowledges the job to the queue: it is not handed out again. */
+  release(id: string): Promise<void>;
+  /** Keeps a result for later identical submissions that ask for the result cache. */
+  cacheResult(key: string, result: NonNullable<SubmissionRecord['result']>, at: number): Promise<void>;
+}
+
 export interface WorkerPoolOptions {
   /** Loops claiming jobs; normally the sandbox pool's size. */
   concurrency: number;
+  /** Starts of one job after which it is given up as internal_error (config maxAttempts). */
+  maxAttempts: number;
+  /** Output kept per stream and per submission, in KiB (config keptOutputKb, keptOutputTotalKb). */
+  keptOutputKb: number;
+  keptOutputTotalKb: number;
   /** Called after each finished job (webhooks, metrics). */
   onFinished?: (
     record: SubmissionRecord,
@@ -37,7 +67,7 @@ export class WorkerPool implements RunningJobs {
   #abandoned = false;
 
   constructor(
-    readonly service: SubmissionService,
+    readonly jobs: WorkerJobs,
     readonly deps: JudgeDeps & { registry: LanguageRegistry },
     readonly timings: TimingWindow,
     readonly options: WorkerPoolOptions,
@@ -61,18 +91,18 @@ export class WorkerPool implements RunningJobs {
   async #giveUp(record: SubmissionRecord, maxAttempts: number): Promise<void> {
     const message = `gave up after ${maxAttempts} attempts: the submission's worker stopped each time before it finished (see the server log)`;
     try {
-      await this.service.finish(record, 'internal_error', emptyResult('internal_error', message));
+      await this.jobs.finish(record, 'internal_error', emptyResult('internal_error', message));
     } catch (error) {
       process.emitWarning(`recording the end of ${record.id} failed: ${(error as Error).message}`);
     }
-    await this.service.queue.complete(record.id).catch(() => undefined);
+    await this.jobs.release(record.id).catch(() => undefined);
   }
 
   async #loop(): Promise<void> {
     while (!this.#draining) {
       let record: SubmissionRecord | null;
       try {
-        record = await this.service.queue.claim(this.#stop.signal);
+        record = await this.jobs.take(this.#stop.signal);
       } catch (error) {
         // The queue's back end is down (503 for clients): wait a moment and ask again.
         process.emitWarning(`claiming a job failed: ${(error as Error).message}`);
@@ -85,7 +115,7 @@ export class WorkerPool implements RunningJobs {
   }
 
   async #process(record: SubmissionRecord): Promise<void> {
-    const { maxAttempts } = this.service.config;
+    const { maxAttempts } = this.options;
     if (record.attempts > maxAttempts) {
       // Each earlier start ended with its worker gone (a crash, a kill): a job that takes its worker
       // down would otherwise do it again after every restart.
@@ -95,13 +125,7 @@ export class WorkerPool implements RunningJobs {
     const controller = new AbortController();
     this.#running.set(record.id, controller);
     const startedAt = Date.now();
-    this.service.events.publish({
-      type: 'running',
-      id: record.id,
-      keyId: record.keyId,
-      status: 'running',
-      at: startedAt,
-    });
+    this.jobs.started(record, startedAt);
     let result: NonNullable<SubmissionRecord['result']>;
     try {
       const { request } = record;
@@ -128,7 +152,7 @@ export class WorkerPool implements RunningJobs {
             mergeStderr: request.mergeStderr,
             signal: controller.signal,
           });
-      const { keptOutputKb, keptOutputTotalKb } = this.service.config;
+      const { keptOutputKb, keptOutputTotalKb } = this.options;
       result = boundOutput(judged, {
         streamBytes: keptOutputKb * 1024,
         totalBytes: keptOutputTotalKb * 1024,
@@ -149,20 +173,20 @@ export class WorkerPool implements RunningJobs {
     let recorded = false;
     try {
       // `record` is the row as markRunning left it: this worker is the only writer since.
-      recorded = await this.service.finish(record, result.status, result, { current: true });
+      recorded = await this.jobs.finish(record, result.status, result, { current: true });
     } catch (error) {
       // The store is down. The job stays running there; completing it in the queue lets the
       // reconciler run it again once the store is back, and a result is still written only once.
       // (A result the store refuses for its own sake comes back, runs again, and meets maxAttempts.)
       process.emitWarning(`recording the result of ${record.id} failed: ${(error as Error).message}`);
     }
-    await this.service.queue.complete(record.id).catch(() => undefined);
+    await this.jobs.release(record.id).catch(() => undefined);
     if (recorded) {
       const timing = { waitMs: startedAt - record.createdAt, runMs: finishedAt - startedAt };
       this.timings.record({ at: finishedAt, ...timing, status: result.status, language: record.language });
       if (record.request.cache && result.status !== 'internal_error' && result.status !== 'cancelled') {
         const key = resultCacheKey({ language: record.language, version: record.version, ...record.request });
-        await this.service.store.putCachedResult(key, result, finishedAt);
+        await this.jobs.cacheResult(key, result, finishedAt);
       }
       this.options.onFinished?.(record, result, timing);
     }

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as Sdk from '../../packages/client/src/index.js';
 import type { ErrorBody } from '../../src/api/error-format.js';
-import type { queueStats } from '../../src/api/v1/info.js';
 import type { LanguageInfo } from '../../src/languages/registry.js';
+import type { QueueStats } from '../../src/service/arbiter-service.js';
 import type { GradebookEntry } from '../../src/service/gradebook.js';
 import type { SubmissionInput } from '../../src/service/submission-service.js';
 import type { SubmissionSummary, SubmissionView } from '../../src/service/submission-view.js';
@@ -17,7 +17,7 @@ type Assignable<From, To> = [From] extends [To] ? true : never;
 /** What the server sends fits what the SDK promises... */
 const serverToSdk: [
   Assignable<SubmissionView, Sdk.Submission>,
-  Assignable<Awaited<ReturnType<typeof queueStats>>, Sdk.QueueStats>,
+  Assignable<QueueStats, Sdk.QueueStats>,
   Assignable<LanguageInfo, Sdk.Language>,
   Assignable<ProblemRecord, Sdk.Problem>,
   Assignable<ErrorBody, Sdk.ErrorBody>,

@@ -1,7 +1,7 @@
 // The native interactive protocol's messages: what a client sends, checked, and the exit message.
 import { ArbiterError } from '../../errors.js';
 import { resolveCompileLimits, resolveRunLimits } from '../../judge/limits-policy.js';
-import type { Runtime } from '../../runtime.js';
+import type { ArbiterService } from '../../service/arbiter-service.js';
 import { LIMIT_NAMES, type RunLimits } from '../../sandbox/limits.js';
 import { normalizeFiles, sandboxFiles, type FileInput } from '../../service/normalize.js';
 import { parseJsonText } from '../json-body.js';
@@ -102,10 +102,13 @@ export function parseStartMessage(message: Record<string, unknown>): StartMessag
 }
 
 /** Turns a start message into a job: language installed, files checked, limits clamped to the server's. */
-export async function startMessageToJob(runtime: Runtime, start: StartMessage): Promise<InteractiveJob> {
-  const language = await runtime.registry.resolve(start.language, start.version);
+export async function startMessageToJob(
+  arbiter: Pick<ArbiterService, 'config' | 'languages'>,
+  start: StartMessage,
+): Promise<InteractiveJob> {
+  const language = await arbiter.languages.resolve(start.language, start.version);
   const files = sandboxFiles(normalizeFiles(language, start.source, start.files));
-  const { defaultLimits, maxLimits } = runtime.config;
+  const { defaultLimits, maxLimits } = arbiter.config;
   return {
     language,
     files,

@@ -4,7 +4,6 @@ import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../errors.js';
 import { toStage } from '../../judge/stage.js';
-import type { Runtime } from '../../runtime.js';
 import { callerOf } from '../context.js';
 import { toArbiterError } from '../error-format.js';
 import { exitResult, invalid, parseClientMessage, parseStartMessage, startMessageToJob } from './messages.js';
@@ -30,7 +29,8 @@ Sessions use sandbox slots outside the queue: at most half of them (at least one
  * GET /api/v1/interactive: run one program with stdin and output streamed over a WebSocket, in the
  * same sandbox and limits as any submission (the editor page uses it).
  */
-export function registerInteractiveRoute(app: FastifyInstance, runtime: Runtime): void {
+export async function registerInteractiveRoute(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
   app.route({
     method: 'GET',
     url: '/api/v1/interactive',
@@ -77,16 +77,17 @@ export function registerInteractiveRoute(app: FastifyInstance, runtime: Runtime)
 
       const start = (message: Record<string, unknown>): InteractiveSession => {
         const parsed = parseStartMessage(message);
-        runtime.service.assertAccepting();
+        arbiter.submissions.assertAccepting();
         const stdout = new StringDecoder('utf8');
         const stderr = new StringDecoder('utf8');
-        if (!runtime.pool) {
+        const sandbox = arbiter.sandbox;
+        if (!sandbox) {
           throw new ArbiterError(
             'SANDBOX_UNAVAILABLE',
             'this node runs no programs; interactive runs need a node started with --workers',
           );
         }
-        const started = new InteractiveSession(runtime.pool, startMessageToJob(runtime, parsed), {
+        const started = new InteractiveSession(sandbox, startMessageToJob(arbiter, parsed), {
           onCompiled: (result) => send({ type: 'compile', result: toStage(result) }),
           onStarted: () => send({ type: 'started' }),
           onStdout: (chunk) => output('stdout', stdout.write(chunk)),
@@ -107,7 +108,7 @@ export function registerInteractiveRoute(app: FastifyInstance, runtime: Runtime)
       socket.on('message', (data) => {
         if (closed) return;
         try {
-          const message = parseClientMessage(String(data), runtime.config.maxJsonDepth);
+          const message = parseClientMessage(String(data), arbiter.config.maxJsonDepth);
           if (message.type === 'start') {
             if (session) throw invalid('the session has already started');
             clearTimeout(startTimer);

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ArbiterError } from '../../errors.js';
 import { SUBMISSION_STATUSES } from '../../judge/types.js';
-import type { Runtime } from '../../runtime.js';
 import { MAX_USER_LENGTH, isAdmin } from '../../service/caller.js';
 import {
   DEFAULT_GRADEBOOK_PAGE,
@@ -66,8 +65,8 @@ const entrySchema = {
 const csvFileName = (problemId: string): string =>
   `gradebook-${problemId.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv`;
 
-export function registerGradebookRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { store } = runtime;
+export async function registerGradebookRoutes(app: FastifyInstance): Promise<void> {
+  const store = app.arbiter.problems;
 
   app.get<{ Params: { id: string }; Querystring: GradebookQuerystring }>(
     '/api/v1/problems/:id/gradebook',

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError, isArbiterError } from '../../errors.js';
-import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin } from '../../sandbox/limits.js';
 import { parseProblemFiles } from '../../service/problem-files.js';
 import type { ProblemRecord } from '../../store/types.js';
@@ -11,7 +10,7 @@ import { exportKattisPackage } from '../../packages/kattis-export.js';
 import { KATTIS_MARKER } from '../../packages/kattis-import.js';
 import { packageInvalid, packageUnsupported } from '../../packages/package-error.js';
 import { POLYGON_MARKER } from '../../packages/polygon-import.js';
-import { pendingVerification, verifierOf } from '../../packages/verification.js';
+import { pendingVerification } from '../../packages/verification.js';
 import { DEFAULT_PACKAGE_LIMITS } from '../../packages/zip-reader.js';
 import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
@@ -67,8 +66,9 @@ export function importSummary(problem: ProblemRecord, format: ImportedProblem['f
  * as a Kattis zip, verify a problem's reference solutions again, open a problem whatever its
  * verification says. See docs/problems.md, "Problem packages".
  */
-export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { store } = runtime;
+export async function registerProblemPackageRoutes(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
+  const store = arbiter.problems;
   const get = async (id: string): Promise<ProblemRecord> => {
     const problem = await store.getProblem(id);
     if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${id}`);
@@ -102,14 +102,14 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         const imported = importPackage(request.body);
         const marker = imported.format === 'kattis' ? KATTIS_MARKER : POLYGON_MARKER;
         try {
-          checkLimitsWithin(imported.limits, runtime.config.maxLimits);
+          checkLimitsWithin(imported.limits, arbiter.config.maxLimits);
         } catch (error) {
           if (isArbiterError(error, 'LIMIT_INVALID')) throw packageInvalid(marker, error.message);
           throw error;
         }
         if (imported.checker?.type === 'custom') {
           try {
-            runtime.registry.getInstalled(imported.checker.language);
+            arbiter.languages.getInstalled(imported.checker.language);
           } catch (error) {
             if (!isArbiterError(error)) throw error;
             throw packageUnsupported(marker, `its checker's language cannot run here: ${error.message}`);
@@ -117,7 +117,7 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         }
         if (imported.interactor) {
           try {
-            runtime.registry.getInstalled(imported.interactor.language);
+            arbiter.languages.getInstalled(imported.interactor.language);
           } catch (error) {
             if (!isArbiterError(error)) throw error;
             throw packageUnsupported(marker, `its interactor's language cannot run here: ${error.message}`);
@@ -126,7 +126,7 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         // include/ (Kattis) checked as an API problem's files and graders are: names, sizes, languages.
         let problemFiles: ReturnType<typeof parseProblemFiles>;
         try {
-          problemFiles = parseProblemFiles(imported, imported.tests, runtime.registry);
+          problemFiles = parseProblemFiles(imported, imported.tests, arbiter.languages);
         } catch (error) {
           if (!isArbiterError(error)) throw error;
           throw packageUnsupported(imported.format === 'kattis' ? 'include/' : marker, error.message);
@@ -159,7 +159,7 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         if (verification) problem.verification = verification;
         // Everything was checked above: the one write makes the whole problem appear at once.
         await store.putProblem(problem);
-        if (verification) verifierOf(runtime, app.log).start(id);
+        if (verification) arbiter.startVerification(id, app.log);
         return reply.code(existing ? 200 : 201).send(importSummary(problem, imported.format));
       },
     );
@@ -204,7 +204,7 @@ export function registerProblemPackageRoutes(app: FastifyInstance, runtime: Runt
         throw new ArbiterError('INVALID_INPUT', `problem ${problem.id} has no reference solutions to verify`);
       }
       await store.putProblem({ ...problem, verification });
-      verifierOf(runtime, app.log).start(problem.id);
+      arbiter.startVerification(problem.id, app.log);
       return reply.code(202).send({ id: problem.id, verification });
     },
   );

@@ -5,7 +5,6 @@ import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../../judge/checkers.js';
 import { MAX_GROUPS, parseGroups } from '../../judge/groups.js';
 import { parseInteractor } from '../../judge/interactor-spec.js';
 import { FEEDBACK_LEVELS, GROUP_AGGREGATIONS, type Feedback, type TestCase } from '../../judge/types.js';
-import type { Runtime } from '../../runtime.js';
 import { checkLimitsWithin, type RunLimits } from '../../sandbox/limits.js';
 import {
   MAX_GRADERS,
@@ -14,7 +13,7 @@ import {
   parseProblemFiles,
   type ProblemFileInput,
 } from '../../service/problem-files.js';
-import { pendingVerification, verifierOf } from '../../packages/verification.js';
+import { pendingVerification } from '../../packages/verification.js';
 import { visibleProblem } from '../../service/visibility.js';
 import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
@@ -190,10 +189,11 @@ const problemSummarySchema = {
   },
 } as const;
 
-export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { store } = runtime;
+export async function registerProblemRoutes(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
+  const store = arbiter.problems;
   const build = (body: ProblemBody, id: string, createdAt: number): ProblemRecord => {
-    checkLimitsWithin(body.limits, runtime.config.maxLimits);
+    checkLimitsWithin(body.limits, arbiter.config.maxLimits);
     const problem: ProblemRecord = {
       id,
       title: body.title,
@@ -215,7 +215,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       problem.interactor = parseInteractor(body.interactor);
     }
     if (body.feedback !== undefined) problem.feedback = body.feedback;
-    Object.assign(problem, parseProblemFiles(body, body.tests, runtime.registry));
+    Object.assign(problem, parseProblemFiles(body, body.tests, arbiter.languages));
     return problem;
   };
   const get = async (id: string): Promise<ProblemRecord> => {
@@ -312,7 +312,7 @@ export function registerProblemRoutes(app: FastifyInstance, runtime: Runtime): v
       const verification = pendingVerification(existing.solutions);
       if (verification) problem.verification = verification;
       await store.putProblem(problem);
-      if (verification) verifierOf(runtime, app.log).start(problem.id);
+      if (verification) arbiter.startVerification(problem.id, app.log);
       return problem;
     },
   );

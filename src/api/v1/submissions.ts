@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../../runtime.js';
 import type { SubmissionInput } from '../../service/submission-service.js';
 import { isFinal, toSummary, toView } from '../../service/submission-view.js';
 import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
@@ -13,8 +12,10 @@ import { chargeSubmissions } from '../rate-limit.js';
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
-export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { service } = runtime;
+/** The native submission routes, a plugin over the service façade (`app.arbiter`). */
+export async function registerSubmissionRoutes(app: FastifyInstance): Promise<void> {
+  const { arbiter, rateLimits } = app;
+  const service = arbiter.submissions;
 
   // The service refuses work while shutting down and when the queue is full, with Retry-After.
   const submit = (input: SubmissionInput, caller: ReturnType<typeof callerOf>) =>
@@ -74,13 +75,13 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
         body: submissionBodySchema,
         querystring: { type: 'object', properties: { wait: { type: 'boolean' } } },
       },
-      preHandler: chargeSubmissions(runtime, (body: SubmissionInput) => [body.user]),
+      preHandler: chargeSubmissions(rateLimits, (body: SubmissionInput) => [body.user]),
     },
     async (request, reply) => {
       const caller = callerOf(request);
       const { record, position } = await submit(request.body, caller);
       if (request.query.wait) {
-        const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
+        const done = await service.waitForFinal(record.id, arbiter.config.maxWaitMs, callerOf(request));
         const final = isFinal(done.status);
         return reply
           .code(final ? 200 : 202)
@@ -108,7 +109,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
         },
       },
       // A batch does the work of one request per submission, and pays for it.
-      preHandler: chargeSubmissions(runtime, (body: { submissions: SubmissionInput[] }) =>
+      preHandler: chargeSubmissions(rateLimits, (body: { submissions: SubmissionInput[] }) =>
         body.submissions.map((input) => input.user),
       ),
     },
@@ -171,7 +172,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, runtime: Runtime)
     },
     async (request, reply) => {
       const record = await service.get(request.params.id, callerOf(request));
-      streamSubmissionEvents(runtime, request, reply, record);
+      streamSubmissionEvents(arbiter, request, reply, record);
     },
   );
 }

@@ -5,7 +5,6 @@
 import { PACKAGE_VERSION } from '../../../project-root.js';
 import type { FastifyInstance } from 'fastify';
 
-import type { Runtime } from '../../../runtime.js';
 import { isAdmin } from '../../../service/caller.js';
 import { hashKey } from '../../auth.js';
 import { callerOf } from '../../context.js';
@@ -25,10 +24,10 @@ const tags = ['judge0'];
 
 export function registerInfoRoutes(
   app: FastifyInstance,
-  runtime: Runtime,
   settings: Judge0Settings,
   creations: DailyCreations,
 ): void {
+  const { arbiter } = app;
   let statistics: { body: ReturnType<typeof statisticsBody>; until: number } | null = null;
   app.get<{ Querystring: { invalidate_cache?: string } }>(
     '/statistics',
@@ -50,9 +49,9 @@ export function registerInfoRoutes(
       const invalidate = request.query.invalidate_cache === 'true' && isAdmin(callerOf(request));
       if (statistics === null || statistics.until <= now || invalidate) {
         const body = statisticsBody(
-          await runtime.service.store.countByStatus(),
+          await arbiter.countByStatus(),
           creations.summary(now),
-          await judge0Languages(runtime.registry),
+          await judge0Languages(arbiter.languages),
           now,
         );
         statistics = { body, until: now + STATISTICS_CACHE_MS };
@@ -65,7 +64,7 @@ export function registerInfoRoutes(
     '/languages',
     { schema: { summary: 'Judge0: installed languages, each name once', tags } },
     async () =>
-      (await judge0Languages(runtime.registry))
+      (await judge0Languages(arbiter.languages))
         .filter((l) => !l.isArchived && l.listed)
         .map((l) => ({ id: l.id, name: l.name })),
   );
@@ -74,7 +73,7 @@ export function registerInfoRoutes(
     '/languages/all',
     { schema: { summary: 'Judge0: every language id, is_archived when not installed here', tags } },
     async () =>
-      (await judge0Languages(runtime.registry)).map((l) => ({
+      (await judge0Languages(arbiter.languages)).map((l) => ({
         id: l.id,
         name: l.name,
         is_archived: l.isArchived,
@@ -92,7 +91,7 @@ export function registerInfoRoutes(
     },
     async (request) => {
       const id = Number(request.params.id);
-      const language = (await judge0Languages(runtime.registry)).find((l) => l.id === id);
+      const language = (await judge0Languages(arbiter.languages)).find((l) => l.id === id);
       if (!language) throw judge0Error(404, `language with id ${request.params.id} doesn't exist`);
       return languageDetail(language);
     },
@@ -145,17 +144,15 @@ export function registerInfoRoutes(
   );
 
   app.get('/workers', { schema: { summary: 'Judge0: the queue and its workers', tags } }, async () => {
-    const failed = (await runtime.store.countByStatus())
+    const failed = (await arbiter.countByStatus())
       .filter((c) => c.status === 'internal_error')
       .reduce((sum, c) => sum + c.count, 0);
     // Scale-out: every live worker machine of the cluster; embedded: this process.
-    const cluster = await runtime.cluster.workers();
-    const available = cluster ? cluster.reduce((n, w) => n + w.concurrency, 0) : runtime.config.workers;
-    const working = cluster ? cluster.reduce((n, w) => n + w.running, 0) : (runtime.workers?.busy ?? 0);
+    const { queued, available, working } = await arbiter.capacity();
     return [
       {
         queue: 'default',
-        size: await runtime.queue.length(),
+        size: queued,
         available,
         idle: Math.max(0, available - working),
         working,
@@ -179,9 +176,7 @@ export function registerInfoRoutes(
     async (request, reply) => {
       const header = request.headers['x-auth-user'];
       const token = Array.isArray(header) ? header[0] : header;
-      const admin = token
-        ? (await runtime.store.findKeyByHash(hashKey(token)))?.role === 'admin'
-        : callerOf(request).role === 'admin';
+      const admin = token ? await arbiter.isAdminKey(hashKey(token)) : callerOf(request).role === 'admin';
       if (!admin) throw judge0Error(403, 'authorization failed: this needs an admin key');
       return reply.code(200).send();
     },

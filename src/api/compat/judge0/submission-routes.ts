@@ -6,7 +6,6 @@ import { chargeMore } from '../../rate-limit.js';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { isArbiterError } from '../../../errors.js';
-import type { Runtime } from '../../../runtime.js';
 import type { Caller } from '../../../service/caller.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { checkWebhookTarget } from '../../../webhooks/ssrf-guard.js';
@@ -65,12 +64,9 @@ function textBytes(body: Record<string, unknown>): number {
   return total;
 }
 
-export function registerSubmissionRoutes(
-  app: FastifyInstance,
-  runtime: Runtime,
-  settings: Judge0Settings,
-): void {
-  const { service } = runtime;
+export function registerSubmissionRoutes(app: FastifyInstance, settings: Judge0Settings): void {
+  const { arbiter, rateLimits } = app;
+  const service = arbiter.submissions;
 
   /** Validates, checks the callback target, queues. Throws Judge0Reply (422, 503) or ArbiterError. */
   const create = async (
@@ -86,7 +82,7 @@ export function registerSubmissionRoutes(
     const { input, echo } = translation;
     if (echo.callback_url !== null) {
       try {
-        await checkWebhookTarget(echo.callback_url, { allowlist: runtime.config.webhookAllowlist });
+        await checkWebhookTarget(echo.callback_url, { allowlist: arbiter.config.webhookAllowlist });
       } catch (error) {
         if (!isArbiterError(error)) throw error;
         throw new Judge0Reply(422, { callback_url: [error.message] });
@@ -112,7 +108,7 @@ export function registerSubmissionRoutes(
       fields: parseFields(query.fields),
       strictBase64: settings.strictBase64,
       base64: query.base64_encoded ?? false,
-      languages: await judge0Languages(runtime.registry),
+      languages: await judge0Languages(arbiter.languages),
     };
     let bytes = 0;
     // The same record named again is rendered once (a batch may name one token many times).
@@ -156,10 +152,10 @@ export function registerSubmissionRoutes(
     },
     async (request, reply) => {
       const base64 = request.query.base64_encoded ?? false;
-      const languages = await judge0Languages(runtime.registry);
+      const languages = await judge0Languages(arbiter.languages);
       const record = await create(request.body, base64, languages, callerOf(request));
       if (!request.query.wait) return reply.code(201).send({ token: record.id });
-      const done = await service.waitForFinal(record.id, runtime.config.maxWaitMs, callerOf(request));
+      const done = await service.waitForFinal(record.id, arbiter.config.maxWaitMs, callerOf(request));
       const rendered = renderSubmission(done, {
         fields: parseFields(request.query.fields),
         strictBase64: settings.strictBase64,
@@ -197,10 +193,10 @@ export function registerSubmissionRoutes(
         );
       }
       const base64 = request.query.base64_encoded ?? false;
-      const languages = await judge0Languages(runtime.registry);
+      const languages = await judge0Languages(arbiter.languages);
       const caller = callerOf(request);
       // The request itself paid one token; each further submission pays its own.
-      await chargeMore(runtime, request, caller, submissions.length - 1);
+      await chargeMore(rateLimits, request, caller, submissions.length - 1);
       const answers: Record<string, unknown>[] = [];
       let created = 0;
       for (const body of submissions) {
@@ -339,7 +335,7 @@ export function registerSubmissionRoutes(
         fields: parseFields(request.query.fields),
         strictBase64: settings.strictBase64,
         base64: request.query.base64_encoded ?? false,
-        languages: await judge0Languages(runtime.registry),
+        languages: await judge0Languages(arbiter.languages),
       });
       if ('notUtf8' in rendered) throw judge0Error(400, NOT_UTF8_MESSAGE);
       return rendered.body;
@@ -366,7 +362,7 @@ export function registerSubmissionRoutes(
         fields: parseFields(request.query.fields),
         strictBase64: settings.strictBase64,
         base64: true,
-        languages: await judge0Languages(runtime.registry),
+        languages: await judge0Languages(arbiter.languages),
       });
       return 'body' in rendered ? rendered.body : {};
     },

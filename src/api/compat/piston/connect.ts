@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
 import { resolveCompileLimits, resolveRunLimits } from '../../../judge/limits-policy.js';
 import { toStage } from '../../../judge/stage.js';
-import type { Runtime } from '../../../runtime.js';
+import type { ArbiterService } from '../../../service/arbiter-service.js';
 import type { RunResult } from '../../../sandbox/run-spec.js';
 import { sandboxFiles } from '../../../service/normalize.js';
 import { callerOf } from '../../context.js';
@@ -43,7 +43,11 @@ function exitMessage(stage: 'compile' | 'run', result: RunResult) {
  * {stream: stdout | stderr} and exit, and closes the socket once the run stage has exited.
  * Any signal a client sends stops the program (the sandbox kills; it does not forward signals).
  */
-export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request: FastifyRequest): void {
+export function handlePistonConnect(
+  arbiter: ArbiterService,
+  socket: WebSocket,
+  request: FastifyRequest,
+): void {
   callerOf(request); // the auth hook has run (and refused unknown keys) before the upgrade
   let session: InteractiveSession | null = null;
   let closed = false;
@@ -66,8 +70,8 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
   const initTimer = setTimeout(() => close(CLOSE.initTimeout, 'Initialization Timeout'), INIT_TIMEOUT_MS);
 
   const resolveJob = async (init: Record<string, unknown>): Promise<InteractiveJob> => {
-    const { defaultLimits, maxLimits } = runtime.config;
-    const job = await parsePistonJob(init, runtime.registry, maxLimits);
+    const { defaultLimits, maxLimits } = arbiter.config;
+    const job = await parsePistonJob(init, arbiter.languages, maxLimits);
     send({ type: 'runtime', language: job.runtime.language, version: job.runtime.version });
     const { definition } = job.runtime;
     return {
@@ -86,18 +90,19 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
   };
 
   const start = (init: Record<string, unknown>): InteractiveSession => {
-    runtime.service.assertAccepting();
+    arbiter.submissions.assertAccepting();
     const stdout = new StringDecoder('utf8');
     const stderr = new StringDecoder('utf8');
     const data = (stream: 'stdout' | 'stderr', text: string) => {
       if (text) send({ type: 'data', stream, data: text });
     };
-    if (!runtime.pool)
+    const sandbox = arbiter.sandbox;
+    if (!sandbox)
       throw new ArbiterError(
         'SANDBOX_UNAVAILABLE',
         'this node runs no programs; connect to a node started with --workers',
       );
-    const started = new InteractiveSession(runtime.pool, resolveJob(init), {
+    const started = new InteractiveSession(sandbox, resolveJob(init), {
       onCompileStart: () => send({ type: 'stage', stage: 'compile' }),
       onCompiled: (result) => {
         data('stdout', result.stdout.toString('utf8'));
@@ -124,7 +129,7 @@ export function handlePistonConnect(runtime: Runtime, socket: WebSocket, request
     if (closed) return;
     let message: unknown;
     try {
-      message = parseJsonText(String(raw), runtime.config.maxJsonDepth);
+      message = parseJsonText(String(raw), arbiter.config.maxJsonDepth);
     } catch {
       fail(new ArbiterError('INVALID_INPUT', 'messages are JSON objects with a "type"'));
       return;

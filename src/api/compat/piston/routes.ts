@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
 import { compileLimitsFor } from '../../../judge/limits-policy.js';
-import type { Runtime } from '../../../runtime.js';
 import type { SubmissionInput } from '../../../service/submission-service.js';
 import { isFinal } from '../../../service/submission-view.js';
 import type { SubmissionRecord } from '../../../store/types.js';
@@ -59,10 +58,11 @@ function sendPistonError(request: FastifyRequest, reply: FastifyReply, thrown: u
  * through the queue like any submission, so priorities, fairness and limits apply) and the
  * interactive WebSocket GET /api/v2/connect.
  */
-export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { service, registry, config } = runtime;
+export async function registerPistonRoutes(app: FastifyInstance): Promise<void> {
+  const { arbiter } = app;
+  const { submissions: service, languages: registry, config } = arbiter;
 
-  void app.register(async (scope) => {
+  await app.register(async (scope) => {
     scope.setErrorHandler((error, request, reply) => sendPistonError(request, reply, error));
     // Piston clients do not all say what they send (node's piston-client posts JSON as text/plain),
     // so within these routes any body is read as JSON.
@@ -160,7 +160,7 @@ export function registerPistonRoutes(app: FastifyInstance, runtime: Runtime): vo
           'this route speaks WebSocket: open it with an Upgrade: websocket request',
         );
       },
-      wsHandler: (socket: WebSocket, request) => handlePistonConnect(runtime, socket, request),
+      wsHandler: (socket: WebSocket, request) => handlePistonConnect(arbiter, socket, request),
     });
   });
 }
