@@ -8,21 +8,10 @@ import {
   kattisGuessPackage,
 } from '../../test/helpers/package-fixtures-interactive.js';
 import { kattisSumPackage, SUM_PY } from '../../test/helpers/package-fixtures.js';
-import { zipPackage, type PackageTree } from '../../test/helpers/package-zip.js';
-import { importPackage } from './import-package.js';
+import { assertRefused, importTree, type PackageTree } from '../../test/helpers/package-zip.js';
 
-const imported = (tree: PackageTree, folder?: string) => importPackage(zipPackage(tree, folder));
-
-function refused(tree: PackageTree, code: 'INVALID' | 'UNSUPPORTED', message: RegExp): void {
-  assert.throws(
-    () => imported(tree),
-    (error: Error & { code?: string }) => {
-      assert.equal(error.code, `ARB_ERR_PACKAGE_${code}`, error.message);
-      assert.match(error.message, message);
-      return true;
-    },
-  );
-}
+const imported = importTree;
+const refused = assertRefused;
 
 test('a package in its folder: title, limits, groups from testdata.yaml, the validator, solutions', () => {
   const problem = imported(kattisSumPackage(), 'addtwo');

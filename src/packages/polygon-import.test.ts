@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MINI_TESTLIB_H, polygonProblemXml, polygonSumPackage } from '../../test/helpers/package-fixtures.js';
-import { zipPackage, type PackageTree } from '../../test/helpers/package-zip.js';
-import { importPackage } from './import-package.js';
+import { assertRefused, importTree } from '../../test/helpers/package-zip.js';
 
-const imported = (tree: PackageTree) => importPackage(zipPackage(tree));
-
-function refused(tree: PackageTree, code: 'INVALID' | 'UNSUPPORTED', message: RegExp): void {
-  assert.throws(
-    () => imported(tree),
-    (error: Error & { code?: string }) => {
-      assert.equal(error.code, `ARB_ERR_PACKAGE_${code}`, error.message);
-      assert.match(error.message, message);
-      return true;
-    },
-  );
-}
+const imported = importTree;
+const refused = assertRefused;
 
 test('problem.xml: title, limits, tests by their path patterns, the checker with testlib.h, tagged solutions', () => {
   const problem = imported(polygonSumPackage());

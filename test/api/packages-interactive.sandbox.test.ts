@@ -13,8 +13,9 @@ import {
   kattisAddFunctionPackage,
   kattisGuessPackage,
 } from '../helpers/package-fixtures-interactive.js';
+import { packageApi } from '../helpers/package-api.js';
 import { zipPackage } from '../helpers/package-zip.js';
-import { pollUntil, request, startServerWithKeys, cleanup, type TestServer } from './helpers.js';
+import { request, startServerWithKeys, cleanup, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let userKey: string;
@@ -48,48 +49,10 @@ interface Judged {
   tests: { status: string; message?: string; transcript?: { toInteractor: string; toProgram: string } }[];
 }
 
-async function upload(zip: Uint8Array, query = '') {
-  const response = await fetch(`${server.url}/api/v1/problems/import${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/zip', authorization: `Bearer ${adminKey}` },
-    body: zip,
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as Record<string, unknown> };
-}
-
-async function problemAs(id: string, key: string): Promise<ProblemView> {
-  const response = await request<ProblemView>(server, 'GET', `/api/v1/problems/${id}`, { key });
-  assert.equal(response.status, 200, response.text);
-  return response.body;
-}
-
-function verified(id: string): Promise<ProblemView> {
-  return pollUntil(
-    () => problemAs(id, adminKey),
-    (p) => p.verification?.state === 'passed' || p.verification?.state === 'failed',
-    { timeoutMs: VERIFY_TIMEOUT_MS, intervalMs: 250, what: `verification of ${id}` },
-  );
-}
-
-async function judged(problemId: string, language: string, source: string, key = userKey): Promise<Judged> {
-  const response = await request<Judged>(server, 'POST', '/api/v1/submissions?wait=true', {
-    key,
-    body: { language, source, problemId },
-    timeoutMs: 180_000,
-  });
-  assert.equal(response.status, 200, response.text);
-  return response.body;
-}
-
-async function exported(id: string): Promise<Uint8Array> {
-  const response = await fetch(`${server.url}/api/v1/problems/${id}/export`, {
-    headers: { authorization: `Bearer ${adminKey}` },
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  return new Uint8Array(await response.arrayBuffer());
-}
+const { upload, problemAs, verified, judged, exported } = packageApi<ProblemView, Judged>(
+  () => ({ server, adminKey, userKey }),
+  { verifyMs: VERIFY_TIMEOUT_MS, judgeMs: 180_000 },
+);
 
 const essence = (p: ProblemView) => ({
   title: p.title,

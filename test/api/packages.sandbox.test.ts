@@ -4,6 +4,7 @@
 // problem and the same results; malformed packages refused naming their file, with nothing stored.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { packageApi } from '../helpers/package-api.js';
 import { zipPackage, type PackageTree } from '../helpers/package-zip.js';
 import { INT_SUM_C, kattisSumPackage, polygonSumPackage, SUM_PY } from '../helpers/package-fixtures.js';
 import {
@@ -67,56 +68,10 @@ interface Judged {
   tests: { status: string; message?: string; group?: string; hidden?: boolean }[];
 }
 
-async function upload(zip: Uint8Array, query = '', key = adminKey) {
-  const response = await fetch(`${server.url}/api/v1/problems/import${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/zip', authorization: `Bearer ${key}` },
-    body: zip,
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, body: body as Record<string, unknown> };
-}
-
-async function problemAs(id: string, key: string): Promise<ProblemView> {
-  const response = await request<ProblemView>(server, 'GET', `/api/v1/problems/${id}`, { key });
-  assert.equal(response.status, 200, response.text);
-  return response.body;
-}
-
-async function verified(id: string): Promise<ProblemView> {
-  return pollUntil(
-    () => problemAs(id, adminKey),
-    (p) => p.verification?.state === 'passed' || p.verification?.state === 'failed',
-    { timeoutMs: VERIFY_TIMEOUT_MS, intervalMs: 250, what: `verification of ${id}` },
-  );
-}
-
-async function judged(problemId: string, language: string, source: string, key = userKey): Promise<Judged> {
-  const response = await request<Judged>(server, 'POST', '/api/v1/submissions?wait=true', {
-    key,
-    body: { language, source, problemId },
-    timeoutMs: 120_000,
-  });
-  assert.equal(response.status, 200, response.text);
-  return response.body;
-}
-
-async function exported(id: string): Promise<Uint8Array> {
-  const response = await fetch(`${server.url}/api/v1/problems/${id}/export`, {
-    headers: { authorization: `Bearer ${adminKey}` },
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  assert.equal(response.headers.get('content-type'), 'application/zip');
-  assert.match(response.headers.get('content-disposition') ?? '', new RegExp(`filename="${id}.zip"`));
-  return new Uint8Array(await response.arrayBuffer());
-}
+const { upload, problemAs, verified, judged, exported } = packageApi<ProblemView, Judged>(
+  () => ({ server, adminKey, userKey }),
+  { verifyMs: VERIFY_TIMEOUT_MS, judgeMs: 120_000 },
+);
 
 /** What makes two problems the same problem: everything but the id, times and verification. */
 function sameProblem(a: ProblemView, b: ProblemView): void {

@@ -1,6 +1,8 @@
 // Problem package fixtures: a folder given as an object of paths and contents, zipped with fflate,
 // so each test builds the exact package it needs (and a broken one, byte by byte, where it must).
+import assert from 'node:assert/strict';
 import { strToU8, zipSync, type Zippable } from 'fflate';
+import { importPackage } from '../../src/packages/import-package.js';
 
 /** Paths (`data/sample/1.in`) to contents; a string is UTF-8 text. */
 export type PackageTree = Record<string, string | Uint8Array>;
@@ -12,4 +14,19 @@ export function zipPackage(tree: PackageTree, folder?: string): Uint8Array {
     zip[folder ? `${folder}/${path}` : path] = typeof content === 'string' ? strToU8(content) : content;
   }
   return zipSync(zip, { level: 6 });
+}
+
+/** The package `tree` (in `folder` when given) read by the importer, as the API reads an upload. */
+export const importTree = (tree: PackageTree, folder?: string) => importPackage(zipPackage(tree, folder));
+
+/** Asserts the importer refuses `tree` with ARB_ERR_PACKAGE_<code> and a message matching `message`. */
+export function assertRefused(tree: PackageTree, code: 'INVALID' | 'UNSUPPORTED', message: RegExp): void {
+  assert.throws(
+    () => importTree(tree),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, `ARB_ERR_PACKAGE_${code}`, error.message);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
