@@ -6,7 +6,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
 import { ArbiterError } from '../errors.js';
-import { outputDiffSchema } from './schemas.js';
+import { declareErrorResponses } from './error-responses.js';
+import { errorResponse, outputDiffSchema } from './schemas.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
 import { registerBodyLimit } from './body-limit.js';
@@ -83,7 +84,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       info: { title: 'Arbiter', version: VERSION, description: 'Run untrusted code safely and judge it.' },
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-        schemas: { OutputDiff: { ...outputDiffSchema, required: [...outputDiffSchema.required] } },
+        schemas: {
+          OutputDiff: { ...outputDiffSchema, required: [...outputDiffSchema.required] },
+          ErrorBody: { ...errorResponse, required: [...errorResponse.required] },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -158,6 +162,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     runtime.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
   });
 
+  declareErrorResponses(app);
   registerHealthRoutes(app, runtime, VERSION);
   registerSubmissionRoutes(app, runtime);
   registerProblemRoutes(app, runtime);
