@@ -4,8 +4,7 @@ import type { SubmissionRecord } from '../store/types.js';
 export type { SubmissionSummary } from '../contract.js';
 
 /** Whether a status is final: neither queued nor running, so nothing about the submission changes any more. */
-export const isFinal = (status: SubmissionRecord['status']): boolean =>
-  status !== 'queued' && status !== 'running';
+export { isFinalStatus as isFinal } from '../contract.js';
 
 /** A submission as the API returns it: the contract's Submission (src/contract.ts). */
 export type SubmissionView = Submission;

@@ -2,7 +2,11 @@
 // one way tests start a server: the real sandbox, so root, bubblewrap and the toolchains are
 // needed), real HTTP with the global fetch, real temp dirs.
 import assert from 'node:assert/strict';
-import type { ErrorBody, Submission as SubmissionView } from '../../src/contract.js';
+import {
+  isFinalStatus as isFinal,
+  type ErrorBody,
+  type Submission as SubmissionView,
+} from '../../src/contract.js';
 import { ArbiterProcess, tempDir as serverTempDir } from '../helpers/server.js';
 
 export {
@@ -81,7 +85,7 @@ export type {
   TestResult as TestView,
 } from '../../src/contract.js';
 
-export const isFinal = (status: string): boolean => status !== 'queued' && status !== 'running';
+export { isFinal };
 
 /** Asserts the one error format of DESIGN.md, and optionally its status and code. */
 export function assertErrorBody(
