@@ -6,7 +6,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
 import { ArbiterError } from '../errors.js';
-import { outputDiffSchema } from './schemas.js';
+import { declareErrorResponses } from './error-responses.js';
+import { errorResponse, outputDiffSchema } from './schemas.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
 import { registerBodyLimit } from './body-limit.js';
@@ -86,7 +87,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       info: { title: 'Arbiter', version: VERSION, description: 'Run untrusted code safely and judge it.' },
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-        schemas: { OutputDiff: { ...outputDiffSchema, required: [...outputDiffSchema.required] } },
+        schemas: {
+          OutputDiff: { ...outputDiffSchema, required: [...outputDiffSchema.required] },
+          ErrorBody: { ...errorResponse, required: [...errorResponse.required] },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -161,6 +165,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     runtime.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
   });
 
+  declareErrorResponses(app);
   registerHealthRoutes(app, runtime, VERSION);
   // Each API is a plugin over `app.arbiter` that translates shapes; none is handed the runtime.
   await app.register(registerSubmissionRoutes);

@@ -1,16 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../contract.js';
 import { ArbiterError, ErrorCodes } from '../errors.js';
 
-/** The one error body every route answers with (DESIGN.md). */
-export interface ErrorBody {
-  error: string;
-  message: string;
-  status: number;
-  timestamp: string;
-  path: string;
-  requestId: string;
-  retryAfter?: number;
-}
+/** The one error body every route answers with: the contract's (src/contract.ts). */
+export type { ErrorBody } from '../contract.js';
 
 /** Maps anything thrown in a handler to an ArbiterError; unknown faults become a 500 with no detail leaked. */
 export function toArbiterError(error: unknown): {

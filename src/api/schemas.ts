@@ -94,15 +94,22 @@ export const idParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
 } as const;
 
+/**
+ * The one error body (src/contract.ts ErrorBody). The native routes' 4xx and 5xx answers are
+ * declared with it (error-responses.ts), so it is on the OpenAPI page and is also what serialises
+ * them: every field the body has must be listed here, or Fastify drops it.
+ */
 export const errorResponse = {
   type: 'object',
+  description: 'The one error body of the native API: a stable code, a message and where it happened.',
+  required: ['error', 'message', 'status', 'timestamp', 'path', 'requestId'],
   properties: {
-    error: { type: 'string' },
+    error: { type: 'string', description: 'Stable error code, ARB_ERR_* (docs/errors.md)' },
     message: { type: 'string' },
-    status: { type: 'integer' },
-    timestamp: { type: 'string' },
+    status: { type: 'integer', description: 'The HTTP status, repeated' },
+    timestamp: { type: 'string', description: 'ISO 8601' },
     path: { type: 'string' },
-    requestId: { type: 'string' },
-    retryAfter: { type: 'integer' },
+    requestId: { type: 'string', description: 'Also in the x-request-id header, and in the server log' },
+    retryAfter: { type: 'integer', description: 'Seconds to wait before retrying (429, 503)' },
   },
 } as const;

@@ -6,6 +6,7 @@ import { LanguageRegistry } from '../languages/registry.js';
 import { parseDuration, parseSizeKb, resolveLimits } from '../sandbox/limits.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { verdictLine } from './format.js';
+import { writeOutputs } from './submit-format.js';
 
 export interface RunCommandOptions {
   lang?: string;
@@ -45,15 +46,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const pool = await SandboxPool.create({ concurrency: 1, readOnlyDirs: registry.readOnlyDirs() });
   try {
     const result = await compileAndRun(pool, { language, source, stdin, limits });
-    if (result.compile && result.status === 'compilation_error') {
-      process.stderr.write(result.compile.stdout);
-      process.stderr.write(result.compile.stderr);
-    }
-    if (result.run) {
-      process.stdout.write(result.run.stdout);
-      process.stderr.write(result.run.stderr);
-      if (result.run.stdoutTruncated) process.stderr.write('\n[stdout truncated at the output limit]\n');
-    }
+    writeOutputs(result);
     const shown = result.run ?? result.compile;
     process.stderr.write(`\n${basename(file)} [${language.id}]: ${verdictLine(result.status, shown)}\n`);
     return result.status === 'accepted' ? 0 : 1;

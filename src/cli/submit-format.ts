@@ -1,13 +1,13 @@
 import type { StageResult, Submission } from './submit-connection.js';
-import type { RunReason, RunResult, RunStatus } from '../sandbox/run-spec.js';
+import type { RunResult } from '../sandbox/run-spec.js';
 import { stageBytes } from '../judge/stage.js';
 import { formatMs, verdictLine } from './format.js';
 
 /** A stage of a remote result in the shape verdictLine() reads (the local RunResult). */
 export function stageAsRunResult(stage: StageResult): RunResult {
   const result: RunResult = {
-    status: stage.status as RunStatus,
-    reason: (stage.reason ?? null) as RunReason | null,
+    status: stage.status,
+    reason: stage.reason ?? null,
     exitCode: stage.exitCode,
     signal: stage.signal,
     // The program's own bytes where the text could not carry them.
@@ -39,20 +39,35 @@ export function remoteVerdictLine(submission: Submission): string {
   return parts.join(' · ');
 }
 
+/** A stage's output as printed: the local run's bytes, or a remote result's text. */
+interface PrintedStage {
+  stdout: string | Uint8Array;
+  stderr: string | Uint8Array;
+  stdoutTruncated?: boolean;
+}
+
+/**
+ * The program's part of `arbiter run`'s and `arbiter submit`'s output: the compiler's output on a
+ * compile error (on stderr), then the run's stdout and stderr, each to its own stream.
+ */
+export function writeOutputs(result: { status: string; compile?: PrintedStage; run?: PrintedStage }): void {
+  if (result.compile && result.status === 'compilation_error') {
+    process.stderr.write(result.compile.stdout);
+    process.stderr.write(result.compile.stderr);
+  }
+  if (result.run) {
+    process.stdout.write(result.run.stdout);
+    process.stderr.write(result.run.stderr);
+    if (result.run.stdoutTruncated) process.stderr.write('\n[stdout truncated at the output limit]\n');
+  }
+}
+
 /**
  * Writes a finished submission as `arbiter run` does: the compiler's output on a compile error,
  * the program's stdout and stderr, then the verdict line on stderr headed by `label`.
  */
 export function printResult(submission: Submission, label: string): void {
-  if (submission.compile && submission.status === 'compilation_error') {
-    process.stderr.write(submission.compile.stdout);
-    process.stderr.write(submission.compile.stderr);
-  }
-  if (submission.run) {
-    process.stdout.write(submission.run.stdout);
-    process.stderr.write(submission.run.stderr);
-    if (submission.run.stdoutTruncated) process.stderr.write('\n[stdout truncated at the output limit]\n');
-  }
+  writeOutputs(submission);
   const failure = firstFailure(submission);
   if (failure) process.stderr.write(`\n${failure}`);
   process.stderr.write(`\n${label} [${submission.language}]: ${remoteVerdictLine(submission)}\n`);

@@ -1,4 +1,5 @@
 import { ArbiterError } from '../errors.js';
+import { describeValue, invalidInput as invalid } from './describe-value.js';
 import { CHECKER_PROTOCOLS, type CheckerProtocol, type CheckerSpec, type CheckOutcome } from './types.js';
 
 /**
@@ -218,17 +219,8 @@ export function parseCheckerFiles(
   });
 }
 
-function invalid(message: string): ArbiterError {
-  return new ArbiterError('INVALID_INPUT', message);
-}
-
 function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return quote(value);
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
+  return describeValue(value, quote);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { ArbiterError } from '../errors.js';
+import { describeValue, invalidInput as invalid } from './describe-value.js';
 import {
   GROUP_AGGREGATIONS,
   type GroupAggregation,
@@ -28,17 +29,8 @@ const GROUP_KEYS = ['id', 'points', 'aggregation', 'dependsOn'] as const;
 /** Scores are rounded to this many decimals, so 30 × 2/3 reads 20, not 20.000000000000004. */
 const SCORE_DECIMALS = 6;
 
-function invalid(message: string): ArbiterError {
-  return new ArbiterError('INVALID_INPUT', message);
-}
-
 function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 100));
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
+  return describeValue(value, (text) => JSON.stringify(text.slice(0, 100)));
 }
 
 /**

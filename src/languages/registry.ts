@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
+import type { Language } from '../contract.js';
 import { ArbiterError } from '../errors.js';
 import { LANGUAGE_CATALOG } from './catalog.js';
 import type { LanguageDefinition } from './language.js';
@@ -10,13 +11,8 @@ import { compareVersionsDescending, isAnyVersion, versionSelects } from './versi
 /** How long a toolchain may take to print its version (the JVM-based ones are slow). */
 const VERSION_TIMEOUT_MS = 20_000;
 
-export interface LanguageInfo {
-  id: string;
-  name: string;
-  aliases: string[];
-  version: string | null;
-  installed: boolean;
-  compiled: boolean;
+/** A language as GET /api/v1/languages lists it: the contract's Language, and what it is a version of. */
+export interface LanguageInfo extends Language {
   /** The language this entry is another version of (`c` for GCC 11), or null for a language's own entry. */
   versionOf: string | null;
 }

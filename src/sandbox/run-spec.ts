@@ -1,3 +1,4 @@
+import type { StageReason as RunReason, StageStatus as RunStatus } from '../contract.js';
 import type { RunLimits } from './limits.js';
 
 /** A file placed in the work directory (/box) before a run. */
@@ -49,27 +50,8 @@ export interface InteractiveRun {
   result: Promise<RunResult>;
 }
 
-export type RunStatus =
-  | 'accepted'
-  | 'runtime_error'
-  | 'time_limit_exceeded'
-  | 'memory_limit_exceeded'
-  | 'output_limit_exceeded'
-  | 'cancelled'
-  | 'internal_error';
-
-/** Which limit or event decided a status other than accepted. */
-export type RunReason =
-  | 'cpu'
-  | 'wall'
-  | 'memory'
-  | 'output'
-  | 'processes'
-  | 'file_size'
-  | 'signal'
-  | 'exit_code'
-  | 'cancelled'
-  | 'sandbox';
+/** How a run ended, and which limit or event decided it: the API contract's stage statuses. */
+export type { StageReason as RunReason, StageStatus as RunStatus } from '../contract.js';
 
 export interface RunResult {
   status: RunStatus;

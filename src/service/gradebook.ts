@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
+import type { GradebookEntry } from '../contract.js';
 import { ArbiterError } from '../errors.js';
-import type { SubmissionStatus } from '../judge/types.js';
 import type { GradebookQuery, GradebookRow } from '../store/types.js';
 import { isAdmin, type Caller } from './caller.js';
 
@@ -8,14 +8,8 @@ import { isAdmin, type Caller } from './caller.js';
 export const DEFAULT_GRADEBOOK_PAGE = 1_000;
 export const MAX_GRADEBOOK_PAGE = 10_000;
 
-/** A gradebook row as the API shows it: times as ISO 8601, the key only to admins. */
-export interface GradebookEntry {
-  user: string | null;
-  keyId?: string | null;
-  submissions: number;
-  best: { score: number; maxScore: number | null; submissionId: string; at: string } | null;
-  latest: { score: number | null; status: SubmissionStatus; submissionId: string; at: string };
-}
+/** A gradebook row as the API shows it (src/contract.ts): times as ISO 8601, the key only to admins. */
+export type { GradebookEntry } from '../contract.js';
 
 /**
  * Whose rows `caller` may read, as a store query. Admins read every key's (or one key's, `keyId`).

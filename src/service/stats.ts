@@ -1,3 +1,4 @@
+import type { TimingSummary } from '../contract.js';
 import type { SubmissionStatus } from '../judge/types.js';
 
 /** Timing samples older than this leave the averages (the dashboard shows the last 15 minutes). */
@@ -13,13 +14,7 @@ interface Sample {
   language: string;
 }
 
-export interface TimingSummary {
-  count: number;
-  avgWaitMs: number;
-  p95WaitMs: number;
-  avgRunMs: number;
-  p95RunMs: number;
-}
+export type { TimingSummary } from '../contract.js';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

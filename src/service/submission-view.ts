@@ -1,34 +1,13 @@
+import type { Submission, SubmissionSummary } from '../contract.js';
 import type { SubmissionRecord } from '../store/types.js';
 
-/** Whether a status is final: neither queued nor running, so nothing about the submission changes any more. */
-export const isFinal = (status: SubmissionRecord['status']): boolean =>
-  status !== 'queued' && status !== 'running';
+export type { SubmissionSummary } from '../contract.js';
 
-/** A submission as the API returns it (DESIGN.md's result shape). */
-export interface SubmissionView {
-  id: string;
-  status: SubmissionRecord['status'];
-  language: string;
-  version: string | null;
-  problemId?: string;
-  /** Who it is for, as the caller named them; absent when not named. */
-  user?: string;
-  position?: number;
-  compile?: NonNullable<SubmissionRecord['result']>['compile'];
-  run?: NonNullable<SubmissionRecord['result']>['run'];
-  tests: NonNullable<SubmissionRecord['result']>['tests'];
-  /** On a problem with test groups: each group's outcome. */
-  groups?: NonNullable<SubmissionRecord['result']>['groups'];
-  score: number | null;
-  maxScore: number | null;
-  message?: string;
-  cached?: boolean;
-  attempts: number;
-  queueMs: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+/** Whether a status is final: neither queued nor running, so nothing about the submission changes any more. */
+export { isFinalStatus as isFinal } from '../contract.js';
+
+/** A submission as the API returns it: the contract's Submission (src/contract.ts). */
+export type SubmissionView = Submission;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -58,13 +37,6 @@ export function toView(record: SubmissionRecord, position: number | null): Submi
   if (result?.cached) view.cached = true;
   return view;
 }
-
-/** A submission in a listing: its state and score, without sources or outputs (GET it for those). */
-export type SubmissionSummary = Omit<SubmissionView, 'compile' | 'run' | 'tests' | 'position'> & {
-  /** Tests passed and run; absent without tests. */
-  testsPassed?: number;
-  testsRun?: number;
-};
 
 export function toSummary(record: SubmissionRecord): SubmissionSummary {
   const view = toView(record, null);

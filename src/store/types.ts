@@ -8,6 +8,21 @@ import type {
   TestCase,
   TestGroup,
 } from '../judge/types.js';
+import type { Problem, ProblemFile } from '../contract.js';
+
+/** Wire shapes of problems (files, graders, verification): the API contract's, src/contract.ts. */
+export {
+  EXPECTED_VERDICTS,
+  PROBLEM_TYPES,
+  type ExpectedVerdict,
+  type ProblemFile,
+  type ProblemGrader,
+  type ProblemType,
+  type ProblemVerification,
+  type ReferenceSolution,
+  type VerificationResult,
+  type VerificationState,
+} from '../contract.js';
 import type { RunLimits } from '../sandbox/limits.js';
 
 /** A submission's request as stored: already validated and normalised by the API layer. */
@@ -42,31 +57,6 @@ export interface StoredRequest {
   /** An output-only problem's submission: `files` are its outputs, one per test; nothing runs. */
   outputOnly?: boolean;
 }
-
-/**
- * A file of a problem (service/problem-files.ts checks it): text, or bytes as base64. `visible`:
- * students see it in the problem (a header they code against); default false.
- */
-export interface ProblemFile {
-  name: string;
-  content: string;
-  encoding?: 'utf8' | 'base64';
-  visible?: boolean;
-}
-
-/** A problem's grader for one language. */
-export interface ProblemGrader {
-  /** Written beside the student's program; a compiled language's sources among them are compiled with it. */
-  files: ProblemFile[];
-  /** One of `files`, run in place of the student's source (Python: the grader imports the student's module). */
-  entry?: string;
-  /** The name the student's source gets (its module's name, for an entry to import). Default: the language's sourceFile. */
-  sourceFile?: string;
-}
-
-/** `program` (default): the submission is a program run on every test; `output-only`: it is the outputs. */
-export const PROBLEM_TYPES = ['program', 'output-only'] as const;
-export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
 /** The body a callback carries: Arbiter's submission view, or Judge0's submission as GET shows it. */
 export type CallbackFormat = 'arbiter' | 'judge0';
@@ -188,85 +178,15 @@ export interface RetentionCut {
   problems: number | null;
 }
 
-export interface ProblemRecord {
-  id: string;
-  title: string;
-  tests: TestCase[];
-  /** Test groups (subtasks), validated by judge/groups.ts parseGroups; absent: tests score alone. */
-  groups?: TestGroup[];
+/**
+ * A problem as stored, which is as an operator sees it on the wire (src/contract.ts Problem), with
+ * its checker's and interactor's sources always present. Test groups are validated by
+ * judge/groups.ts parseGroups; the interactor makes the problem interactive (judge/interactor.ts).
+ */
+export interface ProblemRecord extends Omit<Problem, 'checker' | 'interactor' | 'limits'> {
   limits?: Partial<RunLimits>;
   checker?: CheckerSpec;
-  /** Makes the problem interactive (judge/interactor.ts); never together with a custom checker. */
   interactor?: InteractorSpec;
-  /** What students see of the tests' results (see service/visibility). Default full. */
-  feedback?: Feedback;
-  /** Default `program`. */
-  type?: ProblemType;
-  /** Files every run of the problem finds in its work directory (data files, headers). */
-  files?: ProblemFile[];
-  /** Graders by language id: a submission must be in one of these languages when present. */
-  graders?: Record<string, ProblemGrader>;
-  /** Reference solutions from the problem's package, each with the verdict it must get. Admins only. */
-  solutions?: ReferenceSolution[];
-  /**
-   * Whether the reference solutions got their expected verdicts (see packages/verification). While
-   * it is not `passed`, only admins may submit, unless `open`. Absent: nothing to verify, open.
-   */
-  verification?: ProblemVerification;
-  /** An admin opened the problem to everyone whatever its verification says. */
-  open?: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/**
- * The verdict a reference solution must get: a final status, `rejected` (anything but accepted in
- * full), or `partially_accepted` (a score above 0 and below the maximum).
- */
-export const EXPECTED_VERDICTS = [
-  'accepted',
-  'wrong_answer',
-  'time_limit_exceeded',
-  'runtime_error',
-  'memory_limit_exceeded',
-  'rejected',
-  'partially_accepted',
-] as const;
-export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
-
-/** A problem's reference solution: one source file, its language, and the verdict it must get. */
-export interface ReferenceSolution {
-  /** Its path in the package, as `accepted/sol.py`; unique within the problem. */
-  name: string;
-  language: string;
-  source: string;
-  expected: ExpectedVerdict;
-}
-
-export type VerificationState = 'pending' | 'running' | 'passed' | 'failed';
-
-/** One reference solution's outcome in a verification. */
-export interface VerificationResult {
-  name: string;
-  expected: ExpectedVerdict;
-  /** The submission's status; absent until it is judged. */
-  status?: SubmissionStatus;
-  score?: number | null;
-  maxScore?: number | null;
-  /** Whether it got the expected verdict; absent until judged. */
-  passed?: boolean;
-  submissionId?: string;
-  /** Why it could not be judged (an unknown language, a timeout). */
-  message?: string;
-}
-
-export interface ProblemVerification {
-  state: VerificationState;
-  /** Which run this is: a result is written only while the problem still carries its run's id. */
-  runId: string;
-  startedAt: number | null;
-  finishedAt: number | null;
-  results: VerificationResult[];
 }
 
 export type KeyRole = 'admin' | 'user';

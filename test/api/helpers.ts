@@ -2,6 +2,11 @@
 // one way tests start a server: the real sandbox, so root, bubblewrap and the toolchains are
 // needed), real HTTP with the global fetch, real temp dirs.
 import assert from 'node:assert/strict';
+import {
+  isFinalStatus as isFinal,
+  type ErrorBody,
+  type Submission as SubmissionView,
+} from '../../src/contract.js';
 import { ArbiterProcess, tempDir as serverTempDir } from '../helpers/server.js';
 
 export {
@@ -72,62 +77,15 @@ export async function request<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, text, body: parsed as T };
 }
 
-/** The result shape of DESIGN.md, as far as the tests read it. */
-export interface StageView {
-  status?: string;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  signal?: number | null;
-  cpuMs: number;
-  wallMs: number;
-  memoryKb: number;
-}
+/** The API's shapes: the contract's (src/contract.ts), under the names these tests use. */
+export type {
+  ErrorBody,
+  StageResult as StageView,
+  Submission as SubmissionView,
+  TestResult as TestView,
+} from '../../src/contract.js';
 
-export interface TestView {
-  status: string;
-  cpuMs: number;
-  wallMs: number;
-  memoryKb: number;
-  weight?: number;
-  stdout?: string;
-  stderr?: string;
-  message?: string;
-  hidden?: boolean;
-}
-
-export interface SubmissionView {
-  id: string;
-  status: string;
-  language: string;
-  version: string | null;
-  position?: number;
-  problemId?: string;
-  user?: string;
-  compile?: StageView;
-  run?: StageView;
-  tests: TestView[];
-  score: number | null;
-  maxScore: number | null;
-  message?: string;
-  attempts: number;
-  queueMs: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface ErrorBody {
-  error: string;
-  message: string;
-  status: number;
-  timestamp: string;
-  path: string;
-  requestId: string;
-  retryAfter?: number;
-}
-
-export const isFinal = (status: string): boolean => status !== 'queued' && status !== 'running';
+export { isFinal };
 
 /** Asserts the one error format of DESIGN.md, and optionally its status and code. */
 export function assertErrorBody(

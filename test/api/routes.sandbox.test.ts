@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
+import type { QueueStats } from '../../src/contract.js';
 import {
   assertErrorBody,
   cleanup,
@@ -176,23 +177,21 @@ test('GET /api/v1/languages lists at least 20 installed languages with versions'
     );
 });
 
-interface QueueStats {
-  length: number;
-  running: number;
-  workers: number;
-  maxLength: number;
-  totals: Record<string, number>;
-  last15Minutes: Record<string, number>;
-  byLanguage: Record<string, { statuses: Record<string, number>; timings: Record<string, number> | null }>;
-}
-
 function assertQueueStats(stats: QueueStats): void {
   for (const field of ['length', 'running', 'workers', 'maxLength'] as const)
     assert.equal(typeof stats[field], 'number', field);
   assert.equal(stats.workers, 2);
-  for (const field of ['queued', 'running', 'processed', 'accepted', 'failed', 'cancelled', 'timedOut'])
+  for (const field of [
+    'queued',
+    'running',
+    'processed',
+    'accepted',
+    'failed',
+    'cancelled',
+    'timedOut',
+  ] as const)
     assert.equal(typeof stats.totals[field], 'number', `totals.${field}`);
-  for (const field of ['count', 'avgWaitMs', 'p95WaitMs', 'avgRunMs', 'p95RunMs'])
+  for (const field of ['count', 'avgWaitMs', 'p95WaitMs', 'avgRunMs', 'p95RunMs'] as const)
     assert.equal(typeof stats.last15Minutes[field], 'number', `last15Minutes.${field}`);
 }
 
@@ -640,6 +639,31 @@ test('GET /docs/json is an OpenAPI document listing every native and simple rout
     methods.filter((m) => !response.body.paths[path]?.[m]).map((m) => `${m.toUpperCase()} ${path}`),
   );
   assert.deepEqual(missing, [], `routes missing from /docs/json: ${missing.join(', ')}`);
+});
+
+test('GET /docs/json shows the error body as the 4XX and 5XX answer of the native routes', async () => {
+  type Responses = Record<string, { content?: Record<string, { schema?: { required?: string[] } }> }>;
+  const response = await request<{
+    paths: Record<string, Record<string, { responses: Responses }>>;
+    components: { schemas: Record<string, { required?: string[] }> };
+  }>(server, 'GET', '/docs/json');
+  assert.equal(response.status, 200, response.text);
+  const required = ['error', 'message', 'status', 'timestamp', 'path', 'requestId'];
+  assert.deepEqual(response.body.components.schemas.ErrorBody?.required, required);
+  for (const [path, method] of [
+    ['/api/v1/submissions', 'post'],
+    ['/api/v1/submissions/{id}', 'get'],
+    ['/api/v1/problems', 'post'],
+    ['/run', 'post'],
+  ] as const) {
+    const responses = response.body.paths[path]?.[method]?.responses ?? {};
+    for (const code of ['4XX', '5XX'])
+      assert.deepEqual(
+        responses[code]?.content?.['application/json']?.schema?.required,
+        required,
+        `${method.toUpperCase()} ${path} ${code}`,
+      );
+  }
 });
 
 interface SseEvent {

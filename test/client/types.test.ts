@@ -1,5 +1,7 @@
-// The SDK's hand-written API types against the server's own: `tsc --noEmit` fails here when they
-// drift apart. The runtime test only records that the file was compiled and loaded.
+// The SDK's API types are the contract (src/contract.ts, copied: test/client/sdk-types.test.ts);
+// the server's own types that are not the contract's (its records, the service's input, the
+// sandbox's run statuses) are checked against it here: `tsc --noEmit` fails when they drift apart.
+// The runtime test only records that the file was compiled and loaded.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as Sdk from '../../packages/client/src/index.js';
@@ -9,6 +11,7 @@ import type { QueueStats } from '../../src/service/arbiter-service.js';
 import type { GradebookEntry } from '../../src/service/gradebook.js';
 import type { SubmissionInput } from '../../src/service/submission-service.js';
 import type { SubmissionSummary, SubmissionView } from '../../src/service/submission-view.js';
+import type { RunReason, RunStatus } from '../../src/sandbox/run-spec.js';
 import type { ProblemRecord } from '../../src/store/types.js';
 
 /** Each entry is `true` when its types fit, `never` (and a compile error below) when not. */
@@ -24,13 +27,17 @@ const serverToSdk: [
   Assignable<SubmissionView['status'], Sdk.SubmissionStatus>,
   Assignable<SubmissionSummary, Sdk.SubmissionSummary>,
   Assignable<GradebookEntry, Sdk.GradebookEntry>,
-] = [true, true, true, true, true, true, true, true];
+  Assignable<RunStatus, Sdk.StageStatus>,
+  Assignable<RunReason, Sdk.StageReason>,
+] = [true, true, true, true, true, true, true, true, true, true];
 
 /** ...and what the SDK sends fits what the server accepts. */
 const sdkToServer: [
   Assignable<Sdk.SubmissionInput, SubmissionInput>,
   Assignable<Sdk.SubmissionStatus, SubmissionView['status']>,
-] = [true, true];
+  Assignable<Sdk.StageStatus, RunStatus>,
+  Assignable<Sdk.StageReason, RunReason>,
+] = [true, true, true, true];
 
 test('the SDK types match the server types (checked by tsc)', () => {
   assert.ok([...serverToSdk, ...sdkToServer].every(Boolean));

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import WebSocket from 'ws';
+import type { ErrorBody } from '../../src/contract.js';
 import {
   PrivatePostgres,
   PrivateRedis,
@@ -54,13 +55,6 @@ interface Detailed {
   status: string;
   dependencies: Record<string, { ok: boolean; error?: string }>;
   workers: { id: string }[];
-}
-
-interface ErrorBody {
-  error: string;
-  message: string;
-  status: number;
-  requestId: string;
 }
 
 let redis: PrivateRedis | null = null;

@@ -1,24 +1,24 @@
+// Generated from src/contract.ts by scripts/gen-sdk-types.ts: do not edit here. Change the
+// contract and run `npm run sdk:types` (test/client/sdk-types.test.ts checks the two agree).
 /**
- * The shapes of Arbiter's native API v1, as the server sends and accepts them. Kept by hand (the
- * SDK depends on nothing of the server); the root project's test/client/types.test.ts checks at
- * compile time that they still match the server's own types.
+ * The contract of Arbiter's native API v1: every shape that crosses the wire, written once. The
+ * server (judge, store, service, api), the web pages (src/web), the tests and the SDK all take
+ * their wire types from here; the SDK's packages/client/src/types.ts is this file copied by
+ * scripts/gen-sdk-types.ts (test/client/sdk-types.test.ts fails when the copy is out of date).
+ *
+ * Rules of this file: no imports (the SDK builds on its own, for browsers; the web pages have no
+ * Node types), only types, constants and tiny pure guards. A field only some callers see says who:
+ * "operators only" fields (an admin key, or the machine's own user on loopback) are removed for
+ * everyone else by src/service/visibility.ts before a response is shaped.
  */
 
-/** A submission's state: two in-between ones, then exactly one final verdict. */
-export type SubmissionStatus = 'queued' | 'running' | FinalStatus;
+// ---------------------------------------------------------------------------------------------
+// Statuses
 
-export type FinalStatus =
-  | 'accepted'
-  | 'wrong_answer'
-  | 'compilation_error'
-  | 'runtime_error'
-  | 'time_limit_exceeded'
-  | 'memory_limit_exceeded'
-  | 'output_limit_exceeded'
-  | 'cancelled'
-  | 'internal_error';
-
-export const FINAL_STATUSES: readonly FinalStatus[] = Object.freeze([
+/** A submission's states: two in-between ones, then exactly one final verdict. */
+export const SUBMISSION_STATUSES = [
+  'queued',
+  'running',
   'accepted',
   'wrong_answer',
   'compilation_error',
@@ -28,12 +28,54 @@ export const FINAL_STATUSES: readonly FinalStatus[] = Object.freeze([
   'output_limit_exceeded',
   'cancelled',
   'internal_error',
-]);
+] as const;
+
+/** A submission's state (the API's `status`). */
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** A status after which the submission does not change any more. */
+export type FinalStatus = Exclude<SubmissionStatus, 'queued' | 'running'>;
+
+export const FINAL_STATUSES: readonly FinalStatus[] = Object.freeze(
+  SUBMISSION_STATUSES.filter((status): status is FinalStatus => isFinalStatus(status)),
+);
 
 /** True once a submission will not change any more. */
 export function isFinalStatus(status: string): status is FinalStatus {
   return status !== 'queued' && status !== 'running';
 }
+
+/**
+ * A test's verdict: a final status, or `skipped` when its group could no longer score (a group it
+ * depends on did not pass, or an all-or-nothing group already failed) and it was not judged.
+ */
+export type TestStatus = FinalStatus | 'skipped';
+
+/** How one sandboxed run (a compile, a plain run, a test's run) ended. */
+export type StageStatus =
+  | 'accepted'
+  | 'runtime_error'
+  | 'time_limit_exceeded'
+  | 'memory_limit_exceeded'
+  | 'output_limit_exceeded'
+  | 'cancelled'
+  | 'internal_error';
+
+/** Which limit or event decided a run's status other than accepted. */
+export type StageReason =
+  | 'cpu'
+  | 'wall'
+  | 'memory'
+  | 'output'
+  | 'processes'
+  | 'file_size'
+  | 'signal'
+  | 'exit_code'
+  | 'cancelled'
+  | 'sandbox';
+
+// ---------------------------------------------------------------------------------------------
+// Submitting
 
 /** Resource limits of one run; each unset one comes from the problem or the server's defaults. */
 export interface RunLimits {
@@ -55,6 +97,7 @@ export interface RunLimits {
   stackKb?: number;
 }
 
+/** A file of a submission's program. */
 export interface SourceFile {
   name: string;
   content: string;
@@ -68,48 +111,79 @@ export interface TestCase {
   expected?: string;
   /** Points for passing. Default 1. */
   weight?: number;
-  /** Hidden tests never show their data or output to a non-admin caller. */
+  /** Hidden tests never echo their stdin, expected or actual output to a non-admin caller. */
   hidden?: boolean;
   name?: string;
-  /** The id of its group, on a problem with groups (every test then names one). */
+  /** The id of the group it belongs to; required on every test when the problem has groups. */
   group?: string;
 }
 
 /**
- * A problem's test group (subtask). Its score is `points` times its tests' shares (1 passed, a
- * checker's partial points, 0 failed) combined by `aggregation`: `sum` (default; averaged by
- * weight), `min` (all or nothing), `product`. It scores only when every group in `dependsOn` passed.
+ * How a group's score is made from its tests' shares (each 0 to 1: 1 accepted, a custom checker's
+ * partial points, 0 otherwise), as the Kattis format's aggregation and CMS's score types have it:
+ * - `sum` (default): points × the tests' shares averaged by weight (CMS Sum, Kattis sum).
+ * - `min`: points × the smallest share: all or nothing (CMS GroupMin, Kattis min).
+ * - `product`: points × the product of the shares (CMS GroupMul).
  */
+export const GROUP_AGGREGATIONS = ['sum', 'min', 'product'] as const;
+export type GroupAggregation = (typeof GROUP_AGGREGATIONS)[number];
+
+/** A test group (subtask) of a problem. */
 export interface TestGroup {
+  /** Letters, digits, `_`, `.` and `-`; tests name it in their `group`. */
   id: string;
+  /** What the group is worth when every test passes in full. */
   points: number;
-  aggregation?: 'sum' | 'min' | 'product';
+  /** Default `sum`. */
+  aggregation?: GroupAggregation;
+  /**
+   * Groups that must pass (every test accepted in full) for this one to score; when one does not,
+   * this group scores 0 and its tests are skipped. No cycles.
+   */
   dependsOn?: string[];
 }
 
-/** One group's outcome in a submission; `status` is left out where the feedback level is `score`. */
-export interface GroupResult {
-  id: string;
-  points: number;
-  score: number;
-  status?: FinalStatus | 'skipped';
-}
+/** How a custom checker is called and read (src/judge/checker-protocol.ts). */
+export const CHECKER_PROTOCOLS = ['testlib', 'kattis'] as const;
+export type CheckerProtocol = (typeof CHECKER_PROTOCOLS)[number];
 
-/** How output is compared with the expected output. Default trailing_whitespace. */
-export type Checker =
-  | 'exact'
-  | 'trailing_whitespace'
-  | 'tokens'
-  | 'float'
+/** How a test's output is compared with its expected output. Default: trailing_whitespace. */
+export type CheckerSpec =
+  /** Byte for byte. */
   | { type: 'exact' }
+  /** Equal after removing whitespace at the end of every line and blank lines at the end. */
   | { type: 'trailing_whitespace' }
+  /** Equal as sequences of whitespace-separated tokens. */
   | { type: 'tokens' }
+  /** Tokens equal, numbers within `absolute` or `relative` tolerance (default 1e-6 each). */
   | { type: 'float'; absolute?: number; relative?: number }
-  | { type: 'custom'; language: string; source: string };
+  /**
+   * A program that decides, testlib's way: it runs in the sandbox as `checker input.txt
+   * output.txt expected.txt` and exits 0 accepted, 1 wrong answer, 2 presentation error (judged
+   * wrong_answer), 7 partial points (the share read from its report), anything else
+   * internal_error. Its report (stdout, else stderr) is the test's message.
+   *
+   * `protocol: 'kattis'` runs it the Kattis output validator's way instead: `validator input.txt
+   * expected.txt feedback/ < output.txt`, exit 42 accepted, 43 wrong answer, anything else
+   * internal_error; the message is feedback/judgemessage.txt (else stdout, else stderr).
+   * `files` are compiled beside the source (headers such as testlib.h).
+   */
+  | {
+      type: 'custom';
+      language: string;
+      source: string;
+      /** Default `testlib`. */
+      protocol?: CheckerProtocol;
+      /** Extra files placed beside the source (text). */
+      files?: { name: string; content: string }[];
+    };
+
+/** A checker as a request may give it: a built-in one's name alone, or its full spec. */
+export type Checker = 'exact' | 'trailing_whitespace' | 'tokens' | 'float' | CheckerSpec;
 
 /** The body of POST /api/v1/submissions: `source` or `files`, plus what to do with it. */
 export interface SubmissionInput {
-  /** Language id or alias, e.g. "python3", "c", "java" (see ArbiterClient.languages()). */
+  /** Language id or alias, e.g. "python3", "c", "java" (GET /api/v1/languages). */
   language: string;
   /** Refuse to run unless the installed toolchain is this version (semver range). */
   version?: string;
@@ -123,27 +197,33 @@ export interface SubmissionInput {
   tests?: TestCase[];
   problemId?: string;
   /**
-   * Who the submission is for, in your terms (a student's id, when your backend calls with one key
-   * for a whole class): each user gets a rate of its own and the queue is fair between users.
+   * Who the submission is for, in the caller's terms (a student's id, when a site's backend calls
+   * with one key for a whole class): each user gets a rate of its own and the queue is fair
+   * between users.
    */
   user?: string;
   checker?: Checker;
   stopOnFirstFailure?: boolean;
-  /** Lower than your key's priority, never higher. */
+  /** Lower than the key's priority, never higher. */
   priority?: number;
   /** Called with the result once it is final (the server signs the request). */
   callbackUrl?: string;
   /** Reuse the result of an identical earlier submission. Default false. */
   cache?: boolean;
+  /** Limits for the compile; unset ones come from the server's compile defaults. */
   compileLimits?: RunLimits;
+  /** Extra compiler flags appended to the compile command (Judge0's compiler_options). */
   compilerOptions?: string[];
-  /** Send the program's stderr into its stdout. */
+  /** Send the program's stderr into its stdout (Judge0's redirect_stderr_to_stdout). */
   mergeStderr?: boolean;
 }
 
-/** What one stage (the compile, or the run) produced. */
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/** What one stage (the compile, or a plain run) produced. */
 export interface StageResult {
-  status: string;
+  status: StageStatus;
   stdout: string;
   stderr: string;
   exitCode: number | null;
@@ -154,29 +234,51 @@ export interface StageResult {
   stdoutTruncated?: boolean;
   stderrTruncated?: boolean;
   /**
-   * The exact bytes of stdout, base64, present only when they are not valid UTF-8 (`stdout` then has
-   * U+FFFD in place of each bad sequence).
+   * The exact bytes of stdout, base64, present only when they are not valid UTF-8: `stdout` then
+   * shows them with U+FFFD in place of each bad sequence, and this is what the program wrote.
    */
   stdoutBase64?: string;
   /** The same for stderr. */
   stderrBase64?: string;
-  /** Which limit or event decided a status other than accepted: cpu, wall, memory, output, ... */
-  reason?: string | null;
+  /** Which limit or event decided a status other than accepted; null or absent when accepted. */
+  reason?: StageReason | null;
   message?: string;
+}
+
+/** The first bytes of each direction of one interactive test's conversation. */
+export interface Transcript {
+  /** What the program wrote to the interactor. */
+  toInteractor: string;
+  /** What the interactor wrote to the program. */
+  toProgram: string;
+  /** More was said than is kept (64 KiB each way). */
+  truncated?: boolean;
+}
+
+/**
+ * The first difference between a test's expected and actual output: `line` is the first differing
+ * line (1-based); `expected` and `actual` are each side's lines from line `from` on, up to 2 lines
+ * of context before and after `line`, each line cut to 200 characters (a cut line ends with "…").
+ * A side that ended has fewer lines.
+ */
+export interface OutputDiff {
+  line: number;
+  from: number;
+  expected: string[];
+  actual: string[];
 }
 
 export interface TestResult {
   name?: string;
-  /** `skipped`: not judged, as its group could no longer score. */
-  status: FinalStatus | 'skipped';
+  status: TestStatus;
   cpuMs: number;
   wallMs: number;
-  /** Left out of a test shown by its verdict only (a hidden test, to a student). */
+  /** Peak memory; left out where a student sees the test by its verdict only. */
   memoryKb?: number;
   weight: number;
   /** The checker's explanation of a wrong answer. */
   message?: string;
-  /** The program's output; left out for hidden tests. */
+  /** The program's output (a student does not see it for hidden tests). */
   stdout?: string;
   stderr?: string;
   /** As in StageResult: the exact bytes, only when they are not UTF-8. */
@@ -188,27 +290,37 @@ export interface TestResult {
   exitCode?: number | null;
   signal?: number | null;
   hidden?: boolean;
+  /** The test's group, on a problem with groups. */
   group?: string;
-  /** The share of its points a checker's partial points gave it (0 to 1). */
+  /**
+   * The share of the test's points it earned, 0 to 1, when a custom checker gave partial points;
+   * absent otherwise (accepted is 1, any other verdict 0).
+   */
   fraction?: number;
-  /** Why a checker failed; shown to admins, and to the author of an ad-hoc submission's checker. */
+  /**
+   * Why a checker failed (its output, or its compile errors). Operators only, and the author of
+   * an ad-hoc submission's own checker: it may quote the test's data.
+   */
   detail?: string;
-  /** An interactive test's conversation, the first 64 KiB each way; shown to admins only. */
-  transcript?: { toInteractor: string; toProgram: string; truncated?: boolean };
-  /** Where a visible test's wrong output first differs from the expected one. */
+  /** An interactive test's conversation (capped). Operators only, like `detail`. */
+  transcript?: Transcript;
+  /**
+   * Where the output first differs from the expected one: on a visible test that a built-in
+   * checker judged wrong_answer, never on a hidden one.
+   */
   diff?: OutputDiff;
 }
 
 /**
- * A test's first difference: `line` is the first differing line (from 1); `expected` and `actual`
- * are each side's lines from line `from`, up to 2 of context around `line`, each cut to 200
- * characters (a cut one ends with "…"). A side that ended has fewer lines.
+ * One group's outcome. `status`: `accepted` when every test passed in full; `skipped` when a group
+ * it depends on did not pass (its tests were not run); otherwise the verdict of its first test (in
+ * judging order) that did not pass. Left out where the feedback level is `score`.
  */
-export interface OutputDiff {
-  line: number;
-  from: number;
-  expected: string[];
-  actual: string[];
+export interface GroupResult {
+  id: string;
+  points: number;
+  score: number;
+  status?: TestStatus;
 }
 
 /** A submission and, once final, its result (GET /api/v1/submissions/:id). */
@@ -218,15 +330,20 @@ export interface Submission {
   language: string;
   version: string | null;
   problemId?: string;
-  /** Who it is for, as the submission named them. */
+  /** Who it is for, as the submission named them; absent when not named. */
   user?: string;
   /** Place in the queue (0 = next) while queued. */
   position?: number;
   compile?: StageResult;
+  /** A plain run's stage, or the first failing (else last) test's run. */
   run?: StageResult;
   tests: TestResult[];
-  /** On a problem with groups: each group's outcome. */
+  /** On a problem with groups: each group's outcome, in the problem's order. */
   groups?: GroupResult[];
+  /**
+   * Without groups, the weights of passed tests summed (a partial test its share of its weight);
+   * with groups, the groups' scores summed. Null without tests.
+   */
   score: number | null;
   maxScore: number | null;
   message?: string;
@@ -235,19 +352,20 @@ export interface Submission {
   attempts: number;
   /** Milliseconds between creation and the start of the run; null until it starts. */
   queueMs: number | null;
+  /** ISO 8601. */
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
 }
 
-/** A submission in a listing: its state and score, without outputs (get() it for those). */
+/** A submission in a listing: its state and score, without outputs (GET it for those). */
 export type SubmissionSummary = Omit<Submission, 'compile' | 'run' | 'tests' | 'position'> & {
   /** Tests passed and run; absent without tests. */
   testsPassed?: number;
   testsRun?: number;
 };
 
-/** What listSubmissions() narrows by; each field left out does not narrow. */
+/** What a listing of submissions narrows by; each field left out does not narrow. */
 export interface ListOptions {
   /** Submissions per page, 1 to 100. Default 20. */
   limit?: number;
@@ -289,28 +407,52 @@ export function isBatchItemError(item: BatchItem): item is BatchItemError {
   return 'error' in item;
 }
 
-export interface ProblemInput {
-  /** Letters, digits, "_", "." and "-"; the server picks a UUID when absent. */
-  id?: string;
-  title: string;
-  tests: TestCase[];
-  groups?: TestGroup[];
-  limits?: RunLimits;
-  checker?: Checker;
-  /** Makes the problem interactive (docs/problems.md); never together with a custom checker. */
-  interactor?: { language: string; source: string };
-  feedback?: Feedback;
-  /** `program` (default) or `output-only`: a submission sends, in language "output", a file per test. */
-  type?: ProblemType;
-  /** Files every run finds in its work directory, read-only (data files, headers). */
-  files?: ProblemFile[];
-  /** Graders by language id; a problem with graders takes only their languages. */
-  graders?: Record<string, ProblemGrader>;
+/** A change pushed while waiting: the new status and, while queued, the position. */
+export interface StatusUpdate {
+  id: string;
+  status: SubmissionStatus;
+  position?: number;
 }
 
-export type ProblemType = 'program' | 'output-only';
+// ---------------------------------------------------------------------------------------------
+// Problems
 
-/** A problem's file; students see it only when `visible` (default false). */
+/**
+ * How much a problem tells a student of its tests (contest systems' "feedback level"):
+ * - `full` (default): visible tests in full; hidden tests their verdict and time only.
+ * - `verdicts`: every test its verdict and time only, as hidden tests are under `full`.
+ * - `score`: the overall status and score only; no per-test list.
+ * An operator always sees everything.
+ */
+export const FEEDBACK_LEVELS = ['full', 'verdicts', 'score'] as const;
+export type Feedback = (typeof FEEDBACK_LEVELS)[number];
+
+/** `program` (default), or `output-only`: a submission sends, in language "output", a file per test. */
+export const PROBLEM_TYPES = ['program', 'output-only'] as const;
+export type ProblemType = (typeof PROBLEM_TYPES)[number];
+
+/**
+ * An interactive problem's interactor: a program in any installed language that talks with the
+ * contestant's program through their stdin and stdout, run testlib's way as `interactor input.txt
+ * output.txt [expected.txt]`, and decides each test by its exit code.
+ */
+export interface InteractorSpec {
+  language: string;
+  source: string;
+  /**
+   * Default `testlib`. `kattis` runs it as a Kattis interactive output validator instead:
+   * `interactor input.txt expected.txt feedback/`, exit 42 accepted, 43 wrong answer, its message
+   * feedback/judgemessage.txt (else stderr); see judge/interactor.ts.
+   */
+  protocol?: CheckerProtocol;
+  /** Extra files compiled beside the source (headers such as testlib.h), as a custom checker's. */
+  files?: { name: string; content: string }[];
+}
+
+/**
+ * A file of a problem: text, or bytes as base64. `visible`: students see it in the problem (a
+ * header they code against); default false.
+ */
 export interface ProblemFile {
   name: string;
   content: string;
@@ -320,80 +462,113 @@ export interface ProblemFile {
 
 /** A problem's grader for one language (docs/problems.md, "Files and graders"). */
 export interface ProblemGrader {
-  /** Written beside the student's program; a compiled language compiles those with its extensions with it. */
+  /** Written beside the student's program; a compiled language's sources among them are compiled with it. */
   files: ProblemFile[];
-  /** One of `files`, run in place of the student's source (Python: it imports the student's module). */
+  /** One of `files`, run in place of the student's source (Python: the grader imports the student's module). */
   entry?: string;
-  /** The name the student's source gets. Default: the language's source file name. */
+  /** The name the student's source gets (its module's name, for an entry to import). Default: the language's. */
   sourceFile?: string;
 }
 
 /**
- * What students see of a problem's test results: `full` (default) shows visible tests whole and
- * hidden tests by verdict and time only; `verdicts` shows every test so; `score` only the total.
+ * The verdict a reference solution must get: a final status, `rejected` (anything but accepted in
+ * full), or `partially_accepted` (a score above 0 and below the maximum).
  */
-export type Feedback = 'full' | 'verdicts' | 'score';
+export const EXPECTED_VERDICTS = [
+  'accepted',
+  'wrong_answer',
+  'time_limit_exceeded',
+  'runtime_error',
+  'memory_limit_exceeded',
+  'rejected',
+  'partially_accepted',
+] as const;
+export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
 
-export interface Problem {
-  id: string;
-  title: string;
-  tests: TestCase[];
-  groups?: TestGroup[];
-  limits?: RunLimits;
-  /** A custom checker's source is shown to admins only. */
-  checker?: Exclude<Checker, string> | { type: 'custom'; language: string };
-  /** An interactor's source is shown to admins only. */
-  interactor?: { language: string; source?: string };
-  feedback?: Feedback;
-  type?: ProblemType;
-  /** Students see the files marked visible only. */
-  files?: ProblemFile[];
-  graders?: Record<string, ProblemGrader>;
-  /** A package's reference solutions (admins only). */
-  solutions?: ReferenceSolution[];
-  /** Whether the reference solutions got their verdicts; non-admins see the state only. */
-  verification?: ProblemVerification;
-  /** An admin opened the problem whatever its verification says. */
-  open?: boolean;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** The verdict a reference solution must get (`rejected`: anything but accepted in full). */
-export type ExpectedVerdict =
-  | 'accepted'
-  | 'wrong_answer'
-  | 'time_limit_exceeded'
-  | 'runtime_error'
-  | 'memory_limit_exceeded'
-  | 'rejected'
-  | 'partially_accepted';
-
+/** A problem's reference solution: one source file, its language, and the verdict it must get. */
 export interface ReferenceSolution {
-  /** Its path in the package, as `accepted/sol.py`. */
+  /** Its path in the package, as `accepted/sol.py`; unique within the problem. */
   name: string;
   language: string;
   source: string;
   expected: ExpectedVerdict;
 }
 
+export type VerificationState = 'pending' | 'running' | 'passed' | 'failed';
+
+/** One reference solution's outcome in a verification. */
+export interface VerificationResult {
+  name: string;
+  expected: ExpectedVerdict;
+  /** The submission's status; absent until it is judged. */
+  status?: SubmissionStatus;
+  score?: number | null;
+  maxScore?: number | null;
+  /** Whether it got the expected verdict; absent until judged. */
+  passed?: boolean;
+  submissionId?: string;
+  /** Why it could not be judged (an unknown language, a timeout). */
+  message?: string;
+}
+
 /** A problem's verification: its reference solutions judged, each against its expected verdict. */
 export interface ProblemVerification {
-  state: 'pending' | 'running' | 'passed' | 'failed';
+  state: VerificationState;
+  /** Which run this is: a result is written only while the problem still carries its run's id. */
   runId: string;
+  /** Milliseconds since the epoch. */
   startedAt: number | null;
   finishedAt: number | null;
-  results: {
-    name: string;
-    expected: ExpectedVerdict;
-    status?: SubmissionStatus;
-    score?: number | null;
-    maxScore?: number | null;
-    passed?: boolean;
-    submissionId?: string;
-    message?: string;
-  }[];
+  results: VerificationResult[];
+}
+
+/** The body of POST /api/v1/problems. */
+export interface ProblemInput {
+  /** Letters, digits, "_", "." and "-"; the server picks a UUID when absent. */
+  id?: string;
+  title: string;
+  tests: TestCase[];
+  groups?: TestGroup[];
+  limits?: RunLimits;
+  checker?: Checker;
+  /** Makes the problem interactive (docs/problems.md); never together with a custom checker. */
+  interactor?: InteractorSpec;
+  feedback?: Feedback;
+  type?: ProblemType;
+  /** Files every run finds in its work directory, read-only (data files, headers). */
+  files?: ProblemFile[];
+  /** Graders by language id; a problem with graders takes only their languages. */
+  graders?: Record<string, ProblemGrader>;
+}
+
+/** A problem as GET /api/v1/problems/:id shows it. */
+export interface Problem {
+  id: string;
+  title: string;
+  tests: TestCase[];
+  groups?: TestGroup[];
+  limits?: RunLimits;
+  /** A custom checker's source is shown to operators only. */
+  checker?: CheckerSpec | { type: 'custom'; language: string };
+  /** An interactor's source is shown to operators only. */
+  interactor?: { language: string; source?: string };
+  feedback?: Feedback;
+  type?: ProblemType;
+  /** Students see the files marked visible only. */
+  files?: ProblemFile[];
+  graders?: Record<string, ProblemGrader>;
+  /** A package's reference solutions. Operators only. */
+  solutions?: ReferenceSolution[];
+  /**
+   * Whether the reference solutions got their expected verdicts; non-admins see the state only.
+   * While it is not `passed`, only admins may submit, unless `open`. Absent: nothing to verify.
+   */
+  verification?: ProblemVerification;
+  /** An admin opened the problem whatever its verification says. */
+  open?: boolean;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** What importing a package answers: the problem in brief, and its verification (started). */
@@ -418,7 +593,7 @@ export interface ProblemSummary extends Omit<Problem, 'tests' | 'files' | 'grade
   graders?: string[];
   /** An output-only problem's: the file each test's output goes in (`<test name>.out`), in test order. */
   outputFiles?: string[];
-  /** Names of the problem's files students see (headers, data); their contents are in `problems.get`. */
+  /** Names of the problem's files students see (headers, data); their contents are in the problem. */
   visibleFiles?: string[];
 }
 
@@ -443,6 +618,10 @@ export interface GradebookPage {
   nextOffset: number | null;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/** One entry of GET /api/v1/languages. */
 export interface Language {
   id: string;
   name: string;
@@ -453,6 +632,7 @@ export interface Language {
   compiled: boolean;
 }
 
+/** Waiting and running times of a set of finished submissions, in milliseconds. */
 export interface TimingSummary {
   count: number;
   avgWaitMs: number;
@@ -485,21 +665,17 @@ export interface QueueStats {
   byLanguage: Record<string, { statuses: Record<string, number>; timings: TimingSummary | null }>;
 }
 
-/** The one error body every route answers with. */
+/** The one error body every route answers with (docs/errors.md lists the codes). */
 export interface ErrorBody {
+  /** Stable error code, e.g. ARB_ERR_VALIDATION_FAILED. */
   error: string;
   message: string;
+  /** The HTTP status, repeated. */
   status: number;
+  /** ISO 8601. */
   timestamp: string;
   path: string;
   requestId: string;
   /** Seconds to wait before retrying (429, 503). */
   retryAfter?: number;
-}
-
-/** A change pushed while waiting: the new status and, while queued, the position. */
-export interface StatusUpdate {
-  id: string;
-  status: SubmissionStatus;
-  position?: number;
 }

@@ -3,6 +3,7 @@
  * (queued with its position → running → verdict) over SSE. Code is kept per language in
  * localStorage; the API key, when the server asks for one, too.
  */
+import { isFinalStatus as isFinal } from '../../contract.js';
 import { GREETING_SAMPLES } from '../../languages/samples.js';
 import { ApiError, describeError, getJson, sendJson } from '../shared/api.js';
 import { byId, countdown, statusLabel } from '../shared/format.js';
@@ -34,8 +35,6 @@ const DEFAULT_STDIN = 'world';
 const SAVE_DELAY_MS = 300;
 /** When the event stream breaks, the submission is polled this often instead. */
 const POLL_INTERVAL_MS = 500;
-
-const isFinal = (status: string) => status !== 'queued' && status !== 'running';
 
 const languageSelect = byId<HTMLSelectElement>('language');
 const problemSelect = byId<HTMLSelectElement>('problem');

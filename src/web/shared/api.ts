@@ -3,6 +3,8 @@
  * ApiError that carries the HTTP status, Arbiter's stable code and the wait a 429 or 503 asked for.
  */
 
+import type { ErrorBody as ContractErrorBody } from '../../contract.js';
+
 /** localStorage entry holding the API key (both pages share it: same origin). */
 const KEY_STORAGE = 'arbiter.apiKey';
 
@@ -21,12 +23,8 @@ export function authHeaders(): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
-/** Arbiter's error body (DESIGN.md): `{error, message, status, timestamp, path, requestId, retryAfter?}`. */
-interface ErrorBody {
-  error?: string;
-  message?: string;
-  retryAfter?: number;
-}
+/** Arbiter's error body (src/contract.ts), read warily: a proxy in between may answer with anything. */
+type ErrorBody = Partial<Pick<ContractErrorBody, 'error' | 'message' | 'retryAfter'>>;
 
 export class ApiError extends Error {
   /** HTTP status; 0 when the server could not be reached. */
