@@ -369,7 +369,9 @@ test('a setsid daemon started in the background does not outlive the run', async
   const daemon = await sh(
     pool,
     "setsid sh -c 'while :; do date > /tmp/ghost; sleep 0.05; done' >/dev/null 2>&1 </dev/null & " +
-      'sleep 0.2; [ -e /tmp/ghost ] && echo "daemon running"',
+      // Waits for the daemon's first write (an emulated guest can take a second to start it).
+      'for i in $(seq 100); do [ -e /tmp/ghost ] && break; sleep 0.1; done; [ -e /tmp/ghost ] && echo "daemon running"',
+    { limits: UNTIMED },
   );
   assert.equal(daemon.stdout.toString(), 'daemon running\n', describe(daemon));
   await assertNothingLeftBehind();
