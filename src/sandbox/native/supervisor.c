@@ -514,6 +514,12 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered, int (*start)(void 
   char **saved_environ = environ;
   pid_t pid = clone(start, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
   environ = saved_environ;
+  /* The child's uid switch marked the memory map it shared with us undumpable (the kernel keeps
+   * that flag on the map, not the task), and the map is ours alone again now that the child has
+   * exec'd or exited. Undumpable, /proc/PID/ns/mnt and the like refuse anyone without
+   * CAP_SYS_PTRACE: the server in a container, checking that its supervisor is still there, would
+   * take it for gone. A fork leaves the supervisor dumpable; so does this. */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) die("cannot stay dumpable: %s", strerror(errno));
   return pid;
 }
 
