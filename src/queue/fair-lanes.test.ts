@@ -147,3 +147,25 @@ test('overtakeLimit 0 is plain FIFO; a bad limit is refused naming the key', () 
   assert.throws(() => new FairLanes({ overtakeLimit: -1 }), /overtakeLimit/);
   assert.throws(() => new FairLanes({ overtakeLimit: 1.5 }), /overtakeLimit/);
 });
+
+test('positions are each job’s place in the run order, counted from either end of a long backlog', () => {
+  const lanes = new FairLanes();
+  const live: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    // One heavy submitter (a round each job), a few others now and then, some costly.
+    const id = `j${i}`;
+    const submitter = i % 10 === 0 ? `s${i % 30}` : 'heavy';
+    const ahead = lanes.push(id, 1, submitter, i % 7 === 0 ? 'costly' : 'cheap');
+    assert.equal(ahead, lanes.position(id), `push's answer for ${id}`);
+    live.push(id);
+  }
+  for (const id of ['j3', 'j150', 'j151', 'j398', 'j40']) {
+    assert.ok(lanes.remove(id));
+    live.splice(live.indexOf(id), 1);
+  }
+  const positions = new Map(live.map((id) => [id, lanes.position(id)]));
+  const order: string[] = [];
+  for (let id = lanes.shift(); id !== undefined; id = lanes.shift()) order.push(id);
+  assert.equal(order.length, live.length);
+  for (const [index, id] of order.entries()) assert.equal(positions.get(id), index, id);
+});

@@ -51,8 +51,7 @@ export class FairLanes {
     const seq = lane.seq++;
     const entry: Entry = { id, seq, key: cost === 'costly' ? seq + this.#overtakeLimit : seq };
     const target = lane.rounds[at]!;
-    let ahead = this.#countAhead(priority);
-    for (let i = 0; i < at; i++) ahead += liveIn(lane.rounds[i]!);
+    let ahead = this.#countAhead(priority) + this.#liveBefore(lane, priority, at);
     // The newest arrival: a costly one goes after the whole round, a cheap one after the round's
     // cheap jobs and the costly ones already due (their key below its arrival number).
     if (cost === 'costly') ahead += liveIn(target);
@@ -106,8 +105,7 @@ export class FairLanes {
     if (live === undefined) return null;
     const lane = this.#lanes.get(live.priority)!;
     const at = live.round - lane.base;
-    let before = this.#countAhead(live.priority);
-    for (let i = 0; i < at; i++) before += liveIn(lane.rounds[i]!);
+    let before = this.#countAhead(live.priority) + this.#liveBefore(lane, live.priority, at);
     const round = lane.rounds[at]!;
     for (const fifo of [round.cheap, round.costly]) {
       for (let i = fifo.head; i < fifo.entries.length; i++) {
@@ -159,6 +157,22 @@ export class FairLanes {
     lane.rounds.shift();
     lane.base++;
     for (const [submitter, next] of lane.next) if (next <= lane.base) lane.next.delete(submitter);
+  }
+
+  /**
+   * Live jobs in the rounds before index `at` of `priority`'s lane, counted from whichever end is
+   * nearer (the lane's total less the rounds from `at` on): a submitter with thousands of jobs
+   * waiting adds each to a round near the end, and counting from the front made every push O(n).
+   */
+  #liveBefore(lane: Lane, priority: number, at: number): number {
+    const { rounds } = lane;
+    let n = 0;
+    if (at <= rounds.length - at) {
+      for (let i = 0; i < at; i++) n += liveIn(rounds[i]!);
+      return n;
+    }
+    for (let i = at; i < rounds.length; i++) n += liveIn(rounds[i]!);
+    return (this.#counts.get(priority) ?? 0) - n;
   }
 
   #countAhead(priority: number): number {
