@@ -151,25 +151,47 @@ test('migrations run once, are recorded, and a second connect applies none', asy
   });
 });
 
-test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
+/**
+ * Runs `body` on a schema as an earlier version left it: the first `applied` migrations, recorded.
+ * `old` is a client on that schema; `open` connects the store of today, which migrates the rest.
+ * Everything is closed and dropped afterwards.
+ */
+async function fromOldSchema(
+  applied: number,
+  body: (old: pg.Client, open: () => Promise<PostgresStore>) => Promise<void>,
+): Promise<void> {
   const schema = testSchemaName();
   const old = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await old.connect();
-  let store: PostgresStore | null = null;
+  const opened: PostgresStore[] = [];
   try {
     await old.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
     await old.query(
       'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );
-    for (const migration of POSTGRES_MIGRATIONS.slice(0, 3)) {
+    for (const migration of POSTGRES_MIGRATIONS.slice(0, applied)) {
       await old.query(migration.sql);
       await old.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [
         migration.version,
         migration.name,
       ]);
     }
+    await body(old, async () => {
+      const store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
+      opened.push(store);
+      return store;
+    });
+  } finally {
+    for (const store of opened) await store.close();
+    await old.end();
+    await dropTestSchema(schema);
+  }
+}
+
+test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
+  await fromOldSchema(3, async (old, open) => {
     const insert = `INSERT INTO submissions (id, status, priority, key_id, user_name, language, problem_id, request, result, created_at)
-      VALUES ($1, 'wrong_answer', 1, 'k', 'ann', 'python3', 'p', '{}', $2, $3)`;
+    VALUES ($1, 'wrong_answer', 1, 'k', 'ann', 'python3', 'p', '{}', $2, $3)`;
     await old.query(insert, [
       'judged-before',
       { status: 'wrong_answer', tests: [], score: 1.5, maxScore: 3 },
@@ -180,45 +202,26 @@ test('migration 4 copies the scores of submissions judged before it into the gra
       { status: 'wrong_answer', tests: [], score: null, maxScore: 3 },
       2,
     ]);
-    store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
+    const store = await open();
     assert.deepEqual(store.migrated, [4, 5]);
     const [row] = await store.gradebook({ problemId: 'p', limit: 10 });
     assert.deepEqual(row?.best, { score: 1.5, maxScore: 3, submissionId: 'judged-before', at: 1 });
     assert.equal(row?.latest.submissionId, 'unscored-before');
-  } finally {
-    await store?.close();
-    await old.end();
-    await dropTestSchema(schema);
-  }
+  });
 });
 
 test("migration 5 gives a native webhook the 'arbiter' format and moves Judge0's callback_url out of the echo", async () => {
-  const schema = testSchemaName();
-  const old = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await old.connect();
-  let store: PostgresStore | null = null;
-  try {
-    await old.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
-    await old.query(
-      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-    );
-    for (const migration of POSTGRES_MIGRATIONS.slice(0, 4)) {
-      await old.query(migration.sql);
-      await old.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [
-        migration.version,
-        migration.name,
-      ]);
-    }
+  await fromOldSchema(4, async (old, open) => {
     const insert = `INSERT INTO submissions (id, status, priority, language, callback_url, request, created_at)
-      VALUES ($1, 'queued', 1, 'python3', $2, $3, 1)`;
+    VALUES ($1, 'queued', 1, 'python3', $2, $3, 1)`;
     const echo = (url: string | null) => ({ files: [], compat: { judge0: { callback_url: url } } });
     await old.query(insert, ['native', 'https://hooks.example.com/native', { files: [] }]);
     await old.query(insert, ['judge0', null, echo('https://hooks.example.com/judge0')]);
     await old.query(insert, ['judge0-none', null, echo(null)]);
     await old.query(insert, ['plain', null, { files: [] }]);
-    store = await PostgresStore.connect({ connectionString: TEST_POSTGRES_URL, schema });
+    const store = await open();
     assert.deepEqual(store.migrated, [5]);
-    const callback = async (id: string) => (await store!.getSubmission(id))!.callback;
+    const callback = async (id: string) => (await store.getSubmission(id))!.callback;
     assert.deepEqual(await callback('native'), {
       url: 'https://hooks.example.com/native',
       format: 'arbiter',
@@ -226,11 +229,7 @@ test("migration 5 gives a native webhook the 'arbiter' format and moves Judge0's
     assert.deepEqual(await callback('judge0'), { url: 'https://hooks.example.com/judge0', format: 'judge0' });
     assert.equal(await callback('judge0-none'), null);
     assert.equal(await callback('plain'), null);
-  } finally {
-    await store?.close();
-    await old.end();
-    await dropTestSchema(schema);
-  }
+  });
 });
 
 test('processes starting at once on a fresh schema migrate it exactly once', async () => {
