@@ -56,17 +56,12 @@ export interface GraderPlan {
   sourceFile?: string;
 }
 
-export interface JudgeRequest {
-  language: LanguageDefinition;
-  /** Toolchain version (part of the compile-cache key). */
-  version: string;
-  /** All files of the program; the language's sourceFile among them. */
-  files: SandboxFile[];
-  /**
-   * The problem's files (data files, headers, its grader's files), written after `files` and before
-   * the compile; like the compiled program they are read-only to every test's run.
-   */
-  problemFiles?: SandboxFile[];
+/**
+ * How a program is run and judged, apart from the program itself: its input, limits, tests and how
+ * they are checked. A submission's request stores these (store/types.ts StoredRequest) as the API
+ * resolved them, and the judge reads them from it (JudgeRequest).
+ */
+export interface JudgeSettings {
   /** Compile and run with the problem's grader for this language. */
   grader?: GraderPlan;
   args?: string[];
@@ -79,17 +74,43 @@ export interface JudgeRequest {
   /** Send the program's stderr into its stdout (Judge0's redirect_stderr_to_stdout). */
   mergeStderr?: boolean;
   tests?: TestCase[];
-  /** The problem's test groups (validated: see groups.ts); absent = every test scores on its own. */
+  /**
+   * The problem's test groups (validated: see groups.ts), copied with its tests when the submission
+   * is made; absent = every test scores on its own.
+   */
   groups?: TestGroup[];
   checker?: CheckerSpec;
-  /** Limits of a custom checker's runs: the problem's, not the student's. Default: `limits`. */
+  /**
+   * Limits of a custom checker's runs: the problem's, resolved from it when the submission is made,
+   * never the student's or the request's. Default: `limits`.
+   */
   checkerLimits?: RunLimits;
-  /** An interactive problem's interactor; never together with a custom checker. */
+  /**
+   * An interactive problem's interactor, copied when the submission is made; never together with a
+   * custom checker.
+   */
   interactor?: InteractorSpec;
-  /** Limits of the interactor's runs: the problem's, not the student's. Default: `limits`. */
+  /**
+   * Limits of the interactor's runs: the problem's, resolved from it when the submission is made,
+   * never the student's or the request's. Default: `limits`.
+   */
   interactorLimits?: RunLimits;
   /** Stop at the first failing test; the rest are not run. Default: false. */
   stopOnFirstFailure?: boolean;
+}
+
+/** What the judge judges: a program (its language, toolchain and files) and its JudgeSettings. */
+export interface JudgeRequest extends JudgeSettings {
+  language: LanguageDefinition;
+  /** Toolchain version (part of the compile-cache key). */
+  version: string;
+  /** All files of the program; the language's sourceFile among them. */
+  files: SandboxFile[];
+  /**
+   * The problem's files (data files, headers, its grader's files), written after `files` and before
+   * the compile; like the compiled program they are read-only to every test's run.
+   */
+  problemFiles?: SandboxFile[];
   signal?: AbortSignal;
 }
 

@@ -2,11 +2,9 @@ import type {
   CheckerSpec,
   Feedback,
   InteractorSpec,
-  GraderPlan,
   JudgeResult,
+  JudgeSettings,
   SubmissionStatus,
-  TestCase,
-  TestGroup,
 } from '../judge/types.js';
 import type { Problem, ProblemFile } from '../contract.js';
 
@@ -25,35 +23,20 @@ export {
 } from '../contract.js';
 import type { RunLimits } from '../sandbox/limits.js';
 
-/** A submission's request as stored: already validated and normalised by the API layer. */
-export interface StoredRequest {
+/**
+ * A submission's request as stored: already validated and normalised by the API layer. How it runs
+ * and is judged are the judge's own settings (JudgeSettings); the program's files and the rest are
+ * the store's.
+ */
+export interface StoredRequest extends JudgeSettings {
   files: { name: string; content: string; encoding?: 'utf8' | 'base64' }[];
-  stdin?: string;
-  args?: string[];
-  limits: RunLimits;
-  tests?: TestCase[];
-  /** The problem's test groups, copied with its tests when the submission is made. */
-  groups?: TestGroup[];
-  checker?: CheckerSpec;
-  /** Limits of a custom checker's runs, resolved from the problem (never the request's). */
-  checkerLimits?: RunLimits;
-  /** The problem's interactor, copied when the submission is made. */
-  interactor?: InteractorSpec;
-  /** Limits of the interactor's runs, resolved from the problem (never the request's). */
-  interactorLimits?: RunLimits;
-  stopOnFirstFailure?: boolean;
   cache?: boolean;
-  compileLimits?: RunLimits;
-  compilerOptions?: string[];
-  mergeStderr?: boolean;
   /** The problem's feedback level, fixed when the submission is made. Default full. */
   feedback?: Feedback;
   /** A compatibility API's own view of the request (Judge0's fields); the judge never reads it. */
   compat?: Record<string, unknown>;
   /** The problem's files and its grader's for this language, copied when the submission is made. */
   problemFiles?: ProblemFile[];
-  /** How the problem's grader for this language compiles and runs the program. */
-  grader?: GraderPlan;
   /** An output-only problem's submission: `files` are its outputs, one per test; nothing runs. */
   outputOnly?: boolean;
 }
