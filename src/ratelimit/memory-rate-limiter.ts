@@ -7,6 +7,7 @@
  * bucket; the cap is sized so that only a flood of distinct keys reaches it).
  */
 import { ArbiterError } from '../errors.js';
+import { withDefaults } from '../option-defaults.js';
 import { toRateDecision, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
 import { isFull, take, type BucketState } from './token-bucket.js';
 
@@ -46,7 +47,7 @@ export class MemoryRateLimiter implements RateLimiter {
   #closed = false;
 
   constructor(options: MemoryRateLimiterOptions = {}) {
-    const settings = { ...DEFAULT_MEMORY_RATE_LIMITER_OPTIONS, ...definedOnly(options) };
+    const settings = withDefaults(DEFAULT_MEMORY_RATE_LIMITER_OPTIONS, options);
     if (!Number.isInteger(settings.maxKeys) || settings.maxKeys < 1) {
       throw new ArbiterError('INVALID_INPUT', `maxKeys must be an integer >= 1, got ${settings.maxKeys}`);
     }
@@ -105,9 +106,4 @@ export class MemoryRateLimiter implements RateLimiter {
     const oldest = this.#buckets.keys().next();
     if (oldest.done !== true) this.#buckets.delete(oldest.value);
   }
-}
-
-/** Options left `undefined` fall back to their defaults instead of overriding them. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -28,6 +28,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
+import { resolveRedisOptions } from '../redis-options.js';
 import { toRateDecision, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
 import { take, type BucketState } from './token-bucket.js';
 
@@ -154,16 +155,7 @@ export class RedisRateLimiter implements RateLimiter {
   #closed = false;
 
   constructor(options: RedisRateLimiterOptions) {
-    if (options?.redis === undefined || options.redis === null) {
-      throw new ArbiterError('INVALID_INPUT', 'redis must be an ioredis client');
-    }
-    const settings = { ...DEFAULT_REDIS_RATE_LIMITER_OPTIONS, ...definedOnly(options) };
-    if (typeof settings.keyPrefix !== 'string') {
-      throw new ArbiterError(
-        'INVALID_INPUT',
-        `keyPrefix must be a string, got ${String(settings.keyPrefix)}`,
-      );
-    }
+    const settings = resolveRedisOptions(DEFAULT_REDIS_RATE_LIMITER_OPTIONS, options);
     if (!Number.isInteger(settings.maxIdleMs) || settings.maxIdleMs < 1) {
       throw new ArbiterError('INVALID_INPUT', `maxIdleMs must be an integer >= 1, got ${settings.maxIdleMs}`);
     }
@@ -278,9 +270,4 @@ function parseReply(reply: unknown): { allowed: boolean; previous: BucketState |
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Options left `undefined` fall back to their defaults instead of overriding them. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -20,6 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
+import { resolveRedisOptions } from '../redis-options.js';
 
 /** What a worker says about itself when it registers. */
 export interface WorkerInfo {
@@ -119,16 +120,7 @@ export class WorkerRegistry {
   #failing = false;
 
   constructor(options: WorkerRegistryOptions) {
-    if (options?.redis === undefined || options.redis === null) {
-      throw new ArbiterError('INVALID_INPUT', 'redis must be an ioredis client');
-    }
-    const settings = { ...DEFAULT_WORKER_REGISTRY_OPTIONS, ...definedOnly(options) };
-    if (typeof settings.keyPrefix !== 'string') {
-      throw new ArbiterError(
-        'INVALID_INPUT',
-        `keyPrefix must be a string, got ${String(settings.keyPrefix)}`,
-      );
-    }
+    const settings = resolveRedisOptions(DEFAULT_WORKER_REGISTRY_OPTIONS, options);
     if (!Number.isInteger(settings.heartbeatMs) || settings.heartbeatMs < 1) {
       throw new ArbiterError(
         'INVALID_INPUT',
@@ -374,9 +366,4 @@ async function call<T>(work: () => Promise<T>): Promise<T> {
 function unavailable(error: unknown): ArbiterError {
   const reason = error instanceof Error ? error.message : String(error);
   return new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${reason}`, { cause: error });
-}
-
-/** Options left `undefined` fall back to their defaults instead of overriding them. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

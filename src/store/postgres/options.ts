@@ -2,6 +2,7 @@
 // connection (the pool's and the migration runner's) is opened with.
 import pg from 'pg';
 import { ArbiterError } from '../../errors.js';
+import { withDefaults } from '../../option-defaults.js';
 import { TYPES } from './codec.js';
 
 export interface PostgresStoreOptions {
@@ -55,16 +56,14 @@ function assertSchemaName(schema: string): void {
 }
 
 export function resolveOptions(options: PostgresStoreOptions): Settings {
-  // An option given as undefined takes its default, as one left out does.
-  const given = Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as Partial<PostgresStoreOptions>;
-  const settings: Settings = {
-    ...DEFAULT_POSTGRES_STORE_OPTIONS,
-    onIdleError: () => undefined,
-    connectionString: options.connectionString,
-    ...given,
-  };
+  const settings: Settings = withDefaults(
+    {
+      ...DEFAULT_POSTGRES_STORE_OPTIONS,
+      onIdleError: () => undefined,
+      connectionString: options.connectionString,
+    },
+    options,
+  );
   if (typeof settings.connectionString !== 'string' || settings.connectionString === '')
     throw new ArbiterError('INVALID_INPUT', 'postgres connectionString is required');
   assertSchemaName(settings.schema);
