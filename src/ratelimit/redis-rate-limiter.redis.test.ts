@@ -3,47 +3,23 @@
 // fails loudly, never skips, when it is missing. Each run uses its own key prefix and deletes its
 // keys afterwards.
 import assert from 'node:assert/strict';
-import { connectTestRedis, deleteKeys, TEST_REDIS_URL } from '../../test/helpers/redis.js';
-import { randomUUID } from 'node:crypto';
-import { after, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { eventually } from '../../test/helpers/eventually.js';
+import { useTestRedis } from '../../test/helpers/redis.js';
+import { test } from 'node:test';
+import type { Redis } from 'ioredis';
 import { isArbiterError } from '../errors.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
 import { take } from './token-bucket.js';
 
-const REDIS_URL = TEST_REDIS_URL;
-const prefix = `arbiter-test:${randomUUID()}:rl:`;
-const clients: Redis[] = [];
-
-async function connect(): Promise<Redis> {
-  const client = await connectTestRedis(REDIS_URL);
-  clients.push(client);
-  return client;
-}
-
-const redis = await connect();
-
-after(async () => {
-  await deleteKeys(redis, prefix);
-  for (const client of clients) client.disconnect();
-});
+const { redis, connect, newPrefix, unreachableClient } = await useTestRedis();
+const prefix = newPrefix('rl');
 
 let n = 0;
 const uniqueKey = () => `key-${++n}`;
 
 function limiter(options: Partial<RedisRateLimiterOptions> = {}): RedisRateLimiter {
   return new RedisRateLimiter({ redis, keyPrefix: prefix, ...options });
-}
-
-/** Polls `check` until it holds or `withinMs` passes; returns whether it held. */
-async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 test('a bucket key lives until the bucket would be full again, and a full bucket leaves no key', async () => {
@@ -272,18 +248,9 @@ test('close() leaves a shared client open and closes an owned one', async () => 
   );
 });
 
-/** A client for a port nothing listens on; its connection errors are expected, not logged. */
+/** A client for a port nothing listens on, retrying every 50 ms. */
 function deadClient(options: { enableOfflineQueue: boolean; maxRetriesPerRequest: number | null }): Redis {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port: 1,
-    connectTimeout: 500,
-    retryStrategy: () => 50,
-    ...options,
-  });
-  client.on('error', () => undefined);
-  clients.push(client);
-  return client;
+  return unreachableClient({ connectTimeout: 500, retryStrategy: () => 50, ...options });
 }
 
 test('an unreachable Redis is DEPENDENCY_UNAVAILABLE within 2 s, from the client error itself', async () => {

@@ -2,36 +2,17 @@
 // fails loudly, never skips, when it is missing. Each run uses its own key prefix and deletes its
 // keys afterwards.
 import assert from 'node:assert/strict';
-import { connectTestRedis, deleteKeys, TEST_REDIS_URL } from '../../test/helpers/redis.js';
-import { randomUUID } from 'node:crypto';
-import { after, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { eventually } from '../../test/helpers/eventually.js';
+import { useTestRedis } from '../../test/helpers/redis.js';
+import { test } from 'node:test';
 import { isArbiterError, type ArbiterError } from '../errors.js';
 import { WorkerRegistry, type WorkerInfo, type WorkerRegistryOptions } from './worker-registry.js';
 
-const REDIS_URL = TEST_REDIS_URL;
-const clients: Redis[] = [];
-const prefixes: string[] = [];
-
-async function connect(): Promise<Redis> {
-  const client = await connectTestRedis(REDIS_URL);
-  clients.push(client);
-  return client;
-}
-
-const redis = await connect();
-
-after(async () => {
-  for (const prefix of prefixes) await deleteKeys(redis, prefix);
-  for (const client of clients) client.disconnect();
-});
+const testRedis = await useTestRedis();
+const { redis, connect } = testRedis;
 
 /** A key prefix of its own for each test, so tests see only their workers. */
-function newPrefix(): string {
-  const prefix = `arbiter-test:${randomUUID()}:workers:`;
-  prefixes.push(prefix);
-  return prefix;
-}
+const newPrefix = (): string => testRedis.newPrefix('workers');
 
 function registry(keyPrefix: string, options: Partial<WorkerRegistryOptions> = {}): WorkerRegistry {
   return new WorkerRegistry({ redis, keyPrefix, ...options });
@@ -48,16 +29,6 @@ function info(id: string, extra: Partial<WorkerInfo> = {}): WorkerInfo {
     startedAt: 1_700_000_000_000,
     ...extra,
   };
-}
-
-/** Polls `check` until it holds or `withinMs` passes; returns whether it held. */
-async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 test('registered workers are listed with every field, idle, seen by the Redis clock', async () => {
@@ -192,15 +163,11 @@ test('unregister lets a write in flight land first, so nothing is left behind', 
 
 test('Redis failures: register and list reject as DEPENDENCY_UNAVAILABLE; update reports once per outage', async () => {
   const prefix = newPrefix();
-  const dead = new Redis({
-    host: '127.0.0.1',
-    port: 1,
+  const dead = testRedis.unreachableClient({
     enableOfflineQueue: false,
     retryStrategy: () => null,
     lazyConnect: true,
   });
-  dead.on('error', () => undefined);
-  clients.push(dead);
   const unreachable = new WorkerRegistry({ redis: dead, keyPrefix: prefix });
   const isUnavailable = (error: unknown) =>
     isArbiterError(error, 'DEPENDENCY_UNAVAILABLE') && error.message.startsWith('Redis is unavailable: ');
