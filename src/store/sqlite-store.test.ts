@@ -23,16 +23,22 @@ test('migrations run once and are recorded', async () => {
   await store.close();
 });
 
-test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
-  const path = join(dir, 'm3.db');
+/** A database at `path` as an earlier version left it: the first `applied` migrations, recorded. */
+function oldDatabase(path: string, applied: number): Database.Database {
   const old = new Database(path);
   old.exec(
     'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );
-  for (const migration of SQLITE_MIGRATIONS.slice(0, 3)) {
+  for (const migration of SQLITE_MIGRATIONS.slice(0, applied)) {
     old.exec(migration.sql);
     old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
   }
+  return old;
+}
+
+test('migration 4 copies the scores of submissions judged before it into the gradebook', async () => {
+  const path = join(dir, 'm3.db');
+  const old = oldDatabase(path, 3);
   const insert = old.prepare(
     `INSERT INTO submissions (id, status, priority, key_id, user_name, language, problem_id, request, result, created_at)
      VALUES (?, 'wrong_answer', 1, 'k', 'ann', 'python3', 'p', '{}', ?, ?)`,
@@ -57,14 +63,7 @@ test('migration 4 copies the scores of submissions judged before it into the gra
 
 test("migration 5 gives a native webhook the 'arbiter' format and moves Judge0's callback_url out of the echo", async () => {
   const path = join(dir, 'm4.db');
-  const old = new Database(path);
-  old.exec(
-    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-  );
-  for (const migration of SQLITE_MIGRATIONS.slice(0, 4)) {
-    old.exec(migration.sql);
-    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
-  }
+  const old = oldDatabase(path, 4);
   const insert = old.prepare(
     `INSERT INTO submissions (id, status, priority, language, callback_url, request, created_at)
      VALUES (?, 'queued', 1, 'python3', ?, ?, 1)`,

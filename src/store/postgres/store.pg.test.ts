@@ -16,7 +16,7 @@ import {
   TEST_POSTGRES_URL,
 } from '../../../test/helpers/postgres.js';
 import { POSTGRES_MIGRATIONS } from '../postgres-migrations.js';
-import { PostgresStore } from './store.js';
+import { PostgresStore, type PostgresStoreOptions } from './store.js';
 import type { NewSubmission, Store, SubmissionRecord } from '../types.js';
 import { aResult, aSubmission } from '../../../test/helpers/submission.js';
 
@@ -132,6 +132,31 @@ class OutageProxy {
     for (const socket of this.#sockets) socket.destroy();
     if (!this.#server.listening) return;
     await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+  }
+}
+
+/**
+ * Runs `body` with a store (in a fresh schema) whose connections pass through an OutageProxy that is
+ * up; closes the store, takes the proxy down and drops the schema whatever happens.
+ */
+async function behindOutageProxy(
+  options: Pick<PostgresStoreOptions, 'connectionTimeoutMs'>,
+  body: (store: PostgresStore, proxy: OutageProxy) => Promise<void>,
+): Promise<void> {
+  const proxy = new OutageProxy();
+  await proxy.up();
+  const schema = testSchemaName();
+  const store = await PostgresStore.connect({
+    ...options,
+    connectionString: urlWithPort(proxy.port),
+    schema,
+  });
+  try {
+    await body(store, proxy);
+  } finally {
+    await store.close();
+    await proxy.down();
+    await dropTestSchema(schema);
   }
 }
 
@@ -357,14 +382,7 @@ test(
   'while PostgreSQL is down every method rejects with DEPENDENCY_UNAVAILABLE, ping is false, and the store recovers by itself',
   { timeout: OUTAGE_TEST_TIMEOUT_MS },
   async () => {
-    const proxy = new OutageProxy();
-    await proxy.up();
-    const schema = testSchemaName();
-    const store = await PostgresStore.connect({
-      connectionString: urlWithPort(proxy.port),
-      schema,
-    });
-    try {
+    await behindOutageProxy({}, async (store, proxy) => {
       const before = await store.createSubmission(submission(), 1);
       assert.equal(await store.ping(), true);
 
@@ -381,11 +399,7 @@ test(
       assert.equal((await store.getSubmission(before.id))!.id, before.id, 'the data is still there');
       const after = await store.createSubmission(submission(), 2);
       assert.ok(after.seq > before.seq);
-    } finally {
-      await store.close();
-      await proxy.down();
-      await dropTestSchema(schema);
-    }
+    });
   },
 );
 
@@ -433,16 +447,8 @@ test(
   'while PostgreSQL accepts connections and never answers, methods give up after connectionTimeoutMs',
   { timeout: OUTAGE_TEST_TIMEOUT_MS },
   async () => {
-    const proxy = new OutageProxy();
-    await proxy.up();
-    const schema = testSchemaName();
     const connectionTimeoutMs = 300;
-    const store = await PostgresStore.connect({
-      connectionString: urlWithPort(proxy.port),
-      schema,
-      connectionTimeoutMs,
-    });
-    try {
+    await behindOutageProxy({ connectionTimeoutMs }, async (store, proxy) => {
       proxy.hang();
       for (const [name, call] of everyMethod(store).slice(0, 3)) {
         const started = performance.now();
@@ -453,10 +459,6 @@ test(
       await proxy.up();
       assert.equal(await store.ping(), true);
       assert.deepEqual(await store.listQueued(), []);
-    } finally {
-      await store.close();
-      await proxy.down();
-      await dropTestSchema(schema);
-    }
+    });
   },
 );
