@@ -7,7 +7,7 @@ import type { ProblemRecord } from '../../store/types.js';
 import { importPackage } from '../../packages/import-package.js';
 import { PROBLEM_ID, type ImportedProblem } from '../../packages/imported-problem.js';
 import { exportKattisPackage } from '../../packages/kattis-export.js';
-import { KATTIS_MARKER } from '../../packages/kattis-import.js';
+import { KATTIS_MARKER } from '../../packages/kattis-layout.js';
 import { packageInvalid, packageUnsupported } from '../../packages/package-error.js';
 import { POLYGON_MARKER } from '../../packages/polygon-import.js';
 import { pendingVerification } from '../../packages/verification.js';
