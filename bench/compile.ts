@@ -15,7 +15,7 @@ import { pchStatus } from '../src/languages/pch-build.js';
 import { DEFAULT_SANDBOX_ENV, SandboxPool, type RunResult } from '../src/sandbox/index.js';
 import { formatPercent, verdict } from './format.js';
 import { machineFacts } from './machine.js';
-import type { Report, Table } from './report.js';
+import { FIGURE_COLUMNS, type Report, type Table } from './report.js';
 import { median } from './stats.js';
 
 /** The compile step's share of a plain compile's wall time that issue [M] asks for. */
@@ -173,14 +173,7 @@ export async function compileReport(runsScale = 1): Promise<Report> {
   const tables: Table[] = [
     {
       title: 'Compile: precompiled headers vs a plain compile (median wall time)',
-      columns: [
-        { header: 'figure' },
-        { header: 'value', align: 'right' },
-        { header: 'ceiling', align: 'right' },
-        { header: 'ratio', align: 'right' },
-        { header: 'target' },
-        { header: 'result' },
-      ],
+      columns: [...FIGURE_COLUMNS],
       rows: figures,
       notes,
     },

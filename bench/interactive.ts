@@ -17,7 +17,7 @@ import { LanguageRegistry } from '../src/languages/index.js';
 import { SandboxPool, resolveLimits } from '../src/sandbox/index.js';
 import { formatPercent } from './format.js';
 import { machineFacts } from './machine.js';
-import type { Report } from './report.js';
+import { FIGURE_COLUMNS, type Report } from './report.js';
 import { median } from './stats.js';
 
 /** Tests per judged submission, and judged submissions per side (alternating) after one warm-up. */
@@ -89,14 +89,7 @@ export async function interactiveReport(runsScale = 1): Promise<Report> {
     tables: [
       {
         title: 'Interactive: added cost per test against the same problem judged plainly (median)',
-        columns: [
-          { header: 'figure' },
-          { header: 'value', align: 'right' },
-          { header: 'ceiling', align: 'right' },
-          { header: 'ratio', align: 'right' },
-          { header: 'target' },
-          { header: 'result' },
-        ],
+        columns: [...FIGURE_COLUMNS],
         rows: [
           [
             'Interactive: C echo with a C interactor, wall per test',

@@ -9,6 +9,19 @@ export interface Column {
   align?: 'left' | 'right';
 }
 
+/**
+ * The columns of a table of figures, in this order: bench/results.ts gathers every table that has
+ * them into bench/RESULTS.md, so a section that measures figures lays its table out with these.
+ */
+export const FIGURE_COLUMNS: readonly Column[] = Object.freeze([
+  { header: 'figure' },
+  { header: 'value', align: 'right' },
+  { header: 'ceiling', align: 'right' },
+  { header: 'ratio', align: 'right' },
+  { header: 'target' },
+  { header: 'result' },
+]);
+
 export interface Table {
   title: string;
   columns: Column[];

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineFacts } from './machine.js';
-import { renderMarkdown, renderText, type Report } from './report.js';
+import { FIGURE_COLUMNS, renderMarkdown, renderText, type Report } from './report.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const OUT_DIR = join(BENCH_DIR, 'out');
@@ -105,7 +105,7 @@ function figuresOf(table: MarkdownTable): ResultRow[] {
   const col = (name: string): number =>
     table.headers.findIndex((header) => header.toLowerCase() === name.toLowerCase());
   const cell = (row: string[], index: number): string => (index >= 0 ? (row[index] ?? '') : '');
-  const canonical = ['figure', 'value', 'ceiling', 'ratio', 'target', 'result'].map(col);
+  const canonical = FIGURE_COLUMNS.map((column) => col(column.header));
   if (canonical.every((index) => index >= 0)) {
     const [figure, value, ceiling, ratio, target, result] = canonical as [
       number,
@@ -300,15 +300,7 @@ export function resultsReport(
     tables: [
       {
         title: 'Every figure against its ceiling',
-        columns: [
-          { header: 'section' },
-          { header: 'figure' },
-          { header: 'value', align: 'right' },
-          { header: 'ceiling', align: 'right' },
-          { header: 'ratio', align: 'right' },
-          { header: 'target' },
-          { header: 'result' },
-        ],
+        columns: [{ header: 'section' }, ...FIGURE_COLUMNS],
         rows,
         notes: [
           `${rows.length} figures: ${tally('PASS')} PASS, ${tally('MISS')} MISS, ${tally('info')} without a target.`,

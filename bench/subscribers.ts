@@ -23,7 +23,7 @@ import { DEFAULT_MAX_LIMITS } from '../src/sandbox/limits.js';
 import { backgroundLoad, machineBusy, ofOneCore, startCpuWindow } from './cpu-meter.js';
 import { formatPercent, verdict } from './format.js';
 import { machineFacts, versionOf } from './machine.js';
-import { renderMarkdown, renderText, type Report, type Table } from './report.js';
+import { FIGURE_COLUMNS, renderMarkdown, renderText, type Report, type Table } from './report.js';
 import type { ResultRow } from './results.js';
 import { killAllServers, startServer, UNLIMITED, type BenchServer, type Submission } from './server.js';
 import { percentile } from './stats.js';
@@ -738,14 +738,7 @@ function build(m: SubscribersMeasured): SubscribersResult {
   const rows = rowsOf(m);
   const table: Table = {
     title: `Push: ${count(m.requested.sse + m.requested.ws)} subscribers held by one API process`,
-    columns: [
-      { header: 'figure' },
-      { header: 'value', align: 'right' },
-      { header: 'ceiling', align: 'right' },
-      { header: 'ratio', align: 'right' },
-      { header: 'target' },
-      { header: 'result' },
-    ],
+    columns: [...FIGURE_COLUMNS],
     rows: rows.map((r) => [r.figure, r.value, r.ceiling, r.ratio, r.target, r.result]),
     notes: [
       'server: arbiter serve, 1 worker, running one python3 time.sleep(600) (wallMs 600000); ' +

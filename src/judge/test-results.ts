@@ -1,6 +1,6 @@
 // What one test's result says, and what a submission's results add up to: pure, shared by the
 // judge of programs (judge.ts) and of outputs (output-only.ts).
-import { checkOutput } from './checkers.js';
+import { checkOutput } from './check-output.js';
 import { roundScore, scoreGroups, shareOf } from './groups.js';
 import type { InteractionOutcome } from './interactor.js';
 import { outputDiff } from './output-diff.js';

@@ -1,5 +1,6 @@
 import type { ImportedProblem } from './imported-problem.js';
-import { importKattisPackage, KATTIS_MARKER } from './kattis-import.js';
+import { importKattisPackage } from './kattis-import.js';
+import { KATTIS_MARKER } from './kattis-layout.js';
 import { packageInvalid } from './package-error.js';
 import { PackageFiles } from './package-files.js';
 import { importPolygonPackage, POLYGON_MARKER } from './polygon-import.js';

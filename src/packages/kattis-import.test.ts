@@ -8,7 +8,13 @@ import {
   kattisGuessPackage,
 } from '../../test/helpers/package-fixtures-interactive.js';
 import { kattisSumPackage, SUM_PY } from '../../test/helpers/package-fixtures.js';
-import { assertRefused, importTree, type PackageTree } from '../../test/helpers/package-zip.js';
+import {
+  assertRefused,
+  changedPackage,
+  importTree,
+  type PackageChanges,
+  type PackageTree,
+} from '../../test/helpers/package-zip.js';
 
 const imported = importTree;
 const refused = assertRefused;
@@ -96,99 +102,59 @@ test('legacy grader_flags and accept_score make a group min or sum', () => {
   assert.deepEqual(problem.groups, [{ id: 'g1', points: 25, aggregation: 'min' }]);
 });
 
+/** The sum package with `changes` made, refused with ARB_ERR_PACKAGE_<code> and `message`. */
+function refusedSum(code: 'INVALID' | 'UNSUPPORTED', cases: [changes: PackageChanges, message: RegExp][]) {
+  for (const [changes, message] of cases) refused(changedPackage(kattisSumPackage(), changes), code, message);
+}
+
 test('malformed packages name the file and, for YAML, the line', () => {
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\nlimits:\n  memory: [1\n' },
-    'INVALID',
-    /^problem\.yaml:\d+: is not valid YAML/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\nlimits:\n  memory: lots\n' },
-    'INVALID',
-    /^problem\.yaml:3: limits\.memory must be a number/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\nname: Y\n' },
-    'INVALID',
-    /^problem\.yaml:2: is not valid YAML/,
-  );
-  const noAnswer = kattisSumPackage();
-  delete noAnswer['data/secret/small/02.ans'];
-  refused(noAnswer, 'INVALID', /^data\/secret\/small\/02\.ans: is missing/);
-  const noInput = kattisSumPackage();
-  delete noInput['data/sample/1.in'];
-  refused(noInput, 'INVALID', /^data\/sample\/1\.in: is missing/);
-  refused(
-    { ...kattisSumPackage(), 'data/secret/big/testdata.yaml': 'scoring:\n  score: -5\n' },
-    'INVALID',
-    /^data\/secret\/big\/testdata\.yaml:2: scoring\.score/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'data/sample/1.in': new Uint8Array([0xff, 0xfe, 0x00]) },
-    'INVALID',
-    /^data\/sample\/1\.in: is not UTF-8/,
-  );
+  refusedSum('INVALID', [
+    [{ 'problem.yaml': 'name: X\nlimits:\n  memory: [1\n' }, /^problem\.yaml:\d+: is not valid YAML/],
+    [
+      { 'problem.yaml': 'name: X\nlimits:\n  memory: lots\n' },
+      /^problem\.yaml:3: limits\.memory must be a number/,
+    ],
+    [{ 'problem.yaml': 'name: X\nname: Y\n' }, /^problem\.yaml:2: is not valid YAML/],
+    [{ 'data/secret/small/02.ans': null }, /^data\/secret\/small\/02\.ans: is missing/],
+    [{ 'data/sample/1.in': null }, /^data\/sample\/1\.in: is missing/],
+    [
+      { 'data/secret/big/testdata.yaml': 'scoring:\n  score: -5\n' },
+      /^data\/secret\/big\/testdata\.yaml:2: scoring\.score/,
+    ],
+    [{ 'data/sample/1.in': new Uint8Array([0xff, 0xfe, 0x00]) }, /^data\/sample\/1\.in: is not UTF-8/],
+    [
+      { 'problem.yaml': 'name: X\narbiter:\n  feedback: everything\n' },
+      /^problem\.yaml:3: arbiter\.feedback must be one of/,
+    ],
+  ]);
   refused({ 'README.md': 'no package here' }, 'INVALID', /neither problem\.yaml .* nor problem\.xml/);
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\narbiter:\n  feedback: everything\n' },
-    'INVALID',
-    /^problem\.yaml:3: arbiter\.feedback must be one of/,
-  );
 });
 
 test('what Arbiter does not import is refused naming the file, not skipped', () => {
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\ntype: multi-pass\n' },
-    'UNSUPPORTED',
-    /^problem\.yaml:2: multi-pass problems/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'problem.yaml': 'name: X\ntype: submit-answer\n' },
-    'UNSUPPORTED',
-    /^problem\.yaml:2: submit-answer problems/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'include/default/grader.cpp': 'int main(){}' },
-    'UNSUPPORTED',
-    /^include\/default\/grader\.cpp: is a source Kattis compiles with every submission/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'include/grader.h': 'int f();' },
-    'UNSUPPORTED',
-    /^include\/grader\.h: lies right in include\//,
-  );
-  refused(
-    { ...kattisSumPackage(), 'graders/grader.py': 'print(1)' },
-    'UNSUPPORTED',
-    /^graders\/grader\.py: custom graders/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'submissions/brute_force/slow.py': SUM_PY },
-    'UNSUPPORTED',
-    /^submissions\/brute_force\/: is not a verdict/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'submissions/accepted/multi/a.py': SUM_PY },
-    'UNSUPPORTED',
-    /several files/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'output_validators/sumcheck/build': '#!/bin/sh\n' },
-    'UNSUPPORTED',
-    /^output_validators\/sumcheck\/build: is neither a source file nor a header/,
-  );
-  refused(
-    { ...kattisSumPackage(), 'data/secret/big/01.args': '--x' },
-    'UNSUPPORTED',
-    /^data\/secret\/big\/01\.args/,
-  );
-  const plain = kattisSumPackage();
-  delete plain['output_validators/sumcheck/validator.py'];
-  refused(
-    { ...plain, 'problem.yaml': 'name: X\nvalidator_flags: weird_flag\n' },
-    'UNSUPPORTED',
-    /^problem\.yaml:2: validator_flags: weird_flag/,
-  );
+  refusedSum('UNSUPPORTED', [
+    [{ 'problem.yaml': 'name: X\ntype: multi-pass\n' }, /^problem\.yaml:2: multi-pass problems/],
+    [{ 'problem.yaml': 'name: X\ntype: submit-answer\n' }, /^problem\.yaml:2: submit-answer problems/],
+    [
+      { 'include/default/grader.cpp': 'int main(){}' },
+      /^include\/default\/grader\.cpp: is a source Kattis compiles with every submission/,
+    ],
+    [{ 'include/grader.h': 'int f();' }, /^include\/grader\.h: lies right in include\//],
+    [{ 'graders/grader.py': 'print(1)' }, /^graders\/grader\.py: custom graders/],
+    [{ 'submissions/brute_force/slow.py': SUM_PY }, /^submissions\/brute_force\/: is not a verdict/],
+    [{ 'submissions/accepted/multi/a.py': SUM_PY }, /several files/],
+    [
+      { 'output_validators/sumcheck/build': '#!/bin/sh\n' },
+      /^output_validators\/sumcheck\/build: is neither a source file nor a header/,
+    ],
+    [{ 'data/secret/big/01.args': '--x' }, /^data\/secret\/big\/01\.args/],
+    [
+      {
+        'output_validators/sumcheck/validator.py': null,
+        'problem.yaml': 'name: X\nvalidator_flags: weird_flag\n',
+      },
+      /^problem\.yaml:2: validator_flags: weird_flag/,
+    ],
+  ]);
 });
 
 test('an interactive package: its output validator is a Kattis-protocol interactor, .interaction files ignored', () => {
@@ -209,10 +175,8 @@ test('an interactive package: its output validator is a Kattis-protocol interact
     'problem.yaml': 'name: G\ntype: interactive\narbiter:\n  checkerProtocol: testlib\n',
   });
   assert.equal(typed.interactor?.protocol, 'testlib');
-  const noValidator = kattisGuessPackage();
-  delete noValidator['output_validators/guess/validator.py'];
   refused(
-    noValidator,
+    changedPackage(kattisGuessPackage(), { 'output_validators/guess/validator.py': null }),
     'INVALID',
     /^problem\.yaml:2: is interactive, but output_validators\/ has no validator/,
   );

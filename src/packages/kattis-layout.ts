@@ -35,7 +35,10 @@ export function hiddenByDefault(folder: string): boolean {
 /** A file name Kattis accepts for a test case's base name (without .in/.ans). */
 export const TEST_BASE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
-/** The key of Arbiter's own settings in problem.yaml (see kattis-import.ts readArbiterSection). */
+/** The file that makes a package a Kattis one. */
+export const KATTIS_MARKER = 'problem.yaml';
+
+/** The key of Arbiter's own settings in problem.yaml (see kattis/arbiter-section.ts). */
 export const ARBITER_SECTION = 'arbiter';
 
 /**

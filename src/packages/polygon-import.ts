@@ -1,15 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { isArbiterError } from '../errors.js';
-import { parseChecker, PROBLEM_CHECKER_BOUNDS } from '../judge/checkers.js';
 import { parseGroups } from '../judge/groups.js';
-import { parseInteractor } from '../judge/interactor-spec.js';
 import type { CheckerSpec, InteractorSpec, TestCase, TestGroup } from '../judge/types.js';
 import type { RunLimits } from '../sandbox/limits.js';
 import type { ExpectedVerdict, ReferenceSolution } from '../store/types.js';
 import { MAX_PACKAGE_TESTS, MAX_TITLE_LENGTH, PROBLEM_ID, type ImportedProblem } from './imported-problem.js';
 import { testFolder } from './kattis-layout.js';
-import { packageInvalid, packageUnsupported } from './package-error.js';
+import { checkedAsPackage, packageInvalid, packageUnsupported } from './package-error.js';
 import type { PackageFiles } from './package-files.js';
+import { packageLimits } from './package-limits.js';
+import { customCheckerOf, interactorOf, type PackageProgram } from './package-program.js';
 import { checkSolutionCount, languageOfFile, referenceSolution } from './reference-solutions.js';
 import { describeValue } from './yaml-file.js';
 
@@ -136,17 +135,11 @@ function readTitle(problem: XmlNode): string {
   return title;
 }
 
-/** time-limit in ms, memory-limit in bytes; the wall limit is twice the time limit plus a second. */
+/** time-limit in ms, memory-limit in bytes (package-limits.ts adds the wall limit). */
 function readLimits(testset: XmlNode): Partial<RunLimits> | undefined {
-  const limits: Partial<RunLimits> = {};
-  const time = positive(testset['time-limit'], 'time-limit');
-  if (time !== undefined) {
-    limits.cpuMs = Math.ceil(time);
-    limits.wallMs = limits.cpuMs * 2 + 1000;
-  }
-  const memory = positive(testset['memory-limit'], 'memory-limit');
-  if (memory !== undefined) limits.memoryKb = Math.ceil(memory / 1024);
-  return Object.keys(limits).length > 0 ? limits : undefined;
+  const timeMs = positive(testset['time-limit'], 'time-limit');
+  const memoryBytes = positive(testset['memory-limit'], 'memory-limit');
+  return packageLimits({ timeMs, memoryKb: memoryBytes === undefined ? undefined : memoryBytes / 1024 });
 }
 
 function readTests(files: PackageFiles, testset: XmlNode): { tests: TestCase[]; groups?: TestGroup[] } {
@@ -212,12 +205,7 @@ function readTests(files: PackageFiles, testset: XmlNode): { tests: TestCase[]; 
     if (dependsOn.length > 0) group.dependsOn = dependsOn;
     return group;
   });
-  try {
-    return { tests, groups: parseGroups(groups, tests) };
-  } catch (error) {
-    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(POLYGON_MARKER, error.message);
-    throw error;
-  }
+  return { tests, groups: checkedAsPackage(POLYGON_MARKER, () => parseGroups(groups, tests)) };
 }
 
 /**
@@ -226,49 +214,29 @@ function readTests(files: PackageFiles, testset: XmlNode): { tests: TestCase[]; 
  */
 function readInteractor(files: PackageFiles, assets: XmlNode): InteractorSpec {
   const interactor = node(assets.interactor, 'assets/interactor');
-  const { path, language, text, headers } = readProgram(files, interactor, 'interactor');
-  try {
-    return parseInteractor({
-      language,
-      source: text,
-      protocol: 'testlib',
-      ...(headers.length > 0 ? { files: headers } : {}),
-    });
-  } catch (error) {
-    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(path, error.message);
-    throw error;
-  }
+  return interactorOf(readProgram(files, interactor, 'interactor'), 'testlib');
 }
 
 /** A checker's or interactor's `<source path type>`: its text and the .h files of its folder. */
-function readProgram(
-  files: PackageFiles,
-  element: XmlNode,
-  what: 'checker' | 'interactor',
-): {
-  path: string;
-  language: string | undefined;
-  text: string;
-  headers: { name: string; content: string }[];
-} {
-  const source = node(element.source, `${what}/source`);
-  const path = source.path;
+function readProgram(files: PackageFiles, element: XmlNode, what: 'checker' | 'interactor'): PackageProgram {
+  const sourceElement = node(element.source, `${what}/source`);
+  const path = sourceElement.path;
   if (typeof path !== 'string' || path === '')
     throw packageInvalid(POLYGON_MARKER, `<${what}> has no <source path>`);
-  const language = languageOf(source.type, path);
-  const text = files.text(path);
+  const language = languageOf(sourceElement.type, path);
+  const source = files.text(path);
   // Headers the program may include: the .h files in its folder (testlib.h among them).
   const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
   const headers = (folder === '' ? files.paths().filter((p) => !p.includes('/')) : files.under(folder))
     .filter((p) => p.endsWith('.h') && !p.slice(folder.length + 1).includes('/'))
     .map((p) => ({ name: p.slice(p.lastIndexOf('/') + 1), content: files.text(p) }));
-  if (/#\s*include\s*["<]testlib\.h[">]/.test(text) && !headers.some((h) => h.name === 'testlib.h')) {
+  if (/#\s*include\s*["<]testlib\.h[">]/.test(source) && !headers.some((h) => h.name === 'testlib.h')) {
     throw packageInvalid(
       path,
       `includes testlib.h, which the package lacks (${folder === '' ? '' : `${folder}/`}testlib.h)`,
     );
   }
-  return { path, language, text, headers };
+  return { path, language, source, headers };
 }
 
 function readChecker(files: PackageFiles, assets: XmlNode): CheckerSpec {
@@ -277,22 +245,7 @@ function readChecker(files: PackageFiles, assets: XmlNode): CheckerSpec {
   const name = typeof checker.name === 'string' ? checker.name : '';
   const standard = STANDARD_CHECKERS[name];
   if (standard) return { ...standard };
-  const { path, language, text, headers } = readProgram(files, checker, 'checker');
-  try {
-    return parseChecker(
-      {
-        type: 'custom',
-        language,
-        source: text,
-        protocol: 'testlib',
-        ...(headers.length > 0 ? { files: headers } : {}),
-      },
-      PROBLEM_CHECKER_BOUNDS,
-    );
-  } catch (error) {
-    if (isArbiterError(error, 'INVALID_INPUT')) throw packageInvalid(path, error.message);
-    throw error;
-  }
+  return customCheckerOf(readProgram(files, checker, 'checker'), 'testlib');
 }
 
 function readSolutions(files: PackageFiles, assets: XmlNode): ReferenceSolution[] {

@@ -16,6 +16,19 @@ export function zipPackage(tree: PackageTree, folder?: string): Uint8Array {
   return zipSync(zip, { level: 6 });
 }
 
+/** Files to change in a package: each path's new content, or null to take the file out. */
+export type PackageChanges = Record<string, string | Uint8Array | null>;
+
+/** A copy of `tree` with `changes` made: a package that lacks or breaks what a test wants it to. */
+export function changedPackage(tree: PackageTree, changes: PackageChanges): PackageTree {
+  const copy = { ...tree };
+  for (const [path, content] of Object.entries(changes)) {
+    if (content === null) delete copy[path];
+    else copy[path] = content;
+  }
+  return copy;
+}
+
 /** The package `tree` (in `folder` when given) read by the importer, as the API reads an upload. */
 export const importTree = (tree: PackageTree, folder?: string) => importPackage(zipPackage(tree, folder));
 

@@ -7,7 +7,7 @@ import type { ProblemRecord } from '../../store/types.js';
 import { importPackage } from '../../packages/import-package.js';
 import { PROBLEM_ID, type ImportedProblem } from '../../packages/imported-problem.js';
 import { exportKattisPackage } from '../../packages/kattis-export.js';
-import { KATTIS_MARKER } from '../../packages/kattis-import.js';
+import { KATTIS_MARKER } from '../../packages/kattis-layout.js';
 import { packageInvalid, packageUnsupported } from '../../packages/package-error.js';
 import { POLYGON_MARKER } from '../../packages/polygon-import.js';
 import { pendingVerification } from '../../packages/verification.js';
@@ -15,6 +15,7 @@ import { DEFAULT_PACKAGE_LIMITS } from '../../packages/zip-reader.js';
 import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
 import { idParams } from '../schemas.js';
+import { idSchema, problemOf, problemRoute } from './problems.js';
 
 /** Content types a package upload may carry: the zip itself, as raw bytes. */
 const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed', 'application/octet-stream'];
@@ -24,10 +25,7 @@ const importQuery = {
   additionalProperties: false,
   properties: {
     id: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 100,
-      pattern: '^[A-Za-z0-9_.-]+$',
+      ...idSchema,
       description:
         "The problem's id; an existing problem of this id is replaced. Default: the package's name",
     },
@@ -69,11 +67,7 @@ export function importSummary(problem: ProblemRecord, format: ImportedProblem['f
 export async function registerProblemPackageRoutes(app: FastifyInstance): Promise<void> {
   const { arbiter } = app;
   const store = arbiter.problems;
-  const get = async (id: string): Promise<ProblemRecord> => {
-    const problem = await store.getProblem(id);
-    if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${id}`);
-    return problem;
-  };
+  const get = (id: string): Promise<ProblemRecord> => problemOf(store, id);
 
   void app.register(async (scope) => {
     scope.addContentTypeParser(
@@ -84,13 +78,9 @@ export async function registerProblemPackageRoutes(app: FastifyInstance): Promis
 
     scope.post<{ Querystring: { id?: string }; Body: Buffer }>(
       '/api/v1/problems/import',
-      {
-        schema: {
-          summary: 'Import a Kattis or Polygon problem package (zip body, admin); verification starts',
-          tags: ['problems'],
-          querystring: importQuery,
-        },
-      },
+      problemRoute('Import a Kattis or Polygon problem package (zip body, admin); verification starts', {
+        querystring: importQuery,
+      }),
       async (request, reply) => {
         requireAdmin(callerOf(request));
         if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
@@ -167,13 +157,7 @@ export async function registerProblemPackageRoutes(app: FastifyInstance): Promis
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/problems/:id/export',
-    {
-      schema: {
-        summary: 'Export a problem as a Kattis problem package (zip, admin)',
-        tags: ['problems'],
-        params: idParams,
-      },
-    },
+    problemRoute('Export a problem as a Kattis problem package (zip, admin)', { params: idParams }),
     async (request, reply) => {
       // The package holds the hidden tests and the reference solutions.
       requireAdmin(callerOf(request));
@@ -188,14 +172,10 @@ export async function registerProblemPackageRoutes(app: FastifyInstance): Promis
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/problems/:id/verify',
-    {
-      schema: {
-        summary:
-          "Run the problem's reference solutions again (admin); progress in the problem's verification",
-        tags: ['problems'],
-        params: idParams,
-      },
-    },
+    problemRoute(
+      "Run the problem's reference solutions again (admin); progress in the problem's verification",
+      { params: idParams },
+    ),
     async (request, reply) => {
       requireAdmin(callerOf(request));
       const problem = await get(request.params.id);
@@ -211,18 +191,14 @@ export async function registerProblemPackageRoutes(app: FastifyInstance): Promis
 
   app.post<{ Params: { id: string }; Body: { open?: boolean } | undefined }>(
     '/api/v1/problems/:id/open',
-    {
-      schema: {
-        summary: 'Open a problem to every caller whatever its verification says, or close it again (admin)',
-        tags: ['problems'],
-        params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { open: { type: 'boolean', description: 'Default true; false closes it again' } },
-        },
+    problemRoute('Open a problem to every caller whatever its verification says, or close it again (admin)', {
+      params: idParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { open: { type: 'boolean', description: 'Default true; false closes it again' } },
       },
-    },
+    }),
     async (request) => {
       requireAdmin(callerOf(request));
       const problem = await get(request.params.id);

@@ -15,6 +15,7 @@ import {
 } from '../../service/problem-files.js';
 import { pendingVerification } from '../../packages/verification.js';
 import { visibleProblem } from '../../service/visibility.js';
+import type { ProblemCatalog } from '../../service/arbiter-service.js';
 import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
 import { callerOf } from '../context.js';
@@ -32,6 +33,31 @@ interface ProblemBody {
   type?: ProblemType;
   files?: ProblemFileInput[];
   graders?: Record<string, unknown>;
+}
+
+/** A problem's or a group's id as a request gives it: letters, digits, `_`, `.` and `-` (PROBLEM_ID). */
+export const idSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9_.-]+$',
+} as const;
+
+/** An object schema that requires `required` and refuses any field `properties` does not name. */
+function closedObject<Properties extends object>(required: readonly string[], properties: Properties) {
+  return { type: 'object', required, additionalProperties: false, properties } as const;
+}
+
+/** The options of a route of the problems API: its summary and schema parts, under the `problems` tag. */
+export function problemRoute<Parts extends object>(summary: string, parts: Parts) {
+  return { schema: { summary, tags: ['problems'], ...parts } };
+}
+
+/** The problem of `id`, or PROBLEM_NOT_FOUND. */
+export async function problemOf(store: ProblemCatalog, id: string): Promise<ProblemRecord> {
+  const problem = await store.getProblem(id);
+  if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${id}`);
+  return problem;
 }
 
 /** A problem's file: a program's file, which students see only when `visible`. */
@@ -82,76 +108,66 @@ const problemTestSchema = {
  * The shape of a group, for the OpenAPI page and a first check; parseGroups checks the rest (ids
  * that exist, no cycles, every test in a group) with errors that name the field.
  */
-const groupSchema = {
-  type: 'object',
-  required: ['id', 'points'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' },
-    points: { type: 'number', minimum: 0, description: 'What the group is worth when all its tests pass' },
-    aggregation: {
-      type: 'string',
-      enum: GROUP_AGGREGATIONS,
-      description:
-        'sum (default: points shared by the tests by weight), min (all or nothing), product (shares multiplied)',
-    },
-    dependsOn: {
-      type: 'array',
-      items: { type: 'string', maxLength: 100 },
-      maxItems: MAX_GROUPS,
-      description: 'Groups that must pass in full for this one to score; otherwise its tests are skipped',
-    },
+const groupSchema = closedObject(['id', 'points'], {
+  id: idSchema,
+  points: { type: 'number', minimum: 0, description: 'What the group is worth when all its tests pass' },
+  aggregation: {
+    type: 'string',
+    enum: GROUP_AGGREGATIONS,
+    description:
+      'sum (default: points shared by the tests by weight), min (all or nothing), product (shares multiplied)',
   },
-} as const;
+  dependsOn: {
+    type: 'array',
+    items: { type: 'string', maxLength: 100 },
+    maxItems: MAX_GROUPS,
+    description: 'Groups that must pass in full for this one to score; otherwise its tests are skipped',
+  },
+});
 
-const problemBody = {
-  type: 'object',
-  required: ['title', 'tests'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' },
-    title: { type: 'string', minLength: 1, maxLength: 200 },
-    tests: { type: 'array', items: problemTestSchema, minItems: 1, maxItems: 1000 },
-    groups: {
-      type: 'array',
-      items: groupSchema,
-      minItems: 1,
-      maxItems: MAX_GROUPS,
-      description: 'Test groups (subtasks); when given, every test names its group. See docs/problems.md',
-    },
-    limits: limitsSchema,
-    checker: checkerSchema,
-    interactor: {
-      type: 'object',
-      description:
-        'Makes the problem interactive: {language, source, protocol?: testlib (default) or kattis, files?: headers} of an interactor that talks with each submission; not with checker. See docs/problems.md',
-    },
-    feedback: {
-      type: 'string',
-      enum: FEEDBACK_LEVELS,
-      description:
-        'What students see of test results: full (default: hidden tests verdict and time only), verdicts (every test so), score (no per-test list)',
-    },
-    type: {
-      type: 'string',
-      enum: PROBLEM_TYPES,
-      description:
-        'program (default), or output-only: a submission is the outputs, language "output", a file <test name>.out (<n>.out for an unnamed test) per test',
-    },
-    files: {
-      ...problemFilesSchema,
-      description:
-        "Files every run finds in its work directory, read-only (data files, headers); a student's file may not share a name",
-    },
-    graders: {
-      type: 'object',
-      maxProperties: MAX_GRADERS,
-      additionalProperties: graderSchema,
-      description:
-        "By language id: files compiled (C, C++: those with the language's extensions) or run (entry) with the student's source. A problem with graders takes only their languages",
-    },
+const problemBody = closedObject(['title', 'tests'], {
+  id: idSchema,
+  title: { type: 'string', minLength: 1, maxLength: 200 },
+  tests: { type: 'array', items: problemTestSchema, minItems: 1, maxItems: 1000 },
+  groups: {
+    type: 'array',
+    items: groupSchema,
+    minItems: 1,
+    maxItems: MAX_GROUPS,
+    description: 'Test groups (subtasks); when given, every test names its group. See docs/problems.md',
   },
-} as const;
+  limits: limitsSchema,
+  checker: checkerSchema,
+  interactor: {
+    type: 'object',
+    description:
+      'Makes the problem interactive: {language, source, protocol?: testlib (default) or kattis, files?: headers} of an interactor that talks with each submission; not with checker. See docs/problems.md',
+  },
+  feedback: {
+    type: 'string',
+    enum: FEEDBACK_LEVELS,
+    description:
+      'What students see of test results: full (default: hidden tests verdict and time only), verdicts (every test so), score (no per-test list)',
+  },
+  type: {
+    type: 'string',
+    enum: PROBLEM_TYPES,
+    description:
+      'program (default), or output-only: a submission is the outputs, language "output", a file <test name>.out (<n>.out for an unnamed test) per test',
+  },
+  files: {
+    ...problemFilesSchema,
+    description:
+      "Files every run finds in its work directory, read-only (data files, headers); a student's file may not share a name",
+  },
+  graders: {
+    type: 'object',
+    maxProperties: MAX_GRADERS,
+    additionalProperties: graderSchema,
+    description:
+      "By language id: files compiled (C, C++: those with the language's extensions) or run (entry) with the student's source. A problem with graders takes only their languages",
+  },
+});
 
 /**
  * A problem as GET /api/v1/problems lists it: what a page needs to offer it (the editor's problem
@@ -218,21 +234,11 @@ export async function registerProblemRoutes(app: FastifyInstance): Promise<void>
     Object.assign(problem, parseProblemFiles(body, body.tests, arbiter.languages));
     return problem;
   };
-  const get = async (id: string): Promise<ProblemRecord> => {
-    const problem = await store.getProblem(id);
-    if (!problem) throw new ArbiterError('PROBLEM_NOT_FOUND', `no problem with id ${id}`);
-    return problem;
-  };
+  const get = (id: string): Promise<ProblemRecord> => problemOf(store, id);
 
   app.post<{ Body: ProblemBody }>(
     '/api/v1/problems',
-    {
-      schema: {
-        summary: 'Create a problem with its test cases (admin)',
-        tags: ['problems'],
-        body: problemBody,
-      },
-    },
+    problemRoute('Create a problem with its test cases (admin)', { body: problemBody }),
     async (request, reply) => {
       requireAdmin(callerOf(request));
       const id = request.body.id ?? randomUUID();
@@ -246,18 +252,11 @@ export async function registerProblemRoutes(app: FastifyInstance): Promise<void>
 
   app.get(
     '/api/v1/problems',
-    {
-      schema: {
-        summary: 'List problems',
-        tags: ['problems'],
-        response: {
-          200: {
-            type: 'object',
-            properties: { problems: { type: 'array', items: problemSummarySchema } },
-          },
-        },
+    problemRoute('List problems', {
+      response: {
+        200: { type: 'object', properties: { problems: { type: 'array', items: problemSummarySchema } } },
       },
-    },
+    }),
     async (request) => {
       const caller = callerOf(request);
       return {
@@ -282,26 +281,13 @@ export async function registerProblemRoutes(app: FastifyInstance): Promise<void>
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/problems/:id',
-    {
-      schema: {
-        summary: 'A problem; hidden tests show no data to non-admins',
-        tags: ['problems'],
-        params: idParams,
-      },
-    },
+    problemRoute('A problem; hidden tests show no data to non-admins', { params: idParams }),
     async (request) => visibleProblem(await get(request.params.id), callerOf(request)),
   );
 
   app.put<{ Params: { id: string }; Body: ProblemBody }>(
     '/api/v1/problems/:id',
-    {
-      schema: {
-        summary: 'Replace a problem (admin)',
-        tags: ['problems'],
-        params: idParams,
-        body: problemBody,
-      },
-    },
+    problemRoute('Replace a problem (admin)', { params: idParams, body: problemBody }),
     async (request) => {
       requireAdmin(callerOf(request));
       const existing = await get(request.params.id);
@@ -319,7 +305,7 @@ export async function registerProblemRoutes(app: FastifyInstance): Promise<void>
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/problems/:id',
-    { schema: { summary: 'Delete a problem (admin)', tags: ['problems'], params: idParams } },
+    problemRoute('Delete a problem (admin)', { params: idParams }),
     async (request, reply) => {
       requireAdmin(callerOf(request));
       if (!(await store.deleteProblem(request.params.id)))
