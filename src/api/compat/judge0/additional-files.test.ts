@@ -41,10 +41,10 @@ describe('extractZip', () => {
     const big = new Uint8Array(50 * 1024 * 1024); // 50 MiB of zeros compresses to about 50 KiB
     const zip = zipSync({ 'zeros.bin': big });
     assert.ok(zip.length < 200 * 1024);
-    const started = Date.now();
+    // How fast it stops is the bench's business (a timed assertion fails on a loaded machine); this
+    // pins that the cap refuses the archive rather than returning 50 MiB of files.
     const result = extractZip(zip, 1024 * 1024);
     assert.ok(!Array.isArray(result) && /unpacks to more than 1024 KB/.test(result.error));
-    assert.ok(Date.now() - started < 5000);
   });
 
   test('refuses what is not a zip archive, or a damaged one', () => {
