@@ -284,8 +284,8 @@ static void build_seccomp(void) {
                          SCMP_A0(SCMP_CMP_MASKED_EQ, ns_bits[i], ns_bits[i])) < 0)
       die("seccomp clone rule");
   }
-  /* clone3 is refused by each run's own small filter (build_run_seccomp), not here: this filter
-   * also binds the supervisor, which forks runs with clone3(CLONE_INTO_CGROUP). */
+  /* clone3 is refused by a small filter of its own (run_filter), not here: this filter also binds
+   * the supervisor, which may fork runs with clone3(CLONE_INTO_CGROUP). */
 
   int fd = memfd_create("seccomp", MFD_CLOEXEC);
   if (fd < 0) die("memfd_create: %s", strerror(errno));
@@ -304,11 +304,12 @@ static void build_seccomp(void) {
   seccomp_release(ctx);
 }
 
-/* Each run's own filter, stacked on the slot's (load_slot_seccomp): clone3 answers ENOSYS, since it
+/* The clone3 filter, stacked on the slot's (load_slot_seccomp): clone3 answers ENOSYS, since it
  * passes its flags in memory, where a filter cannot look, and libc then falls back to clone(),
- * whose namespace flags the slot's filter inspects. A few instructions, so loading it costs a run
- * little, where compiling the whole filter for every run cost ~0.1 ms (issue [M]). Another
- * architecture or an x32 number is left to the slot's filter, which kills or refuses it. */
+ * whose namespace flags the slot's filter inspects. Another architecture or an x32 number is left
+ * to the slot's filter, which kills or refuses it. Where the supervisor forks runs with clone3
+ * (cgroup v2, CLONE_INTO_CGROUP) each run's child loads it; everywhere else the supervisor takes it
+ * on itself once (refuse_clone3_from_now_on) and every run inherits it. */
 static struct sock_filter run_filter[] = {
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* the native architecture, set at start */, 0, 3),
@@ -327,6 +328,18 @@ static void load_slot_seccomp(void) {
   run_filter[1].k = seccomp_arch_native();
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs: %s", strerror(errno));
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_prog) < 0) die("cannot load the seccomp filter: %s", strerror(errno));
+}
+
+/* Set once the supervisor itself runs under the clone3 filter: runs inherit it from then on. */
+static int clone3_refused;
+
+/* For a supervisor that will never fork with clone3 again (cgroup v1 from the start, v2 once the
+ * kernel refused CLONE_INTO_CGROUP): the clone3 filter goes on the supervisor, once, and every run
+ * inherits it. Loaded by each run instead, it cost ~0.1-0.2 ms a run (issue [M]): the kernel
+ * allocates, JIT-compiles and later frees a BPF program every time. Should the kernel refuse it
+ * here, each run keeps loading its own, so a run is never without it. */
+static void refuse_clone3_from_now_on(void) {
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run_seccomp_prog) == 0) clone3_refused = 1;
 }
 
 /* ---------- cgroups ---------- */
@@ -502,6 +515,7 @@ static pid_t fork_run_child(struct cgroups *cg, int *entered, int (*start)(void 
     /* ENOSYS: no clone3 (before 5.3); E2BIG or EINVAL: no CLONE_INTO_CGROUP (before 5.7). */
     if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return -1;
     cg->clone_into = 0;
+    refuse_clone3_from_now_on();
   }
   static void *stack;
   if (!stack) {
@@ -711,7 +725,7 @@ static void child(const struct request *rq, struct cgroups *cg, int entered, int
   if (syscall(SYS_capset, &cap_header, cap_data) < 0) FAIL("capset");
   stamp(STEP_UID);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) FAIL("no_new_privs");
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run_seccomp_prog) < 0) FAIL("seccomp");
+  if (!clone3_refused && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run_seccomp_prog) < 0) FAIL("seccomp");
   stamp(STEP_SECCOMP);
 
   environ = (char **)rq->envp;
@@ -1132,6 +1146,7 @@ int main(int argc, char **argv) {
   if (prepare_run_cgroups(&cg) < 0) die("cannot create the run cgroup: %s", strerror(errno));
   drop_bounding_set();
   load_slot_seccomp();
+  if (!cg.clone_into) refuse_clone3_from_now_on();
   dprintf(1, "ready\n");
 
   struct request rq;
