@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { table } from './format.js';
 import {
@@ -39,9 +40,7 @@ export function registerProblemsCommand(program: Command): void {
     .option('--id <id>', "the problem's id (default: the package's name); an existing problem is replaced")
     .option('--wait', 'wait for the verification and print it; exit 1 when it failed')
     .option('--json', 'print the answer as JSON')
-    .action(async (file: string, options: ProblemsOptions & { id?: string; wait?: boolean }) => {
-      process.exitCode = await importCommand(file, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(importCommand));
 
   withRemoteOptions(
     problems
@@ -50,15 +49,11 @@ export function registerProblemsCommand(program: Command): void {
       .argument('<id>', 'problem id'),
   )
     .option('-o, --output <file>', 'where to write it (default: <id>.zip)')
-    .action(async (id: string, options: RemoteOptions & { output?: string }) => {
-      process.exitCode = await exportCommand(id, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(exportCommand));
 
   withRemoteOptions(problems.command('list').description('list the problems and their verification'))
     .option('--json', 'print the list as JSON')
-    .action(async (options: ProblemsOptions) => {
-      process.exitCode = await listCommand(options, process.env);
-    });
+    .action(exitCodeActionWithEnv(listCommand));
 
   withRemoteOptions(
     problems
@@ -67,9 +62,7 @@ export function registerProblemsCommand(program: Command): void {
       .argument('<id>', 'problem id'),
   )
     .option('--json', 'print the verification as JSON')
-    .action(async (id: string, options: ProblemsOptions) => {
-      process.exitCode = await verifyCommand(id, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(verifyCommand));
 }
 
 export async function importCommand(
