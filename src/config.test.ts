@@ -1,15 +1,14 @@
 // Where settings come from and how bad ones are refused: defaults, then the file, then ARBITER_*
 // variables, then flags.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { DEFAULT_CONFIG, loadConfig } from './config.js';
 import { ArbiterError } from './errors.js';
+import { scratchDir } from '../test/helpers/scratch-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'arbiter-config-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('arbiter-config-');
 
 function file(settings: Record<string, unknown>): string {
   const path = join(dir, `${Math.random().toString(36).slice(2)}.json`);

@@ -6,6 +6,7 @@ import { serveCommand } from './serve-command.js';
 import { workerCommand } from './worker-command.js';
 import { languagesCommand } from './languages-command.js';
 import { runCommand } from './run-command.js';
+import { exitCodeAction } from './command-action.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerLoadtestCommand } from './loadtest/loadtest-command.js';
 import { registerProblemsCommand } from './problems-command.js';
@@ -28,18 +29,14 @@ program
   .option('-t, --time <duration>', 'CPU time limit, e.g. 2s or 500ms', '2s')
   .option('-w, --wall <duration>', 'wall time limit (default: twice the CPU limit)')
   .option('-m, --memory <size>', 'memory limit, e.g. 256M or 1G', '256M')
-  .action(async (file: string, options) => {
-    process.exitCode = await runCommand(file, options);
-  });
+  .action(exitCodeAction(runCommand));
 
 program
   .command('languages')
   .description('list installed languages with their versions')
   .option('--json', 'print JSON')
   .option('--all', 'include languages whose toolchain is not installed')
-  .action(async (options) => {
-    process.exitCode = await languagesCommand(options);
-  });
+  .action(exitCodeAction(languagesCommand));
 
 const withServerOptions = (command: Command) =>
   command
@@ -66,9 +63,7 @@ withScaleOut(
       )
       .option('--run', 'also compile and run a sample program in every language'),
   ),
-).action(async (options) => {
-  process.exitCode = await doctorCommand(options);
-});
+).action(exitCodeAction(doctorCommand));
 
 withScaleOut(
   withServerOptions(
@@ -82,9 +77,7 @@ withScaleOut(
     '--metrics-port <port>',
     "port of the worker's /metrics and /health (default 9469; 0 = any free port)",
   )
-  .action(async (options) => {
-    process.exitCode = await workerCommand(options);
-  });
+  .action(exitCodeAction(workerCommand));
 
 withScaleOut(
   withServerOptions(
@@ -96,9 +89,7 @@ withScaleOut(
   ),
 )
   .option('-w, --workers <n>', 'programs running at once (default: the number of cores)')
-  .action(async (options) => {
-    process.exitCode = await serveCommand(options);
-  });
+  .action(exitCodeAction(serveCommand));
 
 const keys = program.command('keys').description('manage API keys (stored hashed in the data directory)');
 withScaleOut(
@@ -108,14 +99,10 @@ withScaleOut(
   .option('-r, --role <role>', 'admin or user', 'user')
   .option('--priority <n>', 'queue priority of its submissions (default: by role)')
   .option('--rate <n>', 'requests per second (burst is twice that)')
-  .action(async (options) => {
-    process.exitCode = await keysCreate(options);
-  });
+  .action(exitCodeAction(keysCreate));
 withScaleOut(withServerOptions(keys.command('list').description('list keys (never the keys themselves)')))
   .option('--json', 'print JSON')
-  .action(async (options) => {
-    process.exitCode = await keysList(options);
-  });
+  .action(exitCodeAction(keysList));
 withScaleOut(
   withServerOptions(
     keys
@@ -123,9 +110,7 @@ withScaleOut(
       .description('revoke a key by id')
       .argument('<id>', 'key id from `arbiter keys list`'),
   ),
-).action(async (id: string, options) => {
-  process.exitCode = await keysRevoke(id, options);
-});
+).action(exitCodeAction(keysRevoke));
 
 // Scale-out set-up: PostgreSQL schema migrations, as a deployment step of their own.
 registerMigrateCommand(program);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import { ArbiterError } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from '../store/postgres-migrations.js';
 import { PostgresStore } from '../store/postgres/store.js';
@@ -16,9 +17,7 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply the PostgreSQL schema migrations the database has not seen yet (safe to run again)')
     .option('--postgres <url>', 'PostgreSQL URL (or ARBITER_POSTGRES_URL)')
     .option('--schema <name>', "schema for Arbiter's tables, created if missing (default public)")
-    .action(async (options: MigrateCommandOptions) => {
-      process.exitCode = await migrateCommand(options, process.env);
-    });
+    .action(exitCodeActionWithEnv(migrateCommand));
 }
 
 /**

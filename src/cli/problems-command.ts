@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { table } from './format.js';
 import {
@@ -30,46 +31,36 @@ export function registerProblemsCommand(program: Command): void {
     .command('problems')
     .description('problems and problem packages on an Arbiter server');
 
-  withRemoteOptions(
-    problems
-      .command('import')
-      .description('import a Kattis or Polygon problem package (zip); its reference solutions are verified')
-      .argument('<file>', 'the package, a .zip'),
+  /** A subcommand of `problems` that talks to a server, with its one argument where it takes one. */
+  const subcommand = (name: string, description: string, argument?: [name: string, description: string]) => {
+    const command = problems.command(name).description(description);
+    return withRemoteOptions(argument ? command.argument(...argument) : command);
+  };
+
+  subcommand(
+    'import',
+    'import a Kattis or Polygon problem package (zip); its reference solutions are verified',
+    ['<file>', 'the package, a .zip'],
   )
     .option('--id <id>', "the problem's id (default: the package's name); an existing problem is replaced")
     .option('--wait', 'wait for the verification and print it; exit 1 when it failed')
     .option('--json', 'print the answer as JSON')
-    .action(async (file: string, options: ProblemsOptions & { id?: string; wait?: boolean }) => {
-      process.exitCode = await importCommand(file, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(importCommand));
 
-  withRemoteOptions(
-    problems
-      .command('export')
-      .description('download a problem as a Kattis problem package (zip)')
-      .argument('<id>', 'problem id'),
-  )
+  subcommand('export', 'download a problem as a Kattis problem package (zip)', ['<id>', 'problem id'])
     .option('-o, --output <file>', 'where to write it (default: <id>.zip)')
-    .action(async (id: string, options: RemoteOptions & { output?: string }) => {
-      process.exitCode = await exportCommand(id, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(exportCommand));
 
-  withRemoteOptions(problems.command('list').description('list the problems and their verification'))
+  subcommand('list', 'list the problems and their verification')
     .option('--json', 'print the list as JSON')
-    .action(async (options: ProblemsOptions) => {
-      process.exitCode = await listCommand(options, process.env);
-    });
+    .action(exitCodeActionWithEnv(listCommand));
 
-  withRemoteOptions(
-    problems
-      .command('verify')
-      .description("run a problem's reference solutions again and wait for their verdicts")
-      .argument('<id>', 'problem id'),
-  )
+  subcommand('verify', "run a problem's reference solutions again and wait for their verdicts", [
+    '<id>',
+    'problem id',
+  ])
     .option('--json', 'print the verification as JSON')
-    .action(async (id: string, options: ProblemsOptions) => {
-      process.exitCode = await verifyCommand(id, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(verifyCommand));
 }
 
 export async function importCommand(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import type { QueueStats } from './submit-connection.js';
 import { formatMs, table } from './format.js';
 import { connect, reportRemoteError, withRemoteOptions, type RemoteOptions } from './submit-connection.js';
@@ -10,9 +11,7 @@ export interface QueueCommandOptions extends RemoteOptions {
 export function registerQueueCommand(program: Command): void {
   withRemoteOptions(program.command('queue').description('summarise the queue of an Arbiter server'))
     .option('--json', 'print the statistics as JSON')
-    .action(async (options: QueueCommandOptions) => {
-      process.exitCode = await queueCommand(options, process.env);
-    });
+    .action(exitCodeActionWithEnv(queueCommand));
 }
 
 /** `arbiter queue`: GET /api/v1/queue as a few lines a person reads at a glance. */

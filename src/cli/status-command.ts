@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import { table } from './format.js';
 import { connect, reportRemoteError, withRemoteOptions, type RemoteOptions } from './submit-connection.js';
 import { statusRows } from './submit-format.js';
@@ -15,9 +16,7 @@ export function registerStatusCommand(program: Command): void {
       .argument('<id>', 'submission id, as printed by `arbiter submit`'),
   )
     .option('--json', 'print the submission as JSON')
-    .action(async (id: string, options: StatusCommandOptions) => {
-      process.exitCode = await statusCommand(id, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(statusCommand));
 }
 
 /** `arbiter status ID`: the submission as it is now. Exit code 0 when found, 2 otherwise. */

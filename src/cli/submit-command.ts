@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from './command-action.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { RunLimits, SubmissionInput } from './submit-connection.js';
@@ -48,9 +49,7 @@ export function registerSubmitCommand(program: Command): void {
     .option('-w, --wall <duration>', 'wall time limit (default: the server default)')
     .option('-m, --memory <size>', 'memory limit, e.g. 256M (default: the server default)')
     .option('--timeout <duration>', `with --wait, give up after this long (default ${DEFAULT_WAIT_TIMEOUT})`)
-    .action(async (file: string | undefined, options: SubmitCommandOptions) => {
-      process.exitCode = await submitCommand(file, options, process.env);
-    });
+    .action(exitCodeActionWithEnv(submitCommand));
 }
 
 function readInput(path: string): string {

@@ -60,6 +60,15 @@ function sizeOf(value: CachedCompile): number {
   return cache.stats().bytes;
 }
 
+/** A cache in a fresh directory holding a 10-byte entry under the key of each label. */
+function cacheHolding(...labels: string[]): { dir: string; cache: CompileCache; keys: string[] } {
+  const dir = tempDir();
+  const cache = new CompileCache({ dir });
+  const keys = labels.map((label) => keyOf(label));
+  for (const key of keys) cache.put(key, entry(10));
+  return { dir, cache, keys };
+}
+
 function entryDir(dir: string, key: string): string {
   return join(dir, key.slice(0, 2), key);
 }
@@ -334,10 +343,8 @@ describe('CompileCache', () => {
   });
 
   test('treats a corrupt manifest as a miss and removes the entry', () => {
-    const dir = tempDir();
-    const cache = new CompileCache({ dir });
-    const key = keyOf('a');
-    cache.put(key, entry(10));
+    const { dir, cache, keys } = cacheHolding('a');
+    const [key = ''] = keys;
     writeFileSync(join(entryDir(dir, key), 'manifest.json'), '{"format":1,"key":');
     assert.equal(cache.get(key), null);
     assert.ok(!existsSync(entryDir(dir, key)));
@@ -345,11 +352,8 @@ describe('CompileCache', () => {
   });
 
   test('treats a missing or altered artifact as a miss', () => {
-    const dir = tempDir();
-    const cache = new CompileCache({ dir });
-    const [a, b] = [keyOf('a'), keyOf('b')];
-    cache.put(a, entry(10));
-    cache.put(b, entry(10));
+    const { dir, cache, keys } = cacheHolding('a', 'b');
+    const [a = '', b = ''] = keys;
     rmSync(join(entryDir(dir, a), 'files', 'main'));
     writeFileSync(join(entryDir(dir, b), 'files', 'main'), 'y'.repeat(10));
     assert.equal(cache.get(a), null);
@@ -359,11 +363,8 @@ describe('CompileCache', () => {
   });
 
   test('at start-up, drops half-written and damaged entries and keeps good ones', () => {
-    const dir = tempDir();
-    const first = new CompileCache({ dir });
-    const [good, bad] = [keyOf('good'), keyOf('bad')];
-    first.put(good, entry(10));
-    first.put(bad, entry(10));
+    const { dir, keys } = cacheHolding('good', 'bad');
+    const [good = '', bad = ''] = keys;
     writeFileSync(join(entryDir(dir, bad), 'manifest.json'), 'not json');
     // What a crash mid-put leaves: a temporary directory without its rename.
     mkdirSync(join(dir, '.tmp', 'half'), { recursive: true });
@@ -382,9 +383,7 @@ describe('CompileCache', () => {
   });
 
   test('clear removes every entry but keeps the counters', () => {
-    const dir = tempDir();
-    const cache = new CompileCache({ dir });
-    cache.put(keyOf('a'), entry(10));
+    const { dir, cache } = cacheHolding('a');
     cache.get(keyOf('a'));
     cache.clear();
     assert.equal(cache.get(keyOf('a')), null);

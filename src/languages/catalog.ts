@@ -71,39 +71,82 @@ const gccPrecompiledHeaders = (id: string, cxx: string): PrecompiledHeaders => (
   build: [cxx, ...CPP_FLAGS, '-x', 'c++-header'],
 });
 
+/** What the C and C++ entries of any compiler share. */
+const C_LANGUAGES = {
+  c: { label: 'C', sourceFile: 'main.c', compile: cCompile, pistonName: 'c' },
+  cpp: { label: 'C++', sourceFile: 'main.cpp', compile: cppCompile, pistonName: 'c++' },
+} as const;
+
+/** How GCC and Clang report their versions, given the compiler's path. */
+const C_COMPILER_VERSION = {
+  GCC: (binary: string) => v([binary, '-dumpfullversion'], /^(\S+)/),
+  Clang: (binary: string) => v([binary, '--version'], /clang version (\S+)/),
+} as const;
+
+/** One C or C++ entry: the language, the compiler that builds it, and what names it. */
+interface CFamilyEntry extends Pick<
+  LanguageDefinition,
+  'id' | 'name' | 'aliases' | 'extensions' | 'packages'
+> {
+  language: keyof typeof C_LANGUAGES;
+  vendor: keyof typeof C_COMPILER_VERSION;
+  /** The compiler's command, in /usr/bin: gcc, g++-11, clang-16, clang++-14. */
+  compiler: string;
+  versionOf?: string;
+  judge0Ids: number[];
+}
+
+/**
+ * A C or C++ entry for one GCC or Clang: the same command line, run, version probe and Judge0 and
+ * Piston names for every version of the compiler. GCC's C++ reads precompiled bits/stdc++.h.
+ */
+function cFamilyEntry(entry: CFamilyEntry): LanguageDefinition {
+  const { label, sourceFile, compile, pistonName } = C_LANGUAGES[entry.language];
+  const binary = `/usr/bin/${entry.compiler}`;
+  const gccCpp = entry.vendor === 'GCC' && entry.language === 'cpp';
+  return {
+    id: entry.id,
+    name: entry.name,
+    aliases: entry.aliases,
+    extensions: entry.extensions,
+    sourceFile,
+    compile: compile(entry.compiler),
+    ...(gccCpp ? { precompiledHeaders: gccPrecompiledHeaders(entry.id, entry.compiler) } : {}),
+    run: ['./main'],
+    binary,
+    version: C_COMPILER_VERSION[entry.vendor](binary),
+    packages: entry.packages,
+    ...(entry.versionOf === undefined ? {} : { versionOf: entry.versionOf }),
+    judge0Ids: entry.judge0Ids,
+    judge0Name: `${label} (${entry.vendor} {v})`,
+    pistonName: entry.vendor === 'Clang' ? `${pistonName}-clang` : pistonName,
+  };
+}
+
 export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
-  {
+  cFamilyEntry({
     id: 'c',
     name: 'C',
     aliases: ['gcc', 'c17', 'gcc-12'],
     extensions: ['.c'],
-    sourceFile: 'main.c',
-    compile: cCompile('gcc'),
-    run: ['./main'],
-    binary: '/usr/bin/gcc',
-    version: v(['/usr/bin/gcc', '-dumpfullversion'], /^(\S+)/),
+    language: 'c',
+    vendor: 'GCC',
+    compiler: 'gcc',
     packages: ['gcc'],
     judge0Ids: [103],
-    judge0Name: 'C (GCC {v})',
-    pistonName: 'c',
-  },
-  {
+  }),
+  cFamilyEntry({
     id: 'cpp',
     name: 'C++',
     aliases: ['c++', 'g++', 'cpp17', 'g++-12'],
     extensions: ['.cpp', '.cc', '.cxx'],
-    sourceFile: 'main.cpp',
-    compile: cppCompile('g++'),
-    precompiledHeaders: gccPrecompiledHeaders('cpp', 'g++'),
-    run: ['./main'],
-    binary: '/usr/bin/g++',
-    version: v(['/usr/bin/g++', '-dumpfullversion'], /^(\S+)/),
+    language: 'cpp',
+    vendor: 'GCC',
+    compiler: 'g++',
     // Boost's header-only libraries come with it (libboost-dev, listed in scripts/debian-packages.txt).
     packages: ['g++'],
     judge0Ids: [105],
-    judge0Name: 'C++ (GCC {v})',
-    pistonName: 'c++',
-  },
+  }),
   {
     id: 'python3',
     name: 'Python',
@@ -446,77 +489,59 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
     pistonName: 'nasm64',
   },
   // Other versions of C and C++: GCC 11 beside 12, and Clang 14, 15 and 16.
-  {
+  cFamilyEntry({
     id: 'c-gcc11',
     name: 'C (GCC 11)',
     aliases: ['gcc-11', 'gcc11'],
     extensions: ['.c'],
-    sourceFile: 'main.c',
-    compile: cCompile('gcc-11'),
-    run: ['./main'],
-    binary: '/usr/bin/gcc-11',
-    version: v(['/usr/bin/gcc-11', '-dumpfullversion'], /^(\S+)/),
+    language: 'c',
+    vendor: 'GCC',
+    compiler: 'gcc-11',
     packages: ['gcc-11'],
     versionOf: 'c',
     judge0Ids: [48, 49, 50],
-    judge0Name: 'C (GCC {v})',
-    pistonName: 'c',
-  },
-  {
+  }),
+  cFamilyEntry({
     id: 'cpp-gcc11',
     name: 'C++ (GCC 11)',
     aliases: ['g++-11', 'g++11'],
     extensions: ['.cpp'],
-    sourceFile: 'main.cpp',
-    compile: cppCompile('g++-11'),
-    precompiledHeaders: gccPrecompiledHeaders('cpp-gcc11', 'g++-11'),
-    run: ['./main'],
-    binary: '/usr/bin/g++-11',
-    version: v(['/usr/bin/g++-11', '-dumpfullversion'], /^(\S+)/),
+    language: 'cpp',
+    vendor: 'GCC',
+    compiler: 'g++-11',
     packages: ['g++-11'],
     versionOf: 'cpp',
     judge0Ids: [52, 53, 54],
-    judge0Name: 'C++ (GCC {v})',
-    pistonName: 'c++',
-  },
+  }),
   ...[16, 15, 14].flatMap((major): LanguageDefinition[] => {
     const newest = major === 16;
     const suffix = newest ? '' : String(major);
-    const clangVersion = (bin: string) => v([`/usr/bin/${bin}-${major}`, '--version'], /clang version (\S+)/);
     return [
-      {
+      cFamilyEntry({
         id: `c-clang${suffix}`,
         name: `C (Clang ${major})`,
         aliases: newest ? ['clang', 'clang-16', 'clang16'] : [`clang-${major}`, `clang${major}`],
         extensions: ['.c'],
-        sourceFile: 'main.c',
-        compile: cCompile(`clang-${major}`),
-        run: ['./main'],
-        binary: `/usr/bin/clang-${major}`,
-        version: clangVersion('clang'),
+        language: 'c',
+        vendor: 'Clang',
+        compiler: `clang-${major}`,
         packages: [`clang-${major}`],
         ...(newest ? {} : { versionOf: 'c-clang' }),
         // Judge0 CE 1.13.1 names Clang 7 (75), later ones Clang 18 (104) and 19 (110).
         judge0Ids: major === 14 ? [75] : newest ? [104, 110] : [],
-        judge0Name: 'C (Clang {v})',
-        pistonName: 'c-clang',
-      },
-      {
+      }),
+      cFamilyEntry({
         id: `cpp-clang${suffix}`,
         name: `C++ (Clang ${major})`,
         aliases: newest ? ['clang++', 'clang++-16', 'clang++16'] : [`clang++-${major}`, `clang++${major}`],
         extensions: ['.cpp'],
-        sourceFile: 'main.cpp',
-        compile: cppCompile(`clang++-${major}`),
-        run: ['./main'],
-        binary: `/usr/bin/clang++-${major}`,
-        version: clangVersion('clang++'),
+        language: 'cpp',
+        vendor: 'Clang',
+        compiler: `clang++-${major}`,
         packages: [`clang-${major}`],
         ...(newest ? {} : { versionOf: 'cpp-clang' }),
         judge0Ids: major === 14 ? [76] : [],
-        judge0Name: 'C++ (Clang {v})',
-        pistonName: 'c++-clang',
-      },
+      }),
     ];
   }),
   {

@@ -4,19 +4,16 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { countEntries, freezeEntries, removeEntries } from './box-tree.js';
+import { scratchDir } from '../../test/helpers/scratch-dir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'arbiter-box-tree-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('arbiter-box-tree-');
 
 /** A small tree like a program leaves: files, a nested directory it made unreadable, symlinks out. */
 function litter(name: string): { box: string; outside: string } {

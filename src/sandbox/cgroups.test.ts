@@ -2,10 +2,9 @@
 // holds, and the sweep of stale instances. Plain directories stand in for cgroupfs here (rmdir of an
 // empty directory behaves the same); the real hierarchy is used by every sandbox test.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ArbiterError } from '../errors.js';
 import {
   detectCgroups,
@@ -17,9 +16,9 @@ import {
   systemdUnitOf,
   unifiedCgroupPath,
 } from './cgroups.js';
+import { scratchDir } from '../../test/helpers/scratch-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'arbiter-cgroups-'));
-after(() => rmSync(base, { recursive: true, force: true }));
+const base = scratchDir('arbiter-cgroups-');
 
 /** A pid that is certainly not running: above the kernel's pid_max ceiling. */
 const DEAD_PID = 4_194_305;

@@ -43,26 +43,23 @@ export class ArbiterMetrics {
       'Adaptive factor applied to every rate limit (1 = full rate).',
       sources.rateFactor,
     );
-    gauge(
-      'arbiter_result_cache_hits',
-      'Submissions answered from the result cache.',
-      () => sources.resultCache().hits,
-    );
-    gauge(
-      'arbiter_result_cache_misses',
-      'Cacheable submissions that missed the result cache.',
-      () => sources.resultCache().misses,
-    );
-    gauge(
-      'arbiter_compile_cache_hits',
-      'Compiles skipped thanks to the compile cache.',
-      () => sources.compileCache().hits,
-    );
-    gauge(
-      'arbiter_compile_cache_misses',
-      'Compiles that missed the compile cache.',
-      () => sources.compileCache().misses,
-    );
+    /** A cache's counters, as arbiter_<cache>_hits and arbiter_<cache>_misses. */
+    const cacheGauges = (
+      cache: string,
+      read: () => { hits: number; misses: number },
+      help: { hits: string; misses: string },
+    ) => {
+      gauge(`arbiter_${cache}_hits`, help.hits, () => read().hits);
+      gauge(`arbiter_${cache}_misses`, help.misses, () => read().misses);
+    };
+    cacheGauges('result_cache', sources.resultCache, {
+      hits: 'Submissions answered from the result cache.',
+      misses: 'Cacheable submissions that missed the result cache.',
+    });
+    cacheGauges('compile_cache', sources.compileCache, {
+      hits: 'Compiles skipped thanks to the compile cache.',
+      misses: 'Compiles that missed the compile cache.',
+    });
     gauge(
       'arbiter_sandbox_failures',
       'Sandbox slots replaced after a failure or an unclean reset.',

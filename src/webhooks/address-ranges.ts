@@ -18,58 +18,44 @@ export type BlockedRange =
   | 'multicast'
   | 'reserved';
 
-type Cidr = readonly [address: string, prefix: number];
-
-const IPV4_RANGES: Readonly<Record<BlockedRange, readonly Cidr[]>> = {
-  unspecified: [['0.0.0.0', 8]],
-  loopback: [['127.0.0.0', 8]],
-  private: [
-    ['10.0.0.0', 8],
-    ['172.16.0.0', 12],
-    ['192.168.0.0', 16],
-  ],
-  // Includes 169.254.169.254, the metadata service of AWS, GCP, Azure and others.
-  'link-local': [['169.254.0.0', 16]],
-  // Includes 100.100.100.200, Alibaba Cloud's metadata service.
-  'shared (carrier-grade NAT)': [['100.64.0.0', 10]],
-  multicast: [['224.0.0.0', 4]],
-  reserved: [
-    ['192.0.0.0', 24], // IETF protocol assignments
-    ['192.0.2.0', 24], // documentation
-    ['198.18.0.0', 15], // benchmarking
-    ['198.51.100.0', 24], // documentation
-    ['203.0.113.0', 24], // documentation
-    ['240.0.0.0', 4], // future use, and 255.255.255.255 broadcast
-  ],
-};
-
-const IPV6_RANGES: Readonly<Record<BlockedRange, readonly Cidr[]>> = {
-  unspecified: [['::', 128]],
-  loopback: [['::1', 128]],
+/**
+ * Each kind of range, in CIDR notation, IPv4 and IPv6 together. Everything in them is refused; an
+ * address in none is public.
+ */
+const RANGES: Readonly<Record<BlockedRange, readonly string[]>> = {
+  unspecified: ['0.0.0.0/8', '::/128'],
+  loopback: ['127.0.0.0/8', '::1/128'],
   // fc00::/7 unique local (AWS's IPv6 metadata fd00:ec2::254 is in it); fec0::/10 old site-local.
-  private: [
-    ['fc00::', 7],
-    ['fec0::', 10],
-  ],
-  'link-local': [['fe80::', 10]],
-  'shared (carrier-grade NAT)': [],
-  multicast: [['ff00::', 8]],
+  private: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7', 'fec0::/10'],
+  // 169.254.0.0/16 includes 169.254.169.254, the metadata service of AWS, GCP, Azure and others.
+  'link-local': ['169.254.0.0/16', 'fe80::/10'],
+  // Includes 100.100.100.200, Alibaba Cloud's metadata service.
+  'shared (carrier-grade NAT)': ['100.64.0.0/10'],
+  multicast: ['224.0.0.0/4', 'ff00::/8'],
   reserved: [
-    ['::', 96], // IPv4-compatible, deprecated
-    ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
-    ['64:ff9b:1::', 48], // local-use NAT64: translates into private networks
-    ['100::', 64], // discard-only
-    ['2001::', 32], // Teredo tunnels
-    ['2001:db8::', 32], // documentation
+    '192.0.0.0/24', // IETF protocol assignments
+    '192.0.2.0/24', // documentation
+    '198.18.0.0/15', // benchmarking
+    '198.51.100.0/24', // documentation
+    '203.0.113.0/24', // documentation
+    '240.0.0.0/4', // future use, and 255.255.255.255 broadcast
+    '::/96', // IPv4-compatible, deprecated
+    '::ffff:0:0:0/96', // IPv4-translated (SIIT)
+    '64:ff9b:1::/48', // local-use NAT64: translates into private networks
+    '100::/64', // discard-only
+    '2001::/32', // Teredo tunnels
+    '2001:db8::/32', // documentation
   ],
 };
 
 const CHECKS: readonly { range: BlockedRange; list: BlockList }[] = (
-  Object.keys(IPV4_RANGES) as BlockedRange[]
+  Object.keys(RANGES) as BlockedRange[]
 ).map((range) => {
   const list = new BlockList();
-  for (const [address, prefix] of IPV4_RANGES[range]) list.addSubnet(address, prefix, 'ipv4');
-  for (const [address, prefix] of IPV6_RANGES[range]) list.addSubnet(address, prefix, 'ipv6');
+  for (const cidr of RANGES[range]) {
+    const [address = '', prefix] = cidr.split('/');
+    list.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6');
+  }
   return { range, list };
 });
 

@@ -60,6 +60,11 @@ function status(code: number, headers: Record<string, string> = {}): Responder {
 const hang: Responder = () => undefined;
 
 /** Options that keep tests fast: a fake sleep that records the waits, loopback allowed. */
+/** Delivers the test body, signed with the test secret, to `url`. */
+function deliver(url: string, options: DeliverWebhookOptions) {
+  return deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+}
+
 function fastOptions(extra: DeliverWebhookOptions = {}) {
   const sleeps: number[] = [];
   const attempts: WebhookAttemptInfo[] = [];
@@ -78,7 +83,7 @@ function fastOptions(extra: DeliverWebhookOptions = {}) {
 test('a delivery arrives signed, as JSON, with the Arbiter user agent', async () => {
   await withServer([status(204)], async (url, received) => {
     const { options, sleeps } = fastOptions();
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.deepEqual(outcome, { delivered: true, attempts: 1, lastStatus: 204 });
     assert.equal(received.length, 1);
     const [request] = received;
@@ -110,7 +115,7 @@ test('PUT is used when asked', async () => {
 test('without the allowlist, loopback is refused and no request reaches the server', async () => {
   await withServer([status(200)], async (url, received) => {
     const { options, sleeps, attempts } = fastOptions({ allowlist: [] });
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.equal(outcome.delivered, false);
     assert.equal(outcome.attempts, 1);
     assert.equal(outcome.lastErrorCode, ErrorCodes.WEBHOOK_TARGET_REFUSED.code);
@@ -124,7 +129,7 @@ test('without the allowlist, loopback is refused and no request reaches the serv
 test('500, 500, then 200: delivered on the third attempt after growing backoff', async () => {
   await withServer([status(500), status(502), status(200)], async (url, received) => {
     const { options, sleeps, attempts } = fastOptions({ baseDelayMs: 1_000 });
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.deepEqual(outcome, { delivered: true, attempts: 3, lastStatus: 200 });
     assert.equal(received.length, 3);
     assert.deepEqual(sleeps, [500, 1_000], 'full jitter at 0.5 of 1 s, then of 2 s');
@@ -149,7 +154,7 @@ test('500, 500, then 200: delivered on the third attempt after growing backoff',
 test('a 400 is final: no retry', async () => {
   await withServer([status(400)], async (url, received) => {
     const { options, sleeps } = fastOptions();
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.deepEqual(outcome, { delivered: false, attempts: 1, lastStatus: 400, lastError: 'HTTP 400' });
     assert.equal(received.length, 1);
     assert.deepEqual(sleeps, []);
@@ -159,7 +164,7 @@ test('a 400 is final: no retry', async () => {
 test('a persistent 503 gives up after maxAttempts, reporting the last status', async () => {
   await withServer([status(503)], async (url, received) => {
     const { options, sleeps } = fastOptions({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 150 });
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.deepEqual(outcome, { delivered: false, attempts: 3, lastStatus: 503, lastError: 'HTTP 503' });
     assert.equal(received.length, 3);
     assert.deepEqual(sleeps, [50, 75], 'the jitter ceiling is capped at maxDelayMs');
@@ -171,7 +176,7 @@ test('Retry-After on 429 is honoured, and capped at maxDelayMs', async () => {
     [status(429, { 'Retry-After': '7' }), status(429, { 'Retry-After': '3600' }), status(201)],
     async (url) => {
       const { options, sleeps } = fastOptions({ maxDelayMs: 60_000 });
-      const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+      const outcome = await deliver(url, options);
       assert.equal(outcome.delivered, true);
       assert.equal(outcome.attempts, 3);
       assert.deepEqual(sleeps, [7_000, 60_000]);
@@ -183,7 +188,7 @@ test('a timeout is retried', async () => {
   await withServer([hang, status(200)], async (url, received) => {
     const { options, attempts } = fastOptions({ timeoutMs: 150 });
     const started = Date.now();
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.deepEqual(outcome, { delivered: true, attempts: 2, lastStatus: 200 });
     assert.equal(received.length, 2);
     assert.match(attempts[0]?.error ?? '', /no response within 150 ms/);
@@ -194,7 +199,7 @@ test('a timeout is retried', async () => {
 test('a redirect is not followed, and not retried', async () => {
   await withServer([status(302, { Location: '/elsewhere' }), status(200)], async (url, received) => {
     const { options, sleeps } = fastOptions();
-    const outcome = await deliverWebhook({ url, body: BODY, secret: SECRET }, options);
+    const outcome = await deliver(url, options);
     assert.equal(outcome.delivered, false);
     assert.equal(outcome.attempts, 1);
     assert.equal(outcome.lastStatus, 302);
@@ -214,7 +219,7 @@ test('a refused connection is retried and reported', async () => {
     closedUrl = url;
   });
   const { options, sleeps } = fastOptions({ maxAttempts: 2 });
-  const outcome = await deliverWebhook({ url: closedUrl, body: BODY, secret: SECRET }, options);
+  const outcome = await deliver(closedUrl, options);
   assert.equal(outcome.delivered, false);
   assert.equal(outcome.attempts, 2);
   assert.equal(outcome.lastStatus, undefined);
@@ -228,10 +233,7 @@ test('the built-in transport connects to the checked address, not a fresh DNS an
     // No real DNS knows this name; only the guard's resolver does.
     const resolve = async (host: string) => (host === 'hooks.arbiter.test' ? ['127.0.0.1'] : []);
     const { options } = fastOptions({ resolve });
-    const outcome = await deliverWebhook(
-      { url: `http://hooks.arbiter.test:${port}/x`, body: BODY, secret: SECRET },
-      options,
-    );
+    const outcome = await deliver(`http://hooks.arbiter.test:${port}/x`, options);
     assert.equal(outcome.delivered, true);
     assert.equal(received[0]?.headers.host, `hooks.arbiter.test:${port}`);
   });
@@ -246,10 +248,7 @@ test('the guard runs before every attempt: a host that turns private is refused 
     return new Response('busy', { status: 500 });
   };
   const { options, sleeps } = fastOptions({ resolve, fetch: fakeFetch, allowlist: [] });
-  const outcome = await deliverWebhook(
-    { url: 'https://hooks.example.com/a', body: BODY, secret: SECRET },
-    options,
-  );
+  const outcome = await deliver('https://hooks.example.com/a', options);
   assert.equal(outcome.delivered, false);
   assert.equal(outcome.attempts, 2);
   assert.equal(outcome.lastErrorCode, ErrorCodes.WEBHOOK_TARGET_REFUSED.code);
@@ -264,10 +263,7 @@ test('an unresolvable host is retried (DNS may come back)', async () => {
     throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
   };
   const { options, sleeps } = fastOptions({ resolve, maxAttempts: 3 });
-  const outcome = await deliverWebhook(
-    { url: 'https://flaky.example.com/', body: BODY, secret: SECRET },
-    options,
-  );
+  const outcome = await deliver('https://flaky.example.com/', options);
   assert.equal(outcome.attempts, 3);
   assert.equal(outcome.lastErrorCode, ErrorCodes.WEBHOOK_TARGET_UNRESOLVED.code);
   assert.equal(sleeps.length, 2);
@@ -281,10 +277,7 @@ test('bad options give a failed outcome naming the key, never a rejection', asyn
     [{ allowlist: ['10.0.0.0/40'] }, '10.0.0.0/40'],
   ];
   for (const [options, key] of cases) {
-    const outcome = await deliverWebhook(
-      { url: 'https://hooks.example.com/', body: BODY, secret: SECRET },
-      options,
-    );
+    const outcome = await deliver('https://hooks.example.com/', options);
     assert.equal(outcome.delivered, false);
     assert.equal(outcome.attempts, 0);
     assert.equal(outcome.lastErrorCode, ErrorCodes.INVALID_INPUT.code);

@@ -2,26 +2,16 @@
 // takes well under a second: built once and then left alone, rebuilt when a header it read
 // changed or the .gch went missing, never fresh when built with other flags. Needs g++ (scripts/setup).
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { LANGUAGE_CATALOG } from '../../src/languages/catalog.js';
 import type { LanguageDefinition } from '../../src/languages/language.js';
 import { buildPrecompiledHeaders, pchStatus } from '../../src/languages/pch-build.js';
 import { PCH_STAMP } from '../../src/languages/precompiled-headers.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'arbiter-pch-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+const work = scratchDir('arbiter-pch-');
 
 const include = join(work, 'include');
 const dir = join(work, 'pch');

@@ -1,11 +1,11 @@
 // GET /api/v1/interactive: the native protocol over a WebSocket, driving one InteractiveSession.
 import type { FastifyInstance } from 'fastify';
-import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../errors.js';
 import { toStage } from '../../judge/stage.js';
 import { callerOf } from '../context.js';
 import { toArbiterError } from '../error-format.js';
+import { decodedOutput } from './decoded-output.js';
 import { exitResult, invalid, parseClientMessage, parseStartMessage, startMessageToJob } from './messages.js';
 import { InteractiveSession } from './session.js';
 
@@ -54,10 +54,6 @@ export async function registerInteractiveRoute(app: FastifyInstance): Promise<vo
       const send = (data: unknown) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(data));
       };
-      // A chunk may end inside a UTF-8 character: the decoder holds its start back, leaving nothing to send.
-      const output = (type: 'stdout' | 'stderr', data: string) => {
-        if (data) send({ type, data });
-      };
       const close = (code: number) => {
         if (closed) return;
         closed = true;
@@ -78,8 +74,7 @@ export async function registerInteractiveRoute(app: FastifyInstance): Promise<vo
       const start = (message: Record<string, unknown>): InteractiveSession => {
         const parsed = parseStartMessage(message);
         arbiter.submissions.assertAccepting();
-        const stdout = new StringDecoder('utf8');
-        const stderr = new StringDecoder('utf8');
+        const output = decodedOutput((type, data) => send({ type, data }));
         const sandbox = arbiter.sandbox;
         if (!sandbox) {
           throw new ArbiterError(
@@ -90,13 +85,11 @@ export async function registerInteractiveRoute(app: FastifyInstance): Promise<vo
         const started = new InteractiveSession(sandbox, startMessageToJob(arbiter, parsed), {
           onCompiled: (result) => send({ type: 'compile', result: toStage(result) }),
           onStarted: () => send({ type: 'started' }),
-          onStdout: (chunk) => output('stdout', stdout.write(chunk)),
-          onStderr: (chunk) => output('stderr', stderr.write(chunk)),
+          ...output.handlers,
         });
         started.done.then(
           (outcome) => {
-            output('stdout', stdout.end());
-            output('stderr', stderr.end());
+            output.flush();
             send({ type: 'exit', result: exitResult(outcome) });
             close(CLOSE_NORMAL);
           },

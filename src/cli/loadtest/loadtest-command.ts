@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeActionWithEnv } from '../command-action.js';
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -66,9 +67,7 @@ export function registerLoadtestCommand(program: Command): void {
     )
     .option('--report <file>', `HTML report (default ${LOADTEST_DEFAULTS.report})`)
     .option('--json', 'print the summary as JSON instead of a table')
-    .action(async (options: LoadtestCommandOptions) => {
-      process.exitCode = await loadtestCommand(options, process.env);
-    });
+    .action(exitCodeActionWithEnv(loadtestCommand));
 }
 
 /**

@@ -4,6 +4,8 @@
  * request attributes Arbiter keeps with each submission so it can echo them.
  */
 
+import type { Judge0Limits } from './settings.js';
+
 /** Every attribute, in Judge0's order. */
 export const ALL_FIELDS = [
   'source_code',
@@ -84,9 +86,9 @@ export function parseFields(fields: string | undefined): Judge0Field[] {
 
 /**
  * A submission's request in Judge0's terms, as it was accepted (defaults filled in), kept with the
- * submission so GET can echo it. Texts are stored decoded.
+ * submission so GET can echo it. Texts are stored decoded; the limits are Judge0Limits'.
  */
-export interface Judge0Echo {
+export interface Judge0Echo extends Judge0Limits {
   language_id: number;
   source_code: string | null;
   /** An Executable's (id 44) program as sent, base64, when its bytes are not UTF-8 text (a binary). */
@@ -95,18 +97,10 @@ export interface Judge0Echo {
   expected_output: string | null;
   compiler_options: string | null;
   command_line_arguments: string | null;
-  cpu_time_limit: number;
-  cpu_extra_time: number;
-  wall_time_limit: number;
-  memory_limit: number;
-  stack_limit: number;
-  max_processes_and_or_threads: number;
   enable_per_process_and_thread_time_limit: boolean;
   enable_per_process_and_thread_memory_limit: boolean;
-  max_file_size: number;
   redirect_stderr_to_stdout: boolean;
   enable_network: boolean;
-  number_of_runs: number;
   /** The archive as sent, base64 without line breaks. */
   additional_files: string | null;
   /**

@@ -8,6 +8,7 @@ import { aSubmissionRecord } from '../../../../test/helpers/submission.js';
 import { encodeBase64Lines } from './base64.js';
 import { ALL_FIELDS, DEFAULT_FIELDS, ECHO_KEY, parseFields, type Judge0Echo } from './fields.js';
 import type { Judge0Language } from './languages.js';
+import { runtimeErrorStatus } from './statuses.js';
 import { decimalString, outcomeOf, renderSubmission } from './response.js';
 
 const python = LANGUAGE_CATALOG.find((d) => d.id === 'python3')!;
@@ -94,15 +95,14 @@ describe('outcomeOf: Judge0 status ids', () => {
     assert.equal(statusOf(record('wrong_answer', { run: stage() })), 4);
   });
 
-  test('runtime errors by signal, else NZEC', () => {
+  test("runtime errors by signal, else NZEC, as statuses.ts's runtimeErrorStatus classes them", () => {
     const rte = (signal: number | null, exitCode: number | null) =>
       statusOf(record('runtime_error', { run: stage({ status: 'runtime_error', signal, exitCode }) }));
-    assert.equal(rte(11, null), 7);
-    assert.equal(rte(25, null), 8);
-    assert.equal(rte(8, null), 9);
-    assert.equal(rte(6, null), 10);
-    assert.equal(rte(null, 1), 11);
-    assert.equal(rte(15, null), 12);
+    // statuses.test.ts pins the status of each: SIGSEGV, SIGXFSZ, SIGFPE, SIGABRT, SIGTERM; exit 1.
+    for (const signal of [11, 25, 8, 6, 15]) {
+      assert.equal(rte(signal, null), runtimeErrorStatus(signal, null), `signal ${signal}`);
+    }
+    assert.equal(rte(null, 1), runtimeErrorStatus(null, 1));
   });
 
   test('memory limit is Runtime Error (Other) with SIGKILL; output limit is SIGXFSZ', () => {

@@ -18,5 +18,6 @@ test('a runtime error is classed by its signal, else by its exit code', () => {
   assert.equal(runtimeErrorStatus(6, null), 10);
   assert.equal(runtimeErrorStatus(null, 1), 11);
   assert.equal(runtimeErrorStatus(9, null), 12);
+  assert.equal(runtimeErrorStatus(15, null), 12);
   assert.equal(runtimeErrorStatus(15, 0), 12);
 });

@@ -1,6 +1,5 @@
 import { parseJsonText } from '../../json-body.js';
 import type { FastifyRequest } from 'fastify';
-import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
 import { resolveCompileLimits, resolveRunLimits } from '../../../judge/limits-policy.js';
@@ -10,6 +9,7 @@ import type { RunResult } from '../../../sandbox/run-spec.js';
 import { sandboxFiles } from '../../../service/normalize.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
+import { decodedOutput, type OutputStream } from '../../interactive/decoded-output.js';
 import { InteractiveSession, type InteractiveJob } from '../../interactive/session.js';
 import { parsePistonJob } from './job.js';
 import { isSignal, toPistonStage } from './stage.js';
@@ -91,11 +91,10 @@ export function handlePistonConnect(
 
   const start = (init: Record<string, unknown>): InteractiveSession => {
     arbiter.submissions.assertAccepting();
-    const stdout = new StringDecoder('utf8');
-    const stderr = new StringDecoder('utf8');
-    const data = (stream: 'stdout' | 'stderr', text: string) => {
+    const data = (stream: OutputStream, text: string) => {
       if (text) send({ type: 'data', stream, data: text });
     };
+    const output = decodedOutput(data);
     const sandbox = arbiter.sandbox;
     if (!sandbox)
       throw new ArbiterError(
@@ -110,13 +109,11 @@ export function handlePistonConnect(
         send(exitMessage('compile', result));
       },
       onStarted: () => send({ type: 'stage', stage: 'run' }),
-      onStdout: (chunk) => data('stdout', stdout.write(chunk)),
-      onStderr: (chunk) => data('stderr', stderr.write(chunk)),
+      ...output.handlers,
     });
     started.done.then(
       (outcome) => {
-        data('stdout', stdout.end());
-        data('stderr', stderr.end());
+        output.flush();
         if (outcome.run) send(exitMessage('run', outcome.run));
         close(CLOSE.completed, 'Job Completed');
       },
