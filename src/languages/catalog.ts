@@ -55,6 +55,12 @@ const dpkgVersion = (pkg: string) =>
 
 /** The C, C++ and Objective-C command lines shared by each compiler version. */
 const cCompile = (cc: string) => [cc, '-std=gnu17', '-O2', '-pipe', '-o', 'main', 'main.c', '-lm'];
+/**
+ * A student's C program compiles in well under the half second that makes a job costly (about what
+ * an interpreter takes to start), so the queue counts C as cheap (queue/run-cost) from its first
+ * submission on. C++'s headers make its compiles ten times slower: it stays costly.
+ */
+const QUICK_COMPILE = { queueCost: 'cheap' } as const;
 const CPP_FLAGS = ['-std=gnu++17', '-O2', '-pipe'];
 const cppCompile = (cxx: string) => [cxx, ...CPP_FLAGS, '-o', 'main', 'main.cpp'];
 
@@ -79,6 +85,7 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
     extensions: ['.c'],
     sourceFile: 'main.c',
     compile: cCompile('gcc'),
+    ...QUICK_COMPILE,
     run: ['./main'],
     binary: '/usr/bin/gcc',
     version: v(['/usr/bin/gcc', '-dumpfullversion'], /^(\S+)/),
@@ -453,6 +460,7 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
     extensions: ['.c'],
     sourceFile: 'main.c',
     compile: cCompile('gcc-11'),
+    ...QUICK_COMPILE,
     run: ['./main'],
     binary: '/usr/bin/gcc-11',
     version: v(['/usr/bin/gcc-11', '-dumpfullversion'], /^(\S+)/),
@@ -491,6 +499,7 @@ export const LANGUAGE_CATALOG: readonly LanguageDefinition[] = [
         extensions: ['.c'],
         sourceFile: 'main.c',
         compile: cCompile(`clang-${major}`),
+        ...QUICK_COMPILE,
         run: ['./main'],
         binary: `/usr/bin/clang-${major}`,
         version: clangVersion('clang'),

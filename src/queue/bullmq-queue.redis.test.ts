@@ -12,7 +12,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { NewSubmission, SubmissionRecord } from '../store/types.js';
 import { BullmqQueue } from './bullmq-queue.js';
 import { aSubmission } from '../../test/helpers/submission.js';
-import { costByCompileStep, type CostOrderOptions } from './run-cost.js';
+import { costByCatalog, type CostOrderOptions } from './run-cost.js';
 
 const submission = (submitter: string, id: string = randomUUID()): NewSubmission =>
   aSubmission({ id, submitter });
@@ -173,6 +173,6 @@ test('a group is added in the cost order one by one would give: a compile passed
         'each caller is told its place in that order',
       );
     },
-    { costOf: costByCompileStep((language) => language === 'c'), overtakeLimit: 2 },
+    { costOf: costByCatalog([{ id: 'c', compile: ['cc'] }, { id: 'python3' }]), overtakeLimit: 2 },
   );
 });

@@ -1,20 +1,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LANGUAGE_CATALOG } from '../languages/catalog.js';
 import type { SubmissionRecord } from '../store/types.js';
 import {
   COSTLY_JUDGE_MS,
   DEFAULT_OVERTAKE_LIMIT,
-  costByCompileStep,
+  costByCatalog,
   resolveCostOrder,
   RunCostHistory,
 } from './run-cost.js';
 
 const of = (language: string) => ({ language }) as SubmissionRecord;
-const byCatalog = costByCompileStep((language) => language === 'c' || language === 'java');
+const byCatalog = costByCatalog([
+  { id: 'c', compile: ['cc'] },
+  { id: 'java', compile: ['javac'] },
+  { id: 'python3' },
+]);
 
 test('the catalog class: a language with a compile step is costly', () => {
   assert.equal(byCatalog(of('c')), 'costly');
   assert.equal(byCatalog(of('python3')), 'cheap');
+});
+
+test("the catalog's prior: a quick compile is cheap, a slow one costly, output-only cheap, unknown costly", () => {
+  const prior = costByCatalog(LANGUAGE_CATALOG, ['output']);
+  assert.equal(prior(of('c')), 'cheap', "C's compile is as quick as an interpreter's start");
+  assert.equal(prior(of('c-clang')), 'cheap');
+  assert.equal(prior(of('python3')), 'cheap');
+  for (const slow of ['cpp', 'java', 'kotlin', 'rust']) assert.equal(prior(of(slow)), 'costly', slow);
+  assert.equal(prior(of('output')), 'cheap', 'an output-only submission compares files, nothing more');
+  assert.equal(prior(of('cobol-2099')), 'costly', 'a language this node does not know never passes others');
+  assert.equal(costByCatalog([{ id: 'x', compile: ['cc'], queueCost: 'cheap' }])(of('x')), 'cheap');
 });
 
 test('options: defaults, and a bad overtakeLimit refused naming the key', () => {

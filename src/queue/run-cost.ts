@@ -5,15 +5,16 @@ import type { SubmissionRecord } from '../store/types.js';
  * expected to be costly, so a class's Python hellos do not queue behind its Java compiles; and no
  * costly job is passed by more than `overtakeLimit` jobs that arrived after it, so nothing starves.
  *
- * The estimate is a class, not a number of milliseconds. By default (costByCompileStep) it is
- * `costly` when the submission's language has a compile step, `cheap` otherwise, from the language
- * catalog at enqueue time. Scale-out uses only that: the API node that enqueues has the catalog but
+ * The estimate is a class, not a number of milliseconds. By default (costByCatalog) it is the
+ * language catalog's at enqueue time: `costly` when the language has a slow compile step (Java,
+ * Kotlin, Rust, C++), `cheap` otherwise (an interpreter, C's quick compile, an output-only
+ * problem's files). Scale-out uses only that: the API node that enqueues has the catalog but
  * neither the workers' compile caches (each worker keeps its own, and which worker takes the job is
  * not known yet) nor their timings. A compile costs tens to thousands of times an interpreter's
  * start (issue [M]: 0.7 s CPU for a Java hello, 2.9 s for Kotlin, against ~15 ms for print(1)).
  * The embedded mode, whose workers are in the same process, also learns (RunCostHistory): once a
- * language has been judged a few times, the median of its recent judges decides, so a C compiled
- * in 40 ms counts as cheap and a Python problem with many tests as costly.
+ * language has been judged a few times, the median of its recent judges decides, so a Python
+ * problem with many tests counts as costly.
  *
  * The bound works by arrival number: within a priority every job gets the next number `seq`, and a
  * round runs in order of `seq` for cheap jobs and `seq + overtakeLimit` for costly ones (a tie goes
@@ -57,9 +58,21 @@ export function resolveCostOrder(options: CostOrderOptions = {}): Required<CostO
   return { costOf: options.costOf ?? EVERY_JOB_CHEAP, overtakeLimit };
 }
 
-/** The catalog's class: a language with a compile step is costly. Unknown languages count as costly. */
-export function costByCompileStep(compiles: (language: string) => boolean): CostOf {
-  return (submission) => (compiles(submission.language) ? 'costly' : 'cheap');
+/**
+ * The class each language of the catalog starts with: its `queueCost` where it names one (C's quick
+ * compile is cheap), else costly with a compile step and cheap without. `cheapLanguages` are
+ * languages outside the catalog that run nothing costly (an output-only problem's `output`: its
+ * files are compared, nothing compiles). Any other unknown language counts as costly (a newer node
+ * enqueued it), so it never passes others.
+ */
+export function costByCatalog(
+  definitions: readonly { id: string; compile?: readonly string[]; queueCost?: RunCost }[],
+  cheapLanguages: readonly string[] = [],
+): CostOf {
+  const classes = new Map<string, RunCost>(cheapLanguages.map((id) => [id, 'cheap']));
+  for (const { id, compile, queueCost } of definitions)
+    classes.set(id, queueCost ?? (compile ? 'costly' : 'cheap'));
+  return (submission) => classes.get(submission.language) ?? 'costly';
 }
 
 /** Judges of a language remembered for its median (the most recent ones). */
