@@ -21,7 +21,7 @@ import type { SubmissionRecord } from '../store/types.js';
  * to the cheap one). A later job passes a costly one only when it arrived within `overtakeLimit`
  * numbers after it, so at most `overtakeLimit` jobs do; cheap jobs are never passed by later ones.
  * The fair rounds come first: this order is within a round (queue/fair-lanes) or a fair rank
- * (queue/bullmq-queue), never across them.
+ * (queue/bullmq-order), never across them.
  */
 export type RunCost = 'cheap' | 'costly';
 
