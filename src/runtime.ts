@@ -101,7 +101,7 @@ export class Runtime {
               this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
               this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
               if (result.status !== 'cancelled' && result.status !== 'internal_error')
-                costHistory?.observe(record.language, timing.runMs);
+                costHistory?.observe(record, timing.runMs);
             },
           },
         )
