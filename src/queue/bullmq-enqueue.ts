@@ -11,7 +11,7 @@ import {
   type Arrival,
   type OrderKeys,
 } from './bullmq-order.js';
-import { promoteDue } from './bullmq-promotion.js';
+import { promoteDue, type DueEntry } from './bullmq-promotion.js';
 import { callRedis, redisOf, replyOf } from './bullmq-redis.js';
 import type { CostOf } from './run-cost.js';
 
@@ -26,6 +26,8 @@ export interface GroupedEnqueueOptions {
   keys: OrderKeys;
   costOf: CostOf;
   overtakeLimit: number;
+  /** How long a node may take to promote the due compiles it was handed before another may, in ms. */
+  promotionLeaseMs: number;
 }
 
 interface PendingEnqueue {
@@ -60,7 +62,7 @@ export class GroupedEnqueue {
 
   /** Settles every caller of the group; never rejects. */
   async #enqueueGroup(group: PendingEnqueue[]): Promise<void> {
-    const { queue, keys, costOf, overtakeLimit } = this.options;
+    const { queue, keys, costOf, overtakeLimit, promotionLeaseMs } = this.options;
     // 1. The fair ranks: each submitter's waiting count goes up by one per job, in arrival order, so
     //    two jobs of one submitter in a group get consecutive ranks, as two calls would. And each
     //    lane's arrivals, numbered for the cost-aware order (queue/run-cost), with the costly jobs
@@ -79,7 +81,15 @@ export class GroupedEnqueue {
           multi.expire(keys.fair(submission.submitter), FAIR_COUNT_TTL_SECONDS);
         }
         for (const [lane, count] of lanes)
-          multi.eval(ARRIVE_SCRIPT, 2, keys.lane('seq', lane), keys.lane('due', lane), count);
+          multi.eval(
+            ARRIVE_SCRIPT,
+            3,
+            keys.lane('seq', lane),
+            keys.lane('due', lane),
+            keys.lane('promoting', lane),
+            count,
+            promotionLeaseMs,
+          );
         return (await multi.exec()) ?? [];
       });
     } catch (error) {
@@ -89,13 +99,13 @@ export class GroupedEnqueue {
     /** Each lane's last arrival number in this group, and its next one to hand out. */
     const lastSeq = new Map<number, number>();
     const nextSeq = new Map<number, number>();
-    const dueMembers: string[] = [];
+    const dueEntries: DueEntry[] = [];
     try {
       for (const [i, [lane, count]] of [...lanes].entries()) {
         const [last, due] = replyOf(counts[2 * group.length + i] ?? [null, [0, []]]) as [number, string[]];
         lastSeq.set(lane, Number(last));
         nextSeq.set(lane, Number(last) - count + 1);
-        dueMembers.push(...due);
+        for (const member of due) dueEntries.push({ lane, member });
       }
     } catch (error) {
       for (const pending of group) pending.reject(error);
@@ -117,7 +127,7 @@ export class GroupedEnqueue {
     }
     // 2. Costly jobs that this group's last arrival may not pass become cheap first.
     try {
-      await promoteDue(queue, dueMembers);
+      await promoteDue(queue, keys, dueEntries);
     } catch (error) {
       for (const { item } of arrivals) item.reject(error);
       return;

@@ -33,24 +33,31 @@ export const toBullPriority = (priority: number, rank: number, costly: boolean):
 
 /**
  * A group's arrivals in one lane: KEYS[1] the lane's arrival counter, KEYS[2] its costly jobs by
- * the arrival number they become due at; ARGV[1] how many jobs arrive. Counts them in and takes
- * the entries due before the group's last arrival (to be promoted before the group is added).
- * Returns {last arrival number, due members}.
+ * the arrival number they become due at, KEYS[3] the due jobs being promoted, by when their
+ * promoter's lease lapses (ms, Redis's clock); ARGV[1] how many jobs arrive, ARGV[2] the lease in
+ * ms. Counts them in and hands out, leased to the caller, the entries due before the group's last
+ * arrival and those whose promotion was leased and never confirmed (its promoter failed: Redis went
+ * away mid-way, or the node died), so a failed promotion is retried and no costly job loses its
+ * bound. Returns {last arrival number, members to promote}.
  */
 export const ARRIVE_SCRIPT = `local last = redis.call('INCRBY', KEYS[1], ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. last)
 if #due > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. last) end
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do table.insert(due, member) end
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), member) end
 return {last, due}`;
 
 /** Decrements a submitter's waiting count, deleting it at zero (never below). */
 export const RELEASE_SCRIPT = `local n = redis.call('DECR', KEYS[1]) if n <= 0 then redis.call('DEL', KEYS[1]) end return n`;
 
 /**
- * A lane's keys for the cost order: its arrival counter and its costly jobs by the arrival number
- * they become due at (ARRIVE_SCRIPT). They expire together, never one alone.
+ * A lane's keys for the cost order: its arrival counter, its costly jobs by the arrival number they
+ * become due at, and the due ones being promoted (ARRIVE_SCRIPT). They expire together.
  */
-export type LaneKeyKind = 'seq' | 'due';
-export const LANE_KEY_KINDS: readonly LaneKeyKind[] = ['seq', 'due'];
+export type LaneKeyKind = 'seq' | 'due' | 'promoting';
+export const LANE_KEY_KINDS: readonly LaneKeyKind[] = ['seq', 'due', 'promoting'];
 
 /** The scheme's Redis keys under a deployment's prefix. */
 export class OrderKeys {

@@ -33,6 +33,11 @@ export interface BullmqQueueOptions {
   costOf?: CostOrderOptions['costOf'];
   /** At most this many later jobs pass a costly one (queue/run-cost). Default DEFAULT_OVERTAKE_LIMIT. */
   overtakeLimit?: number;
+  /**
+   * How long an API node may take to promote the compiles that became due before another node may
+   * (queue/bullmq-promotion): a promotion that failed is retried once this has passed, in ms. Default 5 s.
+   */
+  promotionLeaseMs?: number;
 }
 
 interface Handoff {
@@ -86,6 +91,7 @@ export class BullmqQueue implements JobQueue {
     this.#enqueues = new GroupedEnqueue({
       queue: this.queue,
       keys: this.#keys,
+      promotionLeaseMs: options.promotionLeaseMs,
       ...resolveCostOrder(options),
     });
   }
@@ -100,6 +106,7 @@ export class BullmqQueue implements JobQueue {
       maxStalledCount: 5,
       keepCompleted: 1_000,
       keepFailed: 1_000,
+      promotionLeaseMs: 5_000,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       connection: options.connection,
     });
