@@ -56,6 +56,20 @@ test('bad values are refused naming the setting', () => {
     refused(/workers must be a whole number >= 1/),
   );
   assert.throws(() => loadConfig({ file: join(dir, 'missing.json') }), refused(/cannot read config file/));
+  assert.throws(
+    () => loadConfig({ env: { ARBITER_OVERTAKE_LIMIT: '100001' } }),
+    refused(/overtakeLimit must be a whole number from 0 to 100000/),
+  );
+  assert.throws(
+    () => loadConfig({ flags: { overtakeLimit: 2.5 } }),
+    refused(/overtakeLimit must be a whole number from 0 to 100000/),
+  );
+});
+
+test('the overtake limit is a setting: 0 (arrival order) is allowed', () => {
+  assert.equal(loadConfig({}).overtakeLimit, DEFAULT_CONFIG.overtakeLimit);
+  assert.equal(loadConfig({ env: { ARBITER_OVERTAKE_LIMIT: '0' } }).overtakeLimit, 0);
+  assert.equal(loadConfig({ file: file({ overtakeLimit: 50 }) }).overtakeLimit, 50);
 });
 
 test('anonymous use is on only while bound to loopback; scale-out API nodes leave programs to workers', () => {

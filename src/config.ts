@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ArbiterError } from './errors.js';
+import { DEFAULT_OVERTAKE_LIMIT, MAX_OVERTAKE_LIMIT } from './queue/run-cost.js';
 import { DEFAULT_MAX_LIMITS, DEFAULT_RUN_LIMITS, type RunLimits } from './sandbox/limits.js';
 
 /** Every setting of `arbiter serve`, with its unit and default. Defaults live in DEFAULT_CONFIG only. */
@@ -18,6 +19,12 @@ export interface ArbiterConfig {
   maxQueueLength: number;
   /** A submission waiting longer than this is cancelled, in ms. Default 5 minutes. */
   queueTimeoutMs: number;
+  /**
+   * Within a fair round, quick runs go before compiles; this bounds how many later submissions may
+   * pass one compile (0: arrival order). A compile waits at most this many quick runs longer than
+   * arrival order would make it. Whole number, 0 to 100,000. Default 200.
+   */
+  overtakeLimit: number;
   /** Longest a `?wait=true` request is held before it gets 202, in ms. Default 30 s. */
   maxWaitMs: number;
   /** Finished submissions made without a problem (ad-hoc runs) are deleted after this, in ms. Default 24 hours. */
@@ -190,6 +197,7 @@ export const DEFAULT_CONFIG: Readonly<
   workers: availableParallelism(),
   maxQueueLength: 10_000,
   queueTimeoutMs: 5 * 60_000,
+  overtakeLimit: DEFAULT_OVERTAKE_LIMIT,
   maxWaitMs: 30_000,
   resultTtlMs: 24 * 60 * 60_000,
   problemResultTtlMs: 0,
@@ -245,6 +253,7 @@ const ENV_KEYS: Record<string, keyof ArbiterConfig> = {
   ARBITER_WORKERS: 'workers',
   ARBITER_MAX_QUEUE_LENGTH: 'maxQueueLength',
   ARBITER_QUEUE_TIMEOUT_MS: 'queueTimeoutMs',
+  ARBITER_OVERTAKE_LIMIT: 'overtakeLimit',
   ARBITER_MAX_WAIT_MS: 'maxWaitMs',
   ARBITER_RESULT_TTL_MS: 'resultTtlMs',
   ARBITER_PROBLEM_RESULT_TTL_MS: 'problemResultTtlMs',
@@ -406,6 +415,11 @@ export function loadConfig(
     if (!Number.isInteger(config[key]) || config[key] < 1)
       throw new ArbiterError('INVALID_INPUT', `config ${key} must be a whole number >= 1`);
   }
+  if (!Number.isInteger(config.overtakeLimit) || config.overtakeLimit > MAX_OVERTAKE_LIMIT)
+    throw new ArbiterError(
+      'INVALID_INPUT',
+      `config overtakeLimit must be a whole number from 0 to ${MAX_OVERTAKE_LIMIT}`,
+    );
   for (const name of config.allowedHosts) {
     if (!ALLOWED_HOST.test(name))
       throw new ArbiterError(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArbiterMetrics } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
-import { costByCompileStep, RunCostHistory } from './queue/run-cost.js';
+import { costByCatalog, RunCostHistory } from './queue/run-cost.js';
 import { isScaleOut, type ArbiterConfig } from './config.js';
 import { CompileCache } from './judge/compile-cache.js';
 import { LanguageRegistry } from './languages/registry.js';
@@ -23,6 +23,7 @@ import { WorkerPool, type WorkerJobs } from './service/worker-pool.js';
 import type { Store } from './store/types.js';
 import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
 import { PACKAGE_VERSION } from './project-root.js';
+import { OUTPUT_ONLY_LANGUAGE } from './service/problem-files.js';
 
 /** How often housekeeping runs: queue-wait timeouts, retention, the adaptive rate factor. */
 const HOUSEKEEPING_MS = 1000;
@@ -100,7 +101,7 @@ export class Runtime {
               this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
               this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
               if (result.status !== 'cancelled' && result.status !== 'internal_error')
-                costHistory?.observe(record.language, timing.runMs);
+                costHistory?.observe(record, timing.runMs);
             },
           },
         )
@@ -180,16 +181,13 @@ export class Runtime {
     compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
     const registry = new LanguageRegistry();
     const events = new SubmissionEvents();
-    // A compile is the costly part of a class's burst: jobs that compile yield to quick runs, boundedly.
-    const compiling = new Set(registry.definitions.filter((d) => d.compile).map((d) => d.id));
-    const known = new Set(registry.definitions.map((d) => d.id));
-    // A language not in this node's catalog (a newer node enqueued it) counts as costly: it never passes others.
-    const compiles = (language: string): boolean => compiling.has(language) || !known.has(language);
+    // A slow compile is the costly part of a class's burst: those jobs yield to quick runs, boundedly.
+    const byCatalog = costByCatalog(registry.definitions, [OUTPUT_ONLY_LANGUAGE]);
     // Embedded workers share this process, so their judge times refine the catalog's class.
     const costHistory = isScaleOut(config) ? null : new RunCostHistory();
-    const byCatalog = costByCompileStep(compiles);
     const backends = await openBackends(config, events, {
       costOf: costHistory ? costHistory.costOf(byCatalog) : byCatalog,
+      overtakeLimit: config.overtakeLimit,
     });
     let pool: SandboxPool | null = null;
     if (config.runsPrograms) {

@@ -55,6 +55,12 @@ const dpkgVersion = (pkg: string) =>
 
 /** The C, C++ and Objective-C command lines shared by each compiler version. */
 const cCompile = (cc: string) => [cc, '-std=gnu17', '-O2', '-pipe', '-o', 'main', 'main.c', '-lm'];
+/**
+ * A student's C program compiles in well under the half second that makes a job costly (about what
+ * an interpreter takes to start), so the queue counts C as cheap (queue/run-cost) from its first
+ * submission on. C++'s headers make its compiles ten times slower: it stays costly.
+ */
+const QUICK_COMPILE = { queueCost: 'cheap' } as const;
 const CPP_FLAGS = ['-std=gnu++17', '-O2', '-pipe'];
 const cppCompile = (cxx: string) => [cxx, ...CPP_FLAGS, '-o', 'main', 'main.cpp'];
 
@@ -111,6 +117,7 @@ function cFamilyEntry(entry: CFamilyEntry): LanguageDefinition {
     extensions: entry.extensions,
     sourceFile,
     compile: compile(entry.compiler),
+    ...(entry.language === 'c' ? QUICK_COMPILE : {}),
     ...(gccCpp ? { precompiledHeaders: gccPrecompiledHeaders(entry.id, entry.compiler) } : {}),
     run: ['./main'],
     binary,

@@ -1,3 +1,4 @@
+import type { RunCost } from '../queue/run-cost.js';
 import type { RunLimits } from '../sandbox/limits.js';
 import type { PrecompiledHeaders } from './precompiled-headers.js';
 
@@ -15,6 +16,12 @@ export interface LanguageDefinition {
   sourceFile: string;
   /** Compile command (argv, run inside the sandbox with compile limits); absent for interpreters. */
   compile?: string[];
+  /**
+   * How the queue classes this language's jobs before its judges have been timed (queue/run-cost):
+   * a cheap job goes before a costly one within a fair round. Default: costly with a compile step,
+   * cheap without. Set to cheap where the compile is as quick as an interpreter's start.
+   */
+  queueCost?: RunCost;
   /**
    * Headers scripts/setup precompiles for this compile command; a compile whose source includes one
    * puts their directory first on the include path (precompiled-headers.ts). Absent: none.

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { Job } from 'bullmq';
 import { connectTestRedis, deleteKeys, TEST_REDIS_URL } from '../../test/helpers/redis.js';
 import { isArbiterError } from '../errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { NewSubmission, SubmissionRecord } from '../store/types.js';
-import { BullmqQueue } from './bullmq-queue.js';
+import { BullmqQueue, type BullmqQueueOptions } from './bullmq-queue.js';
 import { aSubmission } from '../../test/helpers/submission.js';
-import { costByCompileStep, type CostOrderOptions } from './run-cost.js';
+import { costByCatalog, type CostOrderOptions } from './run-cost.js';
 
 const submission = (submitter: string, id: string = randomUUID()): NewSubmission =>
   aSubmission({ id, submitter });
@@ -30,7 +31,7 @@ function countCalls<T extends object>(target: T, method: keyof T & string): { re
 
 async function withQueue(
   body: (queue: BullmqQueue, store: SqliteStore) => Promise<void>,
-  costOrder: CostOrderOptions = {},
+  costOrder: CostOrderOptions & Pick<BullmqQueueOptions, 'promotionLeaseMs'> = {},
 ): Promise<void> {
   const redis = await connectTestRedis(); // fails loudly, naming Redis, when it is missing
   const prefix = `arbiter-test-groups-${randomUUID()}`;
@@ -173,6 +174,51 @@ test('a group is added in the cost order one by one would give: a compile passed
         'each caller is told its place in that order',
       );
     },
-    { costOf: costByCompileStep((language) => language === 'c'), overtakeLimit: 2 },
+    { costOf: costByCatalog([{ id: 'c', compile: ['cc'] }, { id: 'python3' }]), overtakeLimit: 2 },
+  );
+});
+
+test('a promotion that fails (Redis gone a moment) is retried once its lease lapses: the compile keeps its bound', async () => {
+  await withQueue(
+    async (queue, store) => {
+      const names = ['c1', 'p1', 'p2', 'p3'];
+      const records = await create(
+        store,
+        names.map((name) => ({
+          ...submission(`student-${name}`),
+          language: name[0] === 'p' ? 'python3' : 'c',
+        })),
+      );
+      const [c1, p1, p2, p3] = records as [
+        SubmissionRecord,
+        SubmissionRecord,
+        SubmissionRecord,
+        SubmissionRecord,
+      ];
+      await queue.enqueue(c1);
+      await queue.enqueue(p1); // passes c1: the one job the limit allows
+      const changePriority = Job.prototype.changePriority;
+      Job.prototype.changePriority = () => Promise.reject(new Error('Connection is closed.'));
+      try {
+        await assert.rejects(queue.enqueue(p2), (error) => isArbiterError(error, 'DEPENDENCY_UNAVAILABLE'));
+      } finally {
+        Job.prototype.changePriority = changePriority;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the lease lapses
+      await queue.enqueue(p3);
+      const claimed: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const record = (await queue.claim())!;
+        claimed.push(names[records.findIndex((r) => r.id === record.id)]!);
+        await queue.complete(record.id);
+      }
+      assert.deepEqual(claimed, ['p1', 'c1', 'p3'], "p3 arrived past c1's limit: c1 was promoted after all");
+      assert.equal(await queue.length(), 0);
+    },
+    {
+      costOf: costByCatalog([{ id: 'c', compile: ['cc'] }, { id: 'python3' }]),
+      overtakeLimit: 1,
+      promotionLeaseMs: 200,
+    },
   );
 });

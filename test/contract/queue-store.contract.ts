@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { JobQueue } from '../../src/queue/job-queue.js';
-import { costByCompileStep, type CostOrderOptions } from '../../src/queue/run-cost.js';
+import { costByCatalog, type CostOrderOptions } from '../../src/queue/run-cost.js';
 import type { NewSubmission, Store } from '../../src/store/types.js';
 import { aResult, aSubmission } from '../helpers/submission.js';
 
@@ -21,7 +21,11 @@ export interface QueueStoreBackend {
  * at most 3 later jobs pass a costly one (small, so a test sees the bound).
  */
 export const CONTRACT_COST_ORDER: Required<CostOrderOptions> = {
-  costOf: costByCompileStep((language) => language === 'c' || language === 'java'),
+  costOf: costByCatalog([
+    { id: 'c', compile: ['cc'] },
+    { id: 'java', compile: ['javac'] },
+    { id: 'python3' },
+  ]),
   overtakeLimit: 3,
 };
 

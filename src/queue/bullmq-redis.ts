@@ -1,0 +1,51 @@
+import type { Queue } from 'bullmq';
+import { ArbiterError } from '../errors.js';
+
+/** The part of ioredis the scale-out queue uses beyond BullMQ's own calls. */
+export interface RedisCommands {
+  zrank(key: string, member: string): Promise<number | null>;
+  zrem(key: string, ...members: string[]): Promise<number>;
+  exists(key: string): Promise<number>;
+  multi(): {
+    incr(key: string): unknown;
+    expire(key: string, seconds: number): unknown;
+    eval(script: string, keys: number, ...args: (string | number)[]): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+  pipeline(): {
+    zrank(key: string, member: string): unknown;
+    zadd(key: string, score: number, member: string): unknown;
+    hget(key: string, field: string): unknown;
+    expire(key: string, seconds: number): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+}
+
+/** A Redis failure as DEPENDENCY_UNAVAILABLE (503), so a client gets an answer, not a hang. */
+export function unavailable(error: unknown): ArbiterError {
+  if (error instanceof ArbiterError) return error;
+  return new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+/** Runs a call to Redis; its failure becomes DEPENDENCY_UNAVAILABLE. */
+export async function callRedis<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+/** A pipelined command's reply, or its error thrown as DEPENDENCY_UNAVAILABLE. */
+export function replyOf([error, value]: [Error | null, unknown]): unknown {
+  if (error) throw unavailable(error);
+  return value;
+}
+
+/** BullMQ's client of a queue: an ioredis instance behind a narrower interface. */
+export async function redisOf(queue: Queue): Promise<RedisCommands> {
+  return (await queue.client) as unknown as RedisCommands;
+}
