@@ -96,8 +96,8 @@ export const COSTLY_JUDGE_MS = 500;
 
 /**
  * What a job is an instance of, for its cost: its language and its problem, or for a run without
- * a problem the limits it runs under (a class's ad-hoc exercise: the limits its page sends). The
- * burst's infinite loops (Python stopped at 1 s of CPU) look like every other Python job to the
+ * a problem the limits it runs under (a class's ad-hoc exercise: the limits its page sends). A
+ * class's infinite loops (Python stopped at its CPU limit) look like every other Python job to the
  * language's median; their exercise's median shows them costly once two were judged.
  */
 export function exerciseOf(submission: SubmissionRecord): string {
