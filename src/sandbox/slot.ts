@@ -14,18 +14,20 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import { chmod, chown, rm } from 'node:fs/promises';
+import { chmod, chown } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { ArbiterError } from '../errors.js';
-import { countEntries, freezeEntries, removeEntries } from './box-tree.js';
+import { freezeEntries, removeEntries } from './box-tree.js';
 import { buildBwrapArgs, type BoxLayout } from './bwrap-args.js';
 import { LineReader } from './line-reader.js';
 import {
   encodeRequest,
+  encodeReset,
   encodeStdinChunk,
   IO_DIR,
   parseOutputChunk,
   parseReport,
+  parseResetAnswer,
   STDIN_EOF_LINE,
   STDIN_PATH,
 } from './protocol.js';
@@ -34,8 +36,6 @@ import { decideVerdict } from './verdict.js';
 
 /** How long a new slot may take to report ready before it counts as failed. */
 const SLOT_START_TIMEOUT_MS = 10_000;
-/** Directories wiped between leases; together with a fresh cgroup per run this is the whole reset. */
-const RESET_DIRS = ['box', 'tmp', 'dev/shm'];
 /**
  * Most entries (files and directories, all of RESET_DIRS together) a reset between leases deletes
  * one by one. Past it the slot is rebuilt instead: killing bubblewrap drops its tmpfs mounts, and
@@ -430,44 +430,25 @@ export class SandboxSlot {
   }
 
   /**
-   * Wipes the work directory, /tmp and /dev/shm between leases, without holding the event loop.
-   * Returns false, with the slot marked broken so the pool rebuilds it, when the slot cannot be
-   * proven clean or holds more than RESET_MAX_ENTRIES entries.
+   * Wipes the work directory, /tmp and /dev/shm between leases: one request to the supervisor, which
+   * does the whole wipe inside the box (see "reset N" in supervisor.c), so the event loop is never
+   * held and pays one round trip. Returns false, with the slot marked broken so the pool rebuilds
+   * it, when the slot cannot be proven clean or holds more than RESET_MAX_ENTRIES entries.
    */
-  reset(): Promise<boolean> {
-    return this.#walk(async () => {
-      try {
-        const root = this.root;
-        // The three directories are counted, and then wiped, side by side: a slot waits for the
-        // slowest directory's round trips rather than for the sum of all (issue [M]: the reset
-        // between leases was the largest part of a C hello's cost in the pool). Each count stops
-        // just past the whole budget, so together they read at most 3 x RESET_MAX_ENTRIES entries.
-        const counts = await Promise.all(
-          RESET_DIRS.map((dir) => countEntries(join(root, dir), RESET_MAX_ENTRIES)),
-        );
-        if (counts.reduce((sum, n) => sum + n, 0) > RESET_MAX_ENTRIES) {
-          this.#broken ??= `sandbox slot ${this.index}: more than ${RESET_MAX_ENTRIES} files left; rebuilt`;
-          return false;
-        }
-        const wiped = await Promise.allSettled([
-          ...RESET_DIRS.map(async (dir, i) => {
-            // Found empty, and nothing of the program runs any more (its cgroup was proven empty).
-            if (counts[i] === 0) return;
-            await removeEntries(join(root, dir));
-            if ((await countEntries(join(root, dir), 0)) !== 0)
-              throw new Error(`${dir} is not empty after reset`);
-          }),
-          rm(join(root, STDIN_PATH), { force: true }),
-        ]);
-        for (const step of wiped) if (step.status === 'rejected') throw step.reason;
-        this.#baseline = null;
-        await Promise.all([chown(join(root, 'box'), this.uid, this.uid), chmod(join(root, 'box'), 0o755)]);
-        return true;
-      } catch (error) {
-        this.#broken ??= `sandbox slot ${this.index}: reset failed: ${(error as Error).message}`;
+  async reset(): Promise<boolean> {
+    try {
+      if (this.#broken) return false;
+      (this.#proc.stdin as Writable).write(encodeReset(RESET_MAX_ENTRIES));
+      if (parseResetAnswer(await this.#reader.next()) === 'full') {
+        this.#broken ??= `sandbox slot ${this.index}: more than ${RESET_MAX_ENTRIES} files left; rebuilt`;
         return false;
       }
-    });
+      this.#baseline = null;
+      return true;
+    } catch (error) {
+      this.#broken ??= `sandbox slot ${this.index}: reset failed: ${(error as Error).message}`;
+      return false;
+    }
   }
 
   /**
