@@ -29,6 +29,7 @@
 import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
 import { resolveRedisOptions } from '../redis-options.js';
+import { withTimeout } from '../timeout.js';
 import { toRateDecision, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
 import { take, type BucketState } from './token-bucket.js';
 
@@ -222,29 +223,22 @@ export class RedisRateLimiter implements RateLimiter {
     args: [string, string, string, string, string],
   ): Promise<{ allowed: boolean; previous: BucketState | undefined; nowMs: number }> {
     const command = (this.#redis as unknown as Record<string, TakeCommand>)[TAKE_COMMAND]!;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ArbiterError(
-              'DEPENDENCY_UNAVAILABLE',
-              `Redis is unavailable: no answer within ${this.#timeoutMs} ms`,
-            ),
-          ),
-        this.#timeoutMs,
-      );
-    });
     let reply: unknown;
     try {
-      reply = await Promise.race([command.call(this.#redis, key, ...args), timeout]);
+      reply = await withTimeout(
+        command.call(this.#redis, key, ...args),
+        this.#timeoutMs,
+        () =>
+          new ArbiterError(
+            'DEPENDENCY_UNAVAILABLE',
+            `Redis is unavailable: no answer within ${this.#timeoutMs} ms`,
+          ),
+      );
     } catch (error) {
       if (error instanceof ArbiterError) throw error;
       throw new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${messageOf(error)}`, {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
     return parseReply(reply);
   }

@@ -40,10 +40,19 @@ test('every namespace but the user and cgroup namespaces is new, and the box die
   assert.ok(!args.includes('--unshare-cgroup'));
 });
 
-test('capabilities are cut to the five the supervisor needs', () => {
+test('capabilities are cut to the eight the supervisor needs', () => {
   assert.deepEqual(after('--cap-drop'), ['ALL', '--cap-add']);
   const added = args.flatMap((a, i) => (a === '--cap-add' ? [args[i + 1]] : []));
-  assert.deepEqual(added.sort(), ['CAP_KILL', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_ADMIN']);
+  assert.deepEqual(added.sort(), [
+    'CAP_CHOWN',
+    'CAP_DAC_OVERRIDE',
+    'CAP_FOWNER',
+    'CAP_KILL',
+    'CAP_SETGID',
+    'CAP_SETPCAP',
+    'CAP_SETUID',
+    'CAP_SYS_ADMIN',
+  ]);
 });
 
 test('the supervisor is told the cgroup version, the slot uid, the inode cap, and whether to sample memory', () => {

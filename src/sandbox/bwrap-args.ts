@@ -72,8 +72,9 @@ export interface BoxFds {
  * supervisor must stay real root (without most capabilities) so it can give each slot its own
  * host uid and create per-run cgroups. The cgroup namespace is the supervisor's to make, once it
  * has entered the slot's cgroup (see supervisor.c), so bubblewrap leaves it alone. Capabilities are
- * cut to the five the supervisor uses; it drops CAP_SYS_ADMIN once that namespace exists and the
- * rest before it execs a program.
+ * cut to the eight the supervisor uses; it drops CAP_SYS_ADMIN once that namespace exists, holds
+ * CHOWN, DAC_OVERRIDE and FOWNER effective only while it wipes the slot between leases, and a run
+ * loses them all with its uid switch before it execs a program.
  */
 export function buildBwrapArgs(layout: BoxLayout, fds: BoxFds): string[] {
   const args = [
@@ -98,6 +99,13 @@ export function buildBwrapArgs(layout: BoxLayout, fds: BoxFds): string[] {
     'CAP_KILL',
     '--cap-add',
     'CAP_SYS_ADMIN',
+    // The wipe between leases, done by the supervisor with these raised only meanwhile (supervisor.c).
+    '--cap-add',
+    'CAP_CHOWN',
+    '--cap-add',
+    'CAP_DAC_OVERRIDE',
+    '--cap-add',
+    'CAP_FOWNER',
     '--ro-bind',
     '/usr',
     '/usr',

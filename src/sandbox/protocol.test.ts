@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
 import { DEFAULT_RUN_LIMITS } from './limits.js';
-import { encodeRequest, encodeStdinChunk, parseReport, STDIN_EOF_LINE } from './protocol.js';
+import {
+  encodeRequest,
+  encodeReset,
+  encodeStdinChunk,
+  parseReport,
+  parseResetAnswer,
+  STDIN_EOF_LINE,
+} from './protocol.js';
 
 test('requests carry every limit, hex-encoded argv and env, and end with run', () => {
   const text = encodeRequest(
@@ -56,6 +63,17 @@ test('a supervisor failure or a garbled line is a sandbox fault', () => {
   );
 });
 
+test('a reset asks for a bounded wipe, and its answer is clean, full or a sandbox fault', () => {
+  assert.equal(encodeReset(10_000), 'reset 10000\n');
+  assert.equal(parseResetAnswer('reset clean'), 'clean');
+  assert.equal(parseResetAnswer('reset full'), 'full');
+  for (const line of ['fail reset: remove x: Permission denied', 'ok exit=0', 'reset'])
+    assert.throws(
+      () => parseResetAnswer(line),
+      (e) => isArbiterError(e, 'SANDBOX_FAILED'),
+    );
+});
+
 test("the supervisor's protocol header lists every line this side sends", () => {
   const source = readFileSync(new URL('./native/supervisor.c', import.meta.url), 'utf8');
   const header = source.slice(0, source.indexOf('*/'));
@@ -68,7 +86,8 @@ test("the supervisor's protocol header lists every line this side sends", () => 
     ...request.split('\n').filter(Boolean),
     encodeStdinChunk(Buffer.from('1')).trim(),
     STDIN_EOF_LINE.trim(),
-    'kill', // slot.ts cancels a run with it
+    'kill', // slot-run.ts cancels a run with it
+    encodeReset(10).trim(),
   ];
   for (const line of sent) {
     const key = line.split(' ')[0]!;

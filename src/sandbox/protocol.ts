@@ -67,6 +67,24 @@ const KILLED = new Set(['none', 'cpu', 'wall', 'output', 'cancel', 'io']);
 export const encodeStdinChunk = (data: Buffer): string => `stdin ${data.toString('hex')}\n`;
 export const STDIN_EOF_LINE = 'eof\n';
 
+/**
+ * Asks the supervisor to wipe the slot between leases, in one request: the work directory, /tmp and
+ * /dev/shm emptied, the stdin file removed, the work directory given back to the slot's uid. Past
+ * `maxEntries` entries (all three together) it stops and answers "full".
+ */
+export const encodeReset = (maxEntries: number): string => `reset ${maxEntries}\n`;
+
+/**
+ * The supervisor's answer to encodeReset: 'clean', or 'full' when the slot held more than the
+ * entries allowed (the caller rebuilds it). Throws SANDBOX_FAILED for a failure or anything else.
+ */
+export function parseResetAnswer(line: string): 'clean' | 'full' {
+  if (line === 'reset clean') return 'clean';
+  if (line === 'reset full') return 'full';
+  if (line.startsWith('fail ')) throw new ArbiterError('SANDBOX_FAILED', `supervisor: ${line.slice(5)}`);
+  throw new ArbiterError('SANDBOX_FAILED', `unexpected answer to a reset: ${line.slice(0, 200)}`);
+}
+
 /** An output chunk the supervisor streams during an interactive run, or null for other lines. */
 export function parseOutputChunk(line: string): { stream: 'stdout' | 'stderr'; data: Buffer } | null {
   if (line.startsWith('out ')) return { stream: 'stdout', data: Buffer.from(line.slice(4), 'hex') };

@@ -135,3 +135,35 @@ test('between the tests of one submission the same litter is removed without hol
     lease.release();
   }
 });
+
+// The wipe between leases runs in the supervisor, as root with DAC_OVERRIDE and FOWNER raised: a
+// symlink it followed would let a program delete or re-own what the supervisor can reach (its
+// cgroup directories are open as fds 3 to 5, the box's mounts are its own).
+test('the wipe between leases removes symlinks to the supervisor’s fds, /, and the mounts without following them', async () => {
+  const rebuilt = pool.stats().rebuilt;
+  const litter = await sh(
+    pool,
+    `set -e
+for n in 3 4 5 6 7 8; do ln -s /proc/1/fd/$n /box/fd$n; ln -s /proc/1/fd/$n /tmp/fd$n; done
+ln -s / /box/root; ln -s /tmp /box/tmp-link; ln -s /box /dev/shm/box-link; ln -s /proc/1/root /tmp/root1
+mkdir /box/locked; ln -s /usr /box/locked/usr; chmod 000 /box/locked
+echo littered`,
+  );
+  assert.equal(litter.stdout.toString(), 'littered\n', describe(litter));
+  const next = await sh(pool, 'ls -A /tmp /dev/shm /box; stat -c "%u %a" /box /tmp /dev/shm; echo ok');
+  assert.equal(
+    next.stdout.toString(),
+    `${EMPTY_LISTING.slice(0, -'ok\n'.length)}${pool.options.uidBase} 755\n0 1777\n0 1777\nok\n`,
+    describe(next),
+  );
+  assert.equal(pool.stats().rebuilt, rebuilt, 'a handful of symlinks is wiped, not rebuilt');
+});
+
+test('a tree nested deeper than the wipe descends is not followed down: the slot is rebuilt and comes back empty', async () => {
+  const rebuilt = pool.stats().rebuilt;
+  const deep = await sh(pool, 'd=/tmp; for i in $(seq 100); do d=$d/d; mkdir $d; done; echo deep');
+  assert.equal(deep.stdout.toString(), 'deep\n', describe(deep));
+  const next = await sh(pool, 'ls -A /tmp /dev/shm /box; echo ok');
+  assert.equal(next.stdout.toString(), EMPTY_LISTING, describe(next));
+  assert.equal(pool.stats().rebuilt, rebuilt + 1, 'past the wipe’s depth the slot is rebuilt');
+});

@@ -29,7 +29,8 @@
  *
  * The protocol on fd 0 (requests) and fd 1 (answers). Every line the TypeScript side sends is listed
  * here, in the order it sends them: encodeRequest, encodeStdinChunk and STDIN_EOF_LINE in
- * src/sandbox/protocol.ts, and "kill" from src/sandbox/slot.ts. Keep the two in step.
+ * src/sandbox/protocol.ts, "kill" from src/sandbox/slot-run.ts and RESET_LINE from protocol.ts.
+ * Keep the two in step.
  *   After start-up the supervisor writes "ready" (or "fail MESSAGE") once.
  *   A request is these lines, one each unless marked repeatable, ended by "run":
  *     cpu_ms N          CPU time limit, ms
@@ -57,9 +58,14 @@
  *   and, interactive only, the supervisor streams "out HEX" and "err HEX" lines as the program writes.
  * Report: "ok k=v k=v ..." or "fail MESSAGE", one line per run. Captured output is written to
  *   /.arbiter/stdout and /.arbiter/stderr, which only root inside the slot can read.
+ *   Between leases, never inside a request:
+ *     reset N           empties /box, /tmp and /dev/shm, removes /.arbiter/stdin, gives /box back to
+ *                       the slot's uid (mode 0755); answers "reset clean", "reset full" when they held
+ *                       more than N entries together (or nested too deep), or "fail MESSAGE"
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -122,6 +128,7 @@ struct request {
   int argc;
   char *envp[MAX_ITEMS + 1];
   int envc;
+  uint64_t reset_entries; /* a "reset N" request: the most entries the wipe removes one by one */
 };
 
 struct cgroups {
@@ -609,20 +616,29 @@ static void free_request(struct request *rq) {
   memset(rq, 0, sizeof *rq);
 }
 
-/* Returns 1 with a request ready to run, 0 at end of input. */
-static int read_request(struct request *rq) {
+enum request_kind { REQUEST_END, REQUEST_RUN, REQUEST_RESET };
+
+/* Reads the next request: a run (its keys, then "run"), a reset ("reset N"), or the end of input. */
+static enum request_kind read_request(struct request *rq) {
   memset(rq, 0, sizeof *rq);
   strcpy(rq->cwd, "/box");
+  int keys = 0;
   for (;;) {
     char *line = read_line();
-    if (!line) return 0;
-    if (strcmp(line, "run") == 0) return 1;
+    if (!line) return REQUEST_END;
+    if (strcmp(line, "run") == 0) return REQUEST_RUN;
+    if (strncmp(line, "reset ", 6) == 0) {
+      if (keys) die("reset inside a run request");
+      rq->reset_entries = strtoull(line + 6, NULL, 10);
+      return REQUEST_RESET;
+    }
     /* A cancel, or the end of an interactive run's stdin, that arrived after its run ended; a
      * late stdin chunk ("stdin HEX", never a path) is dropped below. */
     if (strcmp(line, "kill") == 0 || strcmp(line, "eof") == 0) continue;
     char *sp = strchr(line, ' ');
     const char *value = sp ? sp + 1 : "";
     if (sp) *sp = 0;
+    keys++;
     uint64_t num = strtoull(value, NULL, 10);
     if (!strcmp(line, "cpu_ms")) rq->cpu_ms = num;
     else if (!strcmp(line, "wall_ms")) rq->wall_ms = num;
@@ -1087,15 +1103,143 @@ static void run(const struct request *rq, struct cgroups *cg, int sigfd) {
  * millions of them, pinning kernel memory after its run and making every wipe of the slot slow.
  * Remounting keeps each mount's size and its nosuid and nodev flags, and needs CAP_SYS_ADMIN, so it
  * happens at start-up, before that capability is dropped. */
-static const char *const writable_mounts[] = {"/box", "/tmp", "/dev/shm"};
+#define WRITABLE_MOUNTS 3
+static const char *const writable_mounts[WRITABLE_MOUNTS] = {"/box", "/tmp", "/dev/shm"};
 
 static void cap_inodes(unsigned long inodes) {
   char options[64];
   snprintf(options, sizeof options, "nr_inodes=%lu", inodes);
-  for (size_t i = 0; i < sizeof writable_mounts / sizeof writable_mounts[0]; i++) {
+  for (size_t i = 0; i < WRITABLE_MOUNTS; i++) {
     if (mount(NULL, writable_mounts[i], NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, options) < 0)
       die("cannot cap the inodes of %s: %s", writable_mounts[i], strerror(errno));
   }
+}
+
+/* ---------- the reset between leases ---------- */
+
+/* The wipe between leases runs here, in one request, rather than as a walk of many file system
+ * calls from the server through /proc/PID/root (issue [M]: that walk was the largest part of a run's
+ * cost on the server's side). Wiping the program's files takes three capabilities: DAC_OVERRIDE to
+ * enter and empty directories the program owns (and may have chmod'ed to 0), FOWNER to delete other
+ * uids' files in the sticky /tmp and /dev/shm and to set the work directory's mode, CHOWN to give
+ * the work directory back to the slot's uid. The supervisor holds them in its permitted set only and
+ * raises them into its effective set for the length of a wipe, so nothing else it does (a run's
+ * child before its exec: chdir, the open of stdin) has them; a run's child loses them for good with
+ * its uid switch, and the empty bounding set keeps any exec from regaining them. */
+static const int wipe_caps[] = {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER};
+
+/* Raises (1) or lowers (0) wipe_caps in the effective set. Returns 0, or -1 with errno set. */
+static int set_wipe_caps(int raised) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+  if (syscall(SYS_capget, &header, data) < 0) return -1;
+  for (size_t i = 0; i < sizeof wipe_caps / sizeof wipe_caps[0]; i++) {
+    unsigned word = CAP_TO_INDEX(wipe_caps[i]);
+    if (raised) data[word].effective |= CAP_TO_MASK(wipe_caps[i]);
+    else data[word].effective &= ~CAP_TO_MASK(wipe_caps[i]);
+  }
+  return (int)syscall(SYS_capset, &header, data);
+}
+
+/* Directories nested deeper than this are not followed: the slot is rebuilt instead, as when there
+ * are too many entries. Each level holds an open directory while the wipe goes down. */
+#define WIPE_MAX_DEPTH 64
+
+enum wipe_outcome { WIPE_CLEAN, WIPE_FULL, WIPE_FAILED };
+
+/* The writable mounts' root directories, opened once at start (see open_writable_mounts). */
+static int mount_fds[WRITABLE_MOUNTS];
+
+static void open_writable_mounts(void) {
+  for (size_t i = 0; i < WRITABLE_MOUNTS; i++) {
+    mount_fds[i] = open(writable_mounts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (mount_fds[i] < 0) die("cannot open %s: %s", writable_mounts[i], strerror(errno));
+  }
+}
+
+/* Removes every entry under `dirfd` (which stays), taking one of *budget for each; WIPE_FULL when
+ * the entries outnumber the budget or nest deeper than WIPE_MAX_DEPTH. Nothing is ever followed:
+ * entries are removed by name relative to their directory's fd, and a directory is entered only by
+ * O_NOFOLLOW, so a symlink the program left (to /proc/1/fd/3, the slot's cgroup, say) is removed
+ * itself. No process of the program is left to add entries meanwhile (its cgroup was proven empty).
+ * `where` names the first entry that could not be removed, for the failure message. */
+static enum wipe_outcome wipe_entries(int dirfd, int depth, uint64_t *budget, char *where, size_t where_size) {
+  int fd = dup(dirfd);
+  DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+  if (!dir) {
+    if (fd >= 0) close(fd);
+    snprintf(where, where_size, "opendir: %s", strerror(errno));
+    return WIPE_FAILED;
+  }
+  /* The duplicate shares its offset with `dirfd`, which an earlier wipe left at the end. */
+  rewinddir(dir);
+  enum wipe_outcome outcome = WIPE_CLEAN;
+  for (struct dirent *entry; outcome == WIPE_CLEAN && (errno = 0, entry = readdir(dir));) {
+    const char *name = entry->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    if (*budget == 0) {
+      outcome = WIPE_FULL;
+      break;
+    }
+    (*budget)--;
+    int is_dir = entry->d_type == DT_DIR;
+    struct stat st;
+    if (entry->d_type == DT_UNKNOWN) is_dir = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    if (is_dir) {
+      if (depth >= WIPE_MAX_DEPTH) {
+        outcome = WIPE_FULL;
+        break;
+      }
+      int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) {
+        snprintf(where, where_size, "open %.200s: %s", name, strerror(errno));
+        outcome = WIPE_FAILED;
+        break;
+      }
+      outcome = wipe_entries(sub, depth + 1, budget, where, where_size);
+      close(sub);
+      if (outcome != WIPE_CLEAN) break;
+    }
+    if (unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0) < 0) {
+      snprintf(where, where_size, "remove %.200s: %s", name, strerror(errno));
+      outcome = WIPE_FAILED;
+    }
+  }
+  if (outcome == WIPE_CLEAN && errno != 0) {
+    snprintf(where, where_size, "readdir: %s", strerror(errno));
+    outcome = WIPE_FAILED;
+  }
+  closedir(dir);
+  return outcome;
+}
+
+/* A "reset N" request: empties the work directory, /tmp and /dev/shm, removes the run's stdin file,
+ * and gives the work directory back to the slot's uid with mode 0755, as a new lease finds it.
+ * Answers "reset clean", "reset full" when the three held more than N entries together (the caller
+ * rebuilds the slot rather than wait for a long wipe), or "fail MESSAGE". */
+static void reset_slot(uint64_t max_entries) {
+  char where[256] = "";
+  if (set_wipe_caps(1) < 0) {
+    dprintf(1, "fail cannot raise the wipe's capabilities: %s\n", strerror(errno));
+    return;
+  }
+  enum wipe_outcome outcome = WIPE_CLEAN;
+  uint64_t budget = max_entries;
+  for (size_t i = 0; i < WRITABLE_MOUNTS && outcome == WIPE_CLEAN; i++)
+    outcome = wipe_entries(mount_fds[i], 0, &budget, where, sizeof where);
+  if (outcome == WIPE_CLEAN && unlink(IO_DIR "/stdin") < 0 && errno != ENOENT) {
+    snprintf(where, sizeof where, "remove the stdin file: %s", strerror(errno));
+    outcome = WIPE_FAILED;
+  }
+  if (outcome == WIPE_CLEAN && (fchown(mount_fds[0], run_uid, run_gid) < 0 || fchmod(mount_fds[0], 0755) < 0)) {
+    snprintf(where, sizeof where, "give back the work directory: %s", strerror(errno));
+    outcome = WIPE_FAILED;
+  }
+  /* Lowered before anything else happens; a supervisor that cannot lower them must not go on. */
+  if (set_wipe_caps(0) < 0) die("cannot lower the wipe's capabilities: %s", strerror(errno));
+  if (outcome == WIPE_CLEAN) dprintf(1, "reset clean\n");
+  else if (outcome == WIPE_FULL) dprintf(1, "reset full\n");
+  else dprintf(1, "fail reset: %s\n", where);
 }
 
 int main(int argc, char **argv) {
@@ -1137,7 +1281,11 @@ int main(int argc, char **argv) {
   void *stamps = mmap(NULL, STEP_COUNT * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   setup_stamps = stamps == MAP_FAILED ? NULL : stamps;
   cap_inodes(inodes);
+  open_writable_mounts();
   enter_slot_cgroups(&cg);
+  /* Raised once here to prove they are permitted (bwrap-args.ts grants them), then lowered. */
+  if (set_wipe_caps(1) < 0 || set_wipe_caps(0) < 0)
+    die("cannot hold the wipe's capabilities (CHOWN, DAC_OVERRIDE, FOWNER): %s", strerror(errno));
   if (cg.mode == CG_V1) {
     int memsw = openat(cg.slot_fd[0], "memory.memsw.limit_in_bytes", O_RDONLY | O_CLOEXEC);
     cg.has_memsw = memsw >= 0;
@@ -1150,9 +1298,9 @@ int main(int argc, char **argv) {
   dprintf(1, "ready\n");
 
   struct request rq;
-  while (read_request(&rq)) {
-    run(&rq, &cg, sigfd);
-    free_request(&rq);
+  for (enum request_kind kind; (kind = read_request(&rq)) != REQUEST_END; free_request(&rq)) {
+    if (kind == REQUEST_RUN) run(&rq, &cg, sigfd);
+    else reset_slot(rq.reset_entries);
   }
   return 0;
 }
