@@ -56,7 +56,7 @@ export class ArbiterService {
   readonly languages: LanguageRegistry;
   /** Submit, look up, list, cancel, wait: every record it returns is shaped for its caller. */
   readonly submissions: SubmissionService;
-  /** Submission events, for pushes; what a caller may follow is decided by service/visibility.ts. */
+  /** Submission events, for pushes; what a caller may follow is decided by service/caller.ts. */
   readonly events: SubmissionEvents;
   /** Problems and gradebooks. */
   readonly problems: ProblemCatalog;

@@ -7,7 +7,7 @@ import {
 } from '../webhooks/deliver.js';
 import type { SubmissionEvents } from './events.js';
 import { toView } from './submission-view.js';
-import { visibleSubmission } from './visibility.js';
+import { visibleSubmission } from './caller.js';
 
 /** What one format sends for a final submission: the body and, if not the defaults, how. */
 export interface CallbackMessage {

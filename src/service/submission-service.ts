@@ -16,8 +16,7 @@ import {
   type SubmissionRecord,
 } from '../store/types.js';
 import { checkWebhookTarget } from '../webhooks/ssrf-guard.js';
-import { canSee, isAdmin, submitterOf, type Caller } from './caller.js';
-import { audienceOf, visibleSubmission } from './visibility.js';
+import { audienceOf, canSee, isAdmin, submitterOf, visibleSubmission, type Caller } from './caller.js';
 import { uuid7 } from './uuid7.js';
 import type { SubmissionEvents } from './events.js';
 import { normalizeFiles, resultCacheKey, validateTests, type FileInput } from './normalize.js';
@@ -351,7 +350,7 @@ export class SubmissionService {
   }
 
   /**
-   * The submission as this caller may see it (hidden tests shaped by service/visibility.ts); 404
+   * The submission as this caller may see it (hidden tests shaped by service/caller.ts); 404
    * when it may not see it at all (not 403: ids are not confirmed to strangers).
    */
   async get(id: string, caller: Caller): Promise<SubmissionRecord> {
