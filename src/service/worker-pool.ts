@@ -1,5 +1,5 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
-import { boundOutput } from '../judge/bound-output.js';
+import { boundOutput } from '../judge/stage.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
 import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
