@@ -19,11 +19,11 @@ import type { Readable, Writable } from 'node:stream';
 import { ArbiterError } from '../errors.js';
 import { countEntries, freezeEntries, removeEntries } from './box-tree.js';
 import { buildBwrapArgs, type BoxLayout } from './bwrap-args.js';
-import { LineReader } from './line-reader.js';
 import {
   encodeRequest,
   encodeStdinChunk,
   IO_DIR,
+  LineReader,
   parseOutputChunk,
   parseReport,
   STDIN_EOF_LINE,
