@@ -1,4 +1,4 @@
-import { parseJsonText } from '../../json-body.js';
+import { parseJsonText } from '../../request-body.js';
 import type { FastifyRequest } from 'fastify';
 import { StringDecoder } from 'node:string_decoder';
 import type { WebSocket } from 'ws';

@@ -7,7 +7,7 @@ import { isFinal } from '../../../service/submission-view.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { callerOf } from '../../context.js';
 import { toArbiterError } from '../../error-format.js';
-import { parseJsonText } from '../../json-body.js';
+import { parseJsonText } from '../../request-body.js';
 import { handlePistonConnect } from './connect.js';
 import { parsePistonJob } from './job.js';
 import { listRuntimes, type ResolvedRuntime } from './runtimes.js';
