@@ -11,9 +11,8 @@ import type { JobQueue } from './queue/job-queue.js';
 import { AdaptiveRatePolicy } from './ratelimit/adaptive.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { SandboxPool } from './sandbox/pool.js';
-import { arbiterCallback, CallbackOutbox } from './service/callback-outbox.js';
+import { CallbackOutbox, type CallbackRenderers } from './service/callback-outbox.js';
 import { SubmissionEvents } from './service/events.js';
-import { judge0Callback } from './api/compat/judge0/callbacks.js';
 import type { Cluster } from './cluster/cluster.js';
 import { TimingWindow } from './service/stats.js';
 import { ArbiterService } from './service/arbiter-service.js';
@@ -31,6 +30,15 @@ const RECONCILE_EVERY_MS = 10_000;
 /** How often the cluster is asked about `finished` events that pub/sub may have lost (scale-out). */
 const RECOVER_FINISHES_EVERY_MS = 3_000;
 const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
+
+/** What the process that starts a Runtime brings to it. */
+export interface RuntimeOptions {
+  /**
+   * The callback bodies of every format, made for this process's languages and settings: the
+   * APIs' shapes (api/callback-formats.ts), which the service layer does not import.
+   */
+  callbackRenderers: (registry: LanguageRegistry, config: ArbiterConfig) => CallbackRenderers;
+}
 
 /**
  * Everything one Arbiter process runs, wired together: store, queue, sandbox, workers, events,
@@ -61,7 +69,8 @@ export class Runtime {
     readonly events: SubmissionEvents,
     readonly pool: SandboxPool | null,
     readonly registry: LanguageRegistry,
-    costHistory: RunCostHistory | null = null,
+    options: RuntimeOptions,
+    costHistory: RunCostHistory | null,
   ) {
     this.adaptive = new AdaptiveRatePolicy({
       threshold: config.adaptiveThreshold,
@@ -116,7 +125,7 @@ export class Runtime {
       events,
       store: backends.store,
       peekFinished: (id) => this.service.peekFinished(id),
-      renderers: { arbiter: arbiterCallback, judge0: judge0Callback(registry, config) },
+      renderers: options.callbackRenderers(registry, config),
       secret: config.webhookSecret,
       allowlist: config.webhookAllowlist,
       onOutcome: (outcome) =>
@@ -176,7 +185,7 @@ export class Runtime {
    * Opens the back ends (embedded: SQLite, recovering the queue; scale-out: PostgreSQL, BullMQ,
    * Redis), warms the sandbox when this process runs programs, and starts the workers.
    */
-  static async start(config: ArbiterConfig): Promise<Runtime> {
+  static async start(config: ArbiterConfig, options: RuntimeOptions): Promise<Runtime> {
     compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
     const registry = new LanguageRegistry();
     const events = new SubmissionEvents();
@@ -204,7 +213,7 @@ export class Runtime {
         throw error;
       }
     }
-    const runtime = new Runtime(config, backends, events, pool, registry, costHistory);
+    const runtime = new Runtime(config, backends, events, pool, registry, options, costHistory);
     runtime.workers?.start();
     if (pool) {
       await backends.cluster.join({
