@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ArbiterMetrics } from './service/metrics.js';
+import { ArbiterMetrics, observeFinishedJobs } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
 import { costByCompileStep, RunCostHistory } from './queue/run-cost.js';
 import { isScaleOut, type ArbiterConfig } from './config.js';
@@ -18,7 +18,8 @@ import { TimingWindow } from './service/stats.js';
 import { ArbiterService } from './service/arbiter-service.js';
 import { verifierOf } from './packages/verification.js';
 import { SubmissionService } from './service/submission-service.js';
-import { WorkerPool, type WorkerJobs } from './service/worker-pool.js';
+import { SubmissionFinisher } from './service/submission-finisher.js';
+import { WorkerPool, workerJobsOf } from './service/worker-pool.js';
 import type { Store } from './store/types.js';
 import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
 import { PACKAGE_VERSION } from './project-root.js';
@@ -52,6 +53,8 @@ export class Runtime {
   readonly adaptive: AdaptiveRatePolicy;
   readonly metrics: ArbiterMetrics;
   readonly service: SubmissionService;
+  /** Records every final status, whoever ends the submission (workers, cancels, the reconciler). */
+  readonly finisher: SubmissionFinisher;
   /** The one service the HTTP routes talk to. */
   readonly arbiter: ArbiterService;
   readonly workers: WorkerPool | null;
@@ -80,7 +83,9 @@ export class Runtime {
       dir: join(config.dataDir, 'compile-cache'),
       maxBytes: config.compileCacheBytes,
     });
-    this.service = new SubmissionService(config, backends.store, backends.queue, registry, events);
+    const { store, queue } = backends;
+    this.finisher = new SubmissionFinisher({ config, store, queue, events });
+    this.service = new SubmissionService(config, store, queue, registry, events, this.finisher);
     this.metrics = new ArbiterMetrics({
       // The last length housekeeping read: a scrape must not wait on Redis.
       queueLength: () => this.#queueLength,
@@ -96,7 +101,7 @@ export class Runtime {
     });
     this.workers = pool
       ? new WorkerPool(
-          this.#workerJobs(),
+          workerJobsOf({ queue, store, events, finisher: this.finisher }),
           { pool, registry, compileCache: this.compileCache },
           this.timings,
           {
@@ -104,13 +109,7 @@ export class Runtime {
             maxAttempts: config.maxAttempts,
             keptOutputKb: config.keptOutputKb,
             keptOutputTotalKb: config.keptOutputTotalKb,
-            onFinished: (record, result, timing) => {
-              this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
-              this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
-              this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
-              if (result.status !== 'cancelled' && result.status !== 'internal_error')
-                costHistory?.observe(record.language, timing.runMs);
-            },
+            onFinished: observeFinishedJobs(this.metrics, costHistory),
           },
         )
       : null;
@@ -124,7 +123,7 @@ export class Runtime {
     this.callbacks = new CallbackOutbox({
       events,
       store: backends.store,
-      peekFinished: (id) => this.service.peekFinished(id),
+      peekFinished: this.finisher.peekFinished,
       renderers: options.callbackRenderers(registry, config),
       secret: config.webhookSecret,
       allowlist: config.webhookAllowlist,
@@ -136,6 +135,7 @@ export class Runtime {
       config,
       registry,
       submissions: this.service,
+      finisher: this.finisher,
       events,
       store: backends.store,
       queue: backends.queue,
@@ -146,19 +146,6 @@ export class Runtime {
       busy: () => this.workers?.busy ?? null,
       startVerification: (problemId, log) => verifierOf(this, log).start(problemId),
     });
-  }
-
-  /** What the worker pool may do: take a job, say it started, finish it, release it, cache its result. */
-  #workerJobs(): WorkerJobs {
-    const { queue, store } = this.backends;
-    return {
-      take: (signal) => queue.claim(signal),
-      started: (record, at) =>
-        this.events.publish({ type: 'running', id: record.id, keyId: record.keyId, status: 'running', at }),
-      finish: (record, status, result, options) => this.service.finish(record, status, result, options),
-      release: (id) => queue.complete(id),
-      cacheResult: (key, result, at) => store.putCachedResult(key, result, at),
-    };
   }
 
   get store(): Store {
@@ -240,7 +227,7 @@ export class Runtime {
       this.#queueLength = await this.queue.length();
       this.adaptive.update(this.#queueLength, Math.max(1, this.config.maxQueueLength));
       if (this.workers) void this.cluster.reportLoad(this.workers.busy);
-      await this.service.expireWaiting();
+      await this.finisher.expireWaiting();
       const now = Date.now();
       if (now - lastRetention >= RETENTION_EVERY_MS) {
         lastRetention = now;
@@ -273,7 +260,7 @@ export class Runtime {
 
   /** Runs the reconciler now (tests, and `arbiter` after Redis comes back). Returns how many it re-queued. */
   reconcile(): Promise<number> {
-    return this.cluster.reconcile((record, status, result) => this.service.finish(record, status, result));
+    return this.cluster.reconcile(this.finisher.finish);
   }
 
   get closing(): boolean {

@@ -7,6 +7,7 @@ import type { SandboxPool } from '../sandbox/pool.js';
 import type { StatusCount, Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
 import type { TimingWindow } from './stats.js';
+import type { SubmissionFinisher } from './submission-finisher.js';
 import type { SubmissionService } from './submission-service.js';
 
 /**
@@ -31,6 +32,8 @@ export interface ArbiterServiceParts {
   config: ArbiterConfig;
   registry: LanguageRegistry;
   submissions: SubmissionService;
+  /** Read for the count of queue timeouts. */
+  finisher: Pick<SubmissionFinisher, 'timedOut'>;
   events: SubmissionEvents;
   store: Store;
   queue: JobQueue;
@@ -115,7 +118,7 @@ export class ArbiterService {
       accepted: 0,
       failed: 0,
       cancelled: 0,
-      timedOut: this.submissions.counters.timedOut,
+      timedOut: this.#parts.finisher.timedOut,
     };
     const byLanguage: Record<string, Record<string, number>> = {};
     for (const { status, language, count } of await store.countByStatus()) {

@@ -32,7 +32,7 @@ export type CallbackRenderers = Readonly<Record<CallbackFormat, CallbackRenderer
 export interface CallbackOutboxOptions {
   events: SubmissionEvents;
   store: Pick<Store, 'getSubmission'>;
-  /** The final row of a finish this process is publishing, when known (SubmissionService.peekFinished). */
+  /** The final row of a finish this process is publishing, when known (SubmissionFinisher.peekFinished). */
   peekFinished: (id: string) => SubmissionRecord | undefined;
   /** One renderer per format: every callback format has its body made here. */
   renderers: CallbackRenderers;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';
 import { compileLimitsFor } from '../../../judge/limits-policy.js';
-import type { SubmissionInput } from '../../../service/submission-service.js';
+import type { SubmissionInput } from '../../../service/submission-request.js';
 import { isFinal } from '../../../service/submission-view.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { callerOf } from '../../context.js';
