@@ -19,6 +19,9 @@ export type ProblemCatalog = Pick<
   'getProblem' | 'putProblem' | 'listProblems' | 'deleteProblem' | 'gradebook' | 'deleteProblemSubmissions'
 >;
 
+/** API keys as the auth hook looks them up (api/auth.ts): by the hash of the key, nothing else. */
+export type KeyDirectory = Pick<Store, 'findKeyByHash'>;
+
 /** Where a verification that failed in Arbiter itself is reported (the server's logger). */
 export interface VerificationLog {
   error(details: object, message: string): void;
@@ -63,6 +66,8 @@ export class ArbiterService {
   readonly events: SubmissionEvents;
   /** Problems and gradebooks. */
   readonly problems: ProblemCatalog;
+  /** API keys, looked up by hash. */
+  readonly keys: KeyDirectory;
   readonly #parts: ArbiterServiceParts;
 
   constructor(parts: ArbiterServiceParts) {
@@ -72,6 +77,7 @@ export class ArbiterService {
     this.submissions = parts.submissions;
     this.events = parts.events;
     this.problems = parts.store;
+    this.keys = parts.store;
   }
 
   /** The sandbox for an interactive session, or null when this node runs no programs. */
@@ -91,7 +97,7 @@ export class ArbiterService {
 
   /** Whether the API key with this hash (api/auth.ts hashKey) is an admin's. */
   async isAdminKey(keyHash: string): Promise<boolean> {
-    return (await this.#parts.store.findKeyByHash(keyHash))?.role === 'admin';
+    return (await this.keys.findKeyByHash(keyHash))?.role === 'admin';
   }
 
   /**
