@@ -5,8 +5,9 @@
 //
 // V8's precise coverage counts the calls of every function. A first submission runs unmeasured so
 // module loading and first-use setup stay out; then housekeeping's timer is left to tick alone for
-// as long as the measured submission takes, and a file whose only calls are housekeeping's (its
-// functions called in the idle window and not more often in the measured one) is not on the path.
+// three times as long as the measured submission took (at least 11 s), and a function that ran then too is
+// periodic, not the path's: a file is on the path when one of its functions ran only for the
+// submission.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,11 @@ async function submitAndRead(): Promise<string> {
   }
 }
 
+/** The idle window is this many times as long as the measured one, so a periodic task surely ticks in it. */
+const IDLE_FACTOR = 3;
+/** ...and at least this long: housekeeping reconciles every 10 s (runtime.ts RECONCILE_EVERY_MS). */
+const IDLE_MIN_MS = 11_000;
+
 type Calls = Map<string, Map<string, number>>;
 
 /** Calls per function (by its position) per source file since the last take. */
@@ -93,14 +99,22 @@ await take(session);
 const started = Date.now();
 console.error(`measured: ${await submitAndRead()}`);
 const path = await take(session);
-await new Promise((resolve) => setTimeout(resolve, Date.now() - started));
+await new Promise((resolve) =>
+  setTimeout(resolve, Math.max(IDLE_MIN_MS, IDLE_FACTOR * (Date.now() - started))),
+);
 const idle = await take(session);
 
 const onPath = [...path]
-  .filter(([file, counts]) => [...counts].some(([fn, n]) => n > (idle.get(file)?.get(fn) ?? 0)))
+  .filter(([file, counts]) => [...counts.keys()].some((fn) => !idle.get(file)?.has(fn)))
   .map(([file]) => file)
   .sort();
-for (const file of onPath) console.log(file);
+const why = process.argv.includes('--functions');
+for (const file of onPath) {
+  console.log(file);
+  // --functions: which of the file's functions (by offset in the compiled file) ran only for the submission.
+  if (why)
+    for (const [fn, n] of path.get(file)!) if (!idle.get(file)?.has(fn)) console.log(`    at ${fn} x${n}`);
+}
 console.log(`${onPath.length} files (${scaleOut ? 'scale-out' : 'embedded'})`);
 
 await app.close();
