@@ -1,4 +1,4 @@
-import { LineReader } from '../src/sandbox/line-reader.js';
+import { LineReader } from '../src/sandbox/protocol.js';
 
 /**
  * The supervisor reports setup_us (fork to exec, per run) but RunResult does not carry it, and the

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ArbiterMetrics } from './service/metrics.js';
+import { ArbiterMetrics, observeFinishedJobs } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
 import { costByCatalog, RunCostHistory } from './queue/run-cost.js';
 import { isScaleOut, type ArbiterConfig } from './config.js';
@@ -11,15 +11,15 @@ import type { JobQueue } from './queue/job-queue.js';
 import { AdaptiveRatePolicy } from './ratelimit/adaptive.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { SandboxPool } from './sandbox/pool.js';
-import { arbiterCallback, CallbackOutbox } from './service/callback-outbox.js';
+import { CallbackOutbox, type CallbackRenderers } from './service/callback-outbox.js';
 import { SubmissionEvents } from './service/events.js';
-import { judge0Callback } from './api/compat/judge0/callbacks.js';
 import type { Cluster } from './cluster/cluster.js';
 import { TimingWindow } from './service/stats.js';
 import { ArbiterService } from './service/arbiter-service.js';
 import { verifierOf } from './packages/verification.js';
 import { SubmissionService } from './service/submission-service.js';
-import { WorkerPool, type WorkerJobs } from './service/worker-pool.js';
+import { SubmissionFinisher } from './service/submission-finisher.js';
+import { WorkerPool, workerJobsOf } from './service/worker-pool.js';
 import type { Store } from './store/types.js';
 import { compileWebhookAllowlist } from './webhooks/ssrf-guard.js';
 import { PACKAGE_VERSION } from './project-root.js';
@@ -33,6 +33,15 @@ const RECONCILE_EVERY_MS = 10_000;
 const RECOVER_FINISHES_EVERY_MS = 3_000;
 const WEBHOOK_SHUTDOWN_GRACE_MS = 5_000;
 
+/** What the process that starts a Runtime brings to it. */
+export interface RuntimeOptions {
+  /**
+   * The callback bodies of every format, made for this process's languages and settings: the
+   * APIs' shapes (api/callback-formats.ts), which the service layer does not import.
+   */
+  callbackRenderers: (registry: LanguageRegistry, config: ArbiterConfig) => CallbackRenderers;
+}
+
 /**
  * Everything one Arbiter process runs, wired together: store, queue, sandbox, workers, events,
  * rate limits, metrics. The routes of src/api see only its façade, `arbiter` (service/arbiter-service.ts);
@@ -45,6 +54,8 @@ export class Runtime {
   readonly adaptive: AdaptiveRatePolicy;
   readonly metrics: ArbiterMetrics;
   readonly service: SubmissionService;
+  /** Records every final status, whoever ends the submission (workers, cancels, the reconciler). */
+  readonly finisher: SubmissionFinisher;
   /** The one service the HTTP routes talk to. */
   readonly arbiter: ArbiterService;
   readonly workers: WorkerPool | null;
@@ -62,7 +73,8 @@ export class Runtime {
     readonly events: SubmissionEvents,
     readonly pool: SandboxPool | null,
     readonly registry: LanguageRegistry,
-    costHistory: RunCostHistory | null = null,
+    options: RuntimeOptions,
+    costHistory: RunCostHistory | null,
   ) {
     this.adaptive = new AdaptiveRatePolicy({
       threshold: config.adaptiveThreshold,
@@ -72,7 +84,9 @@ export class Runtime {
       dir: join(config.dataDir, 'compile-cache'),
       maxBytes: config.compileCacheBytes,
     });
-    this.service = new SubmissionService(config, backends.store, backends.queue, registry, events);
+    const { store, queue } = backends;
+    this.finisher = new SubmissionFinisher({ config, store, queue, events });
+    this.service = new SubmissionService(config, store, queue, registry, events, this.finisher);
     this.metrics = new ArbiterMetrics({
       // The last length housekeeping read: a scrape must not wait on Redis.
       queueLength: () => this.#queueLength,
@@ -88,7 +102,7 @@ export class Runtime {
     });
     this.workers = pool
       ? new WorkerPool(
-          this.#workerJobs(),
+          workerJobsOf({ queue, store, events, finisher: this.finisher }),
           { pool, registry, compileCache: this.compileCache },
           this.timings,
           {
@@ -96,13 +110,7 @@ export class Runtime {
             maxAttempts: config.maxAttempts,
             keptOutputKb: config.keptOutputKb,
             keptOutputTotalKb: config.keptOutputTotalKb,
-            onFinished: (record, result, timing) => {
-              this.metrics.jobsFinished.inc({ status: result.status, language: record.language });
-              this.metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
-              this.metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
-              if (result.status !== 'cancelled' && result.status !== 'internal_error')
-                costHistory?.observe(record, timing.runMs);
-            },
+            onFinished: observeFinishedJobs(this.metrics, costHistory),
           },
         )
       : null;
@@ -116,8 +124,8 @@ export class Runtime {
     this.callbacks = new CallbackOutbox({
       events,
       store: backends.store,
-      peekFinished: (id) => this.service.peekFinished(id),
-      renderers: { arbiter: arbiterCallback, judge0: judge0Callback(registry, config) },
+      peekFinished: this.finisher.peekFinished,
+      renderers: options.callbackRenderers(registry, config),
       secret: config.webhookSecret,
       allowlist: config.webhookAllowlist,
       onOutcome: (outcome) =>
@@ -128,6 +136,7 @@ export class Runtime {
       config,
       registry,
       submissions: this.service,
+      finisher: this.finisher,
       events,
       store: backends.store,
       queue: backends.queue,
@@ -138,19 +147,6 @@ export class Runtime {
       busy: () => this.workers?.busy ?? null,
       startVerification: (problemId, log) => verifierOf(this, log).start(problemId),
     });
-  }
-
-  /** What the worker pool may do: take a job, say it started, finish it, release it, cache its result. */
-  #workerJobs(): WorkerJobs {
-    const { queue, store } = this.backends;
-    return {
-      take: (signal) => queue.claim(signal),
-      started: (record, at) =>
-        this.events.publish({ type: 'running', id: record.id, keyId: record.keyId, status: 'running', at }),
-      finish: (record, status, result, options) => this.service.finish(record, status, result, options),
-      release: (id) => queue.complete(id),
-      cacheResult: (key, result, at) => store.putCachedResult(key, result, at),
-    };
   }
 
   get store(): Store {
@@ -177,7 +173,7 @@ export class Runtime {
    * Opens the back ends (embedded: SQLite, recovering the queue; scale-out: PostgreSQL, BullMQ,
    * Redis), warms the sandbox when this process runs programs, and starts the workers.
    */
-  static async start(config: ArbiterConfig): Promise<Runtime> {
+  static async start(config: ArbiterConfig, options: RuntimeOptions): Promise<Runtime> {
     compileWebhookAllowlist(config.webhookAllowlist); // a typo fails the start, not a user's submit
     const registry = new LanguageRegistry();
     const events = new SubmissionEvents();
@@ -202,7 +198,7 @@ export class Runtime {
         throw error;
       }
     }
-    const runtime = new Runtime(config, backends, events, pool, registry, costHistory);
+    const runtime = new Runtime(config, backends, events, pool, registry, options, costHistory);
     runtime.workers?.start();
     if (pool) {
       await backends.cluster.join({
@@ -229,7 +225,7 @@ export class Runtime {
       this.#queueLength = await this.queue.length();
       this.adaptive.update(this.#queueLength, Math.max(1, this.config.maxQueueLength));
       if (this.workers) void this.cluster.reportLoad(this.workers.busy);
-      await this.service.expireWaiting();
+      await this.finisher.expireWaiting();
       const now = Date.now();
       if (now - lastRetention >= RETENTION_EVERY_MS) {
         lastRetention = now;
@@ -262,7 +258,7 @@ export class Runtime {
 
   /** Runs the reconciler now (tests, and `arbiter` after Redis comes back). Returns how many it re-queued. */
   reconcile(): Promise<number> {
-    return this.cluster.reconcile((record, status, result) => this.service.finish(record, status, result));
+    return this.cluster.reconcile(this.finisher.finish);
   }
 
   get closing(): boolean {

@@ -10,7 +10,6 @@ import { declareErrorResponses } from './error-responses.js';
 import { errorResponse, outputDiffSchema } from './schemas.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCaller } from './auth.js';
-import { registerBodyLimit } from './body-limit.js';
 import { registerCors } from './cors.js';
 import './context.js';
 import { registerJudge0Routes } from './compat/judge0/routes.js';
@@ -18,10 +17,10 @@ import { registerPistonRoutes } from './compat/piston/routes.js';
 import { sendError } from './error-format.js';
 import { registerHealthRoutes } from './health.js';
 import { registerInteractiveRoute } from './interactive/route.js';
-import { registerJsonBody } from './json-body.js';
+import { registerBodyLimit, registerJsonBody } from './request-body.js';
 import { registerOriginPolicy } from './origin-policy.js';
 import { registerWebSocket } from './push.js';
-import { applyRateLimits, mintSession } from './rate-limit.js';
+import { applyRateLimits, mintSession, type RateLimitContext } from './rate-limit.js';
 import { SessionCodec } from './session.js';
 import { registerSimpleRoutes } from './simple.js';
 import { registerGradebookRoutes } from './v1/gradebook.js';
@@ -80,7 +79,14 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.decorate('sessions', new SessionCodec(config.sessionSecret));
   // The routes take the service façade from here, and nothing else of the runtime.
   app.decorate('arbiter', runtime.arbiter);
-  app.decorate('rateLimits', runtime);
+  // What the rate-limit charges spend from and report to: four parts of the runtime, no more.
+  const rateLimits: RateLimitContext = {
+    config,
+    rateLimiter: runtime.rateLimiter,
+    adaptive: runtime.adaptive,
+    metrics: runtime.metrics,
+  };
+  app.decorate('rateLimits', rateLimits);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -133,15 +139,15 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Loading the editor gives the browser a session: its own identity for the rate limits.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' && request.url.split('?')[0] === '/')
-      await mintSession(runtime, request, reply);
+      await mintSession(rateLimits, request, reply);
   });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
     const path = request.url.split('?')[0]!;
     if (OPEN_PATHS.some((p) => p.test(path))) return;
     // The IP's bucket is charged before the key is checked, so guessing keys costs like anything else.
-    const identity = await applyRateLimits(runtime, request, reply, async () => {
-      const caller = await resolveCaller(request, runtime.store, config);
+    const identity = await applyRateLimits(rateLimits, request, reply, async () => {
+      const caller = await resolveCaller(request, app.arbiter.keys, config);
       request.caller = caller;
       return caller;
     });
@@ -166,7 +172,18 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
 
   declareErrorResponses(app);
-  registerHealthRoutes(app, runtime, VERSION);
+  registerHealthRoutes(app, {
+    version: VERSION,
+    startedAt: runtime.startedAt,
+    closing: () => runtime.closing,
+    backends: runtime.backends,
+    queue: runtime.queue,
+    cluster: runtime.cluster,
+    busy: () => runtime.workers?.busy ?? 0,
+    adaptive: runtime.adaptive,
+    compileCache: runtime.compileCache,
+    metrics: runtime.metrics,
+  });
   // Each API is a plugin over `app.arbiter` that translates shapes; none is handed the runtime.
   await app.register(registerSubmissionRoutes);
   await app.register(registerProblemRoutes);

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ArbiterConfig } from '../config.js';
 import { ArbiterError } from '../errors.js';
+import type { KeyDirectory } from '../service/arbiter-service.js';
 import type { Caller } from '../service/caller.js';
 import type { ApiKeyRecord, KeyRole, Store } from '../store/types.js';
 import { factsOf, isLocalOperator } from './origin-policy.js';
@@ -42,12 +43,12 @@ const KEY_CACHE_MAX = 10_000;
 const keyCache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 
 /** A key's record, from a short cache in front of the store (a lookup per request was 10% of a submit). */
-async function findKey(store: Store, key: string): Promise<ApiKeyRecord | null> {
+async function findKey(keys: KeyDirectory, key: string): Promise<ApiKeyRecord | null> {
   const hash = hashKey(key);
   const now = Date.now();
   const cached = keyCache.get(hash);
   if (cached && cached.until > now) return cached.record;
-  const record = await store.findKeyByHash(hash);
+  const record = await keys.findKeyByHash(hash);
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
   keyCache.set(hash, { record, until: now + KEY_CACHE_MS });
   return record;
@@ -62,12 +63,12 @@ async function findKey(store: Store, key: string): Promise<ApiKeyRecord | null> 
  */
 export async function resolveCaller(
   request: FastifyRequest,
-  store: Store,
+  keys: KeyDirectory,
   config: ArbiterConfig,
 ): Promise<Caller & { ratePerSec: number }> {
   const key = presentedKey(request);
   if (key) {
-    const record = await findKey(store, key);
+    const record = await findKey(keys, key);
     if (!record) throw new ArbiterError('UNAUTHORIZED', 'the API key is unknown or revoked');
     return { keyId: record.id, role: record.role, priority: record.priority, ratePerSec: record.ratePerSec };
   }

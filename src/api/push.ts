@@ -1,11 +1,10 @@
-import { parseJsonText } from './json-body.js';
+import { parseJsonText } from './request-body.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ArbiterService } from '../service/arbiter-service.js';
-import type { Caller } from '../service/caller.js';
+import { followScope, type Caller } from '../service/caller.js';
 import type { SubmissionEvent } from '../service/events.js';
 import { isFinal, toView } from '../service/submission-view.js';
-import { followScope } from '../service/visibility.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { callerOf } from './context.js';
 

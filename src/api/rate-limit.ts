@@ -29,12 +29,18 @@ import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from 
  * rate. The tightest decision sets the X-RateLimit-* headers that every answer carries.
  */
 
-/** What the charges spend from and report to (Runtime has all four; the app decorates it as `rateLimits`). */
+/**
+ * What the charges spend from and report to: the settings, the back end's buckets, the adaptive
+ * factor and the 429 counter. The app builds it from its parts and decorates it as `rateLimits`.
+ */
 export interface RateLimitContext {
-  readonly config: ArbiterConfig;
-  readonly rateLimiter: RateLimiter;
-  readonly adaptive: AdaptiveRatePolicy;
-  readonly metrics: ArbiterMetrics;
+  readonly config: Pick<
+    ArbiterConfig,
+    'defaultKeyRatePerSec' | 'ipRatePerSec' | 'ipReadRatePerSec' | 'keyUserRatePerSec'
+  >;
+  readonly rateLimiter: Pick<RateLimiter, 'consume'>;
+  readonly adaptive: Pick<AdaptiveRatePolicy, 'apply'>;
+  readonly metrics: Pick<ArbiterMetrics, 'rateLimited'>;
 }
 
 /** WebSocket upgrades that start a program: they pay as work, not as following. */

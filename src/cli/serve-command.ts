@@ -1,6 +1,7 @@
 import { buildApp } from '../api/app.js';
 import { loadConfig, type ArbiterConfig } from '../config.js';
 import { Runtime } from '../runtime.js';
+import { apiCallbackRenderers } from '../api/callback-formats.js';
 
 export interface ServeOptions {
   host?: string;
@@ -28,7 +29,7 @@ export function configFromFlags(options: ServeOptions): ArbiterConfig {
 /** `arbiter serve`: one process with the API, the queue and in-process workers. Runs until a signal. */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const config = configFromFlags(options);
-  const runtime = await Runtime.start(config);
+  const runtime = await Runtime.start(config, { callbackRenderers: apiCallbackRenderers });
   const app = await buildApp(runtime);
   // A safety net, not the design: every known path handles its errors. A fault missed somewhere
   // must not take a classroom's server down; it is logged loudly instead.

@@ -5,6 +5,7 @@ import type { ErrorBody } from '../api/error-format.js';
 import { isScaleOut } from '../config.js';
 import { ArbiterError } from '../errors.js';
 import { Runtime } from '../runtime.js';
+import { apiCallbackRenderers } from '../api/callback-formats.js';
 import { configFromFlags, type ServeOptions } from './serve-command.js';
 
 /**
@@ -68,7 +69,7 @@ export async function workerCommand(
   }
   config.runsPrograms = true;
   const log = pino({ level: config.logLevel });
-  const runtime = await Runtime.start(config);
+  const runtime = await Runtime.start(config, { callbackRenderers: apiCallbackRenderers });
   // A safety net, not the design (see serve-command.ts).
   process.on('unhandledRejection', (reason) =>
     log.error({ err: reason }, 'unhandled rejection; kept running'),

@@ -3,7 +3,7 @@ import type { SubmissionRecord } from '../store/types.js';
 import type { WorkerInfo, WorkerStatus } from '../service/worker-registry.js';
 
 /**
- * Records a final status once (SubmissionService.finish): the one way a submission ends, so a
+ * Records a final status once (SubmissionFinisher.finish): the one way a submission ends, so a
  * give-up by the reconciler reaches listeners and callbacks as any other finish does.
  */
 export type FinishSubmission = (

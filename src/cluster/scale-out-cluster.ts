@@ -3,7 +3,7 @@ import type { BullmqQueue } from '../queue/bullmq-queue.js';
 import type { SubmissionEvents } from '../service/events.js';
 import { recoverLostFinishes } from '../service/lost-finishes.js';
 import { RedisEventBridge } from '../service/redis-event-bridge.js';
-import { emptyResult } from '../service/submission-service.js';
+import { emptyResult } from '../service/submission-finisher.js';
 import { WorkerRegistry, type WorkerInfo, type WorkerStatus } from '../service/worker-registry.js';
 import type { Store } from '../store/types.js';
 import type { Cluster, FinishSubmission } from './cluster.js';

@@ -72,7 +72,7 @@ export function testEntry(
   };
   if (test.name) entry.name = test.name;
   // Kept whole, hidden tests too: what a student may see is decided where answers are shaped
-  // (service/visibility.ts), and an operator debugging a problem needs all of it.
+  // (service/caller.ts), and an operator debugging a problem needs all of it.
   if (test.hidden) entry.hidden = true;
   if (test.group !== undefined) entry.group = test.group;
   if (diff) entry.diff = diff;

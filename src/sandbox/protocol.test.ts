@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
 import { DEFAULT_RUN_LIMITS } from './limits.js';
@@ -7,6 +8,7 @@ import {
   encodeRequest,
   encodeReset,
   encodeStdinChunk,
+  LineReader,
   parseReport,
   parseResetAnswer,
   STDIN_EOF_LINE,
@@ -93,4 +95,18 @@ test("the supervisor's protocol header lists every line this side sends", () => 
     const key = line.split(' ')[0]!;
     assert.match(header, new RegExp(`^ \\*\\s+${key}\\b`, 'm'), `supervisor.c's header lacks "${key}"`);
   }
+});
+
+test('the framing hands out lines in order, whole across chunks, and fails once the stream ends', async () => {
+  const stream = new PassThrough();
+  const reader = new LineReader(stream);
+  const first = reader.next(); // asked before the line arrives
+  stream.write('ready\nok ex');
+  stream.write('it=0\n');
+  assert.equal(await first, 'ready');
+  assert.equal(await reader.next(), 'ok exit=0');
+  const pending = reader.next();
+  stream.end('partial');
+  await assert.rejects(pending, /stream ended/);
+  await assert.rejects(reader.next(), /stream ended/);
 });

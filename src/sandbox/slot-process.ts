@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { ArbiterError } from '../errors.js';
 import { withTimeout } from '../timeout.js';
 import { buildBwrapArgs, type BoxLayout } from './bwrap-args.js';
-import type { LineReader } from './line-reader.js';
+import type { LineReader } from './protocol.js';
 
 /** How long a new slot may take to report ready before it counts as failed. */
 const SLOT_START_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { LineReader } from './line-reader.js';
+import type { LineReader } from './protocol.js';
 import {
   encodeRequest,
   encodeStdinChunk,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ArbiterError } from '../errors.js';
 import { listBoxFiles, readBoxFile, removeBoxFile, writeBoxFiles, type BoxFileEntry } from './box-files.js';
-import { LineReader } from './line-reader.js';
+import { LineReader } from './protocol.js';
 import type { InteractiveIO, InteractiveRun, RunResult, RunSpec, SandboxFile } from './run-spec.js';
 import { awaitSupervisor, spawnSlot, type SlotConfig } from './slot-process.js';
 import { RESET_MAX_ENTRIES, resetForNextRun, wipeSlot } from './slot-reset.js';

@@ -10,7 +10,8 @@ function parts(overrides: Partial<ArbiterServiceParts> = {}): ArbiterServicePart
   return {
     config: { workers: 4, maxQueueLength: 100 },
     registry: {},
-    submissions: { counters: { cacheHits: 0, cacheMisses: 0, timedOut: 2 } },
+    submissions: { counters: { cacheHits: 0, cacheMisses: 0 } },
+    finisher: { timedOut: 2 },
     events: {},
     store: {
       countByStatus: async () => [

@@ -7,6 +7,7 @@ import type { SandboxPool } from '../sandbox/pool.js';
 import type { StatusCount, Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
 import type { TimingWindow } from './stats.js';
+import type { SubmissionFinisher } from './submission-finisher.js';
 import type { SubmissionService } from './submission-service.js';
 
 /**
@@ -17,6 +18,9 @@ export type ProblemCatalog = Pick<
   Store,
   'getProblem' | 'putProblem' | 'listProblems' | 'deleteProblem' | 'gradebook' | 'deleteProblemSubmissions'
 >;
+
+/** API keys as the auth hook looks them up (api/auth.ts): by the hash of the key, nothing else. */
+export type KeyDirectory = Pick<Store, 'findKeyByHash'>;
 
 /** Where a verification that failed in Arbiter itself is reported (the server's logger). */
 export interface VerificationLog {
@@ -31,6 +35,8 @@ export interface ArbiterServiceParts {
   config: ArbiterConfig;
   registry: LanguageRegistry;
   submissions: SubmissionService;
+  /** Read for the count of queue timeouts. */
+  finisher: Pick<SubmissionFinisher, 'timedOut'>;
   events: SubmissionEvents;
   store: Store;
   queue: JobQueue;
@@ -56,10 +62,12 @@ export class ArbiterService {
   readonly languages: LanguageRegistry;
   /** Submit, look up, list, cancel, wait: every record it returns is shaped for its caller. */
   readonly submissions: SubmissionService;
-  /** Submission events, for pushes; what a caller may follow is decided by service/visibility.ts. */
+  /** Submission events, for pushes; what a caller may follow is decided by service/caller.ts. */
   readonly events: SubmissionEvents;
   /** Problems and gradebooks. */
   readonly problems: ProblemCatalog;
+  /** API keys, looked up by hash. */
+  readonly keys: KeyDirectory;
   readonly #parts: ArbiterServiceParts;
 
   constructor(parts: ArbiterServiceParts) {
@@ -69,6 +77,7 @@ export class ArbiterService {
     this.submissions = parts.submissions;
     this.events = parts.events;
     this.problems = parts.store;
+    this.keys = parts.store;
   }
 
   /** The sandbox for an interactive session, or null when this node runs no programs. */
@@ -88,7 +97,7 @@ export class ArbiterService {
 
   /** Whether the API key with this hash (api/auth.ts hashKey) is an admin's. */
   async isAdminKey(keyHash: string): Promise<boolean> {
-    return (await this.#parts.store.findKeyByHash(keyHash))?.role === 'admin';
+    return (await this.keys.findKeyByHash(keyHash))?.role === 'admin';
   }
 
   /**
@@ -115,7 +124,7 @@ export class ArbiterService {
       accepted: 0,
       failed: 0,
       cancelled: 0,
-      timedOut: this.submissions.counters.timedOut,
+      timedOut: this.#parts.finisher.timedOut,
     };
     const byLanguage: Record<string, Record<string, number>> = {};
     for (const { status, language, count } of await store.countByStatus()) {

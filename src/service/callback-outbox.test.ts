@@ -32,7 +32,7 @@ interface Harness {
   sent: { job: WebhookJob; options: DeliverWebhookOptions }[];
   reads: string[];
   outcomes: WebhookOutcome[];
-  /** Publishes the `finished` event of `record`, as SubmissionService.finish does. */
+  /** Publishes the `finished` event of `record`, as SubmissionFinisher.finish does. */
   finish(record: SubmissionRecord): void;
   /** Resolves once every delivery under way has settled. */
   settled(): Promise<void>;

@@ -7,7 +7,7 @@ import {
 } from '../webhooks/deliver.js';
 import type { SubmissionEvents } from './events.js';
 import { toView } from './submission-view.js';
-import { visibleSubmission } from './visibility.js';
+import { visibleSubmission } from './caller.js';
 
 /** What one format sends for a final submission: the body and, if not the defaults, how. */
 export interface CallbackMessage {
@@ -26,13 +26,16 @@ export interface CallbackMessage {
  */
 export type CallbackRenderer = (shown: SubmissionRecord) => Promise<CallbackMessage | null>;
 
+/** One renderer per callback format; the APIs provide them (api/callback-formats.ts). */
+export type CallbackRenderers = Readonly<Record<CallbackFormat, CallbackRenderer>>;
+
 export interface CallbackOutboxOptions {
   events: SubmissionEvents;
   store: Pick<Store, 'getSubmission'>;
-  /** The final row of a finish this process is publishing, when known (SubmissionService.peekFinished). */
+  /** The final row of a finish this process is publishing, when known (SubmissionFinisher.peekFinished). */
   peekFinished: (id: string) => SubmissionRecord | undefined;
   /** One renderer per format: every callback format has its body made here. */
-  renderers: Readonly<Record<CallbackFormat, CallbackRenderer>>;
+  renderers: CallbackRenderers;
   /** HMAC key of the signature header. */
   secret: string;
   /** The SSRF guard's allowlist (config.webhookAllowlist). */

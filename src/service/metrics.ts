@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunCostHistory } from '../queue/run-cost.js';
+import type { WorkerPoolOptions } from './worker-pool.js';
 
 /** Buckets for wait and run times, in seconds: a classroom cares about 0.1 s to a minute. */
 const TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -118,4 +120,22 @@ export class ArbiterMetrics {
       registers,
     });
   }
+}
+
+/**
+ * A worker pool's onFinished: each finished job counted, its wait and run timed, and (embedded,
+ * where the workers share the queue's process) its judge time given to the run-cost history.
+ */
+export function observeFinishedJobs(
+  metrics: Pick<ArbiterMetrics, 'jobsFinished' | 'waitSeconds' | 'runSeconds'>,
+  costHistory: Pick<RunCostHistory, 'observe'> | null,
+): NonNullable<WorkerPoolOptions['onFinished']> {
+  return (record, result, timing) => {
+    metrics.jobsFinished.inc({ status: result.status, language: record.language });
+    metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
+    metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);
+    // A cancel or an internal error says nothing of what the language costs to judge.
+    if (result.status !== 'cancelled' && result.status !== 'internal_error')
+      costHistory?.observe(record, timing.runMs);
+  };
 }

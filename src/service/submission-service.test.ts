@@ -1,5 +1,5 @@
-// How waiting for a result behaves around a finish: with a real SQLite store and queue. The
-// language registry is not reached (submissions are written to the store directly).
+// How waiting for a result behaves around a finish, and what the service admits: with a real
+// SQLite store and queue. The finisher's own rules are in submission-finisher.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { SubmissionRecord } from '../store/types.js';
 import type { Caller } from './caller.js';
 import { SubmissionEvents } from './events.js';
+import { SubmissionFinisher } from './submission-finisher.js';
 import { SubmissionService } from './submission-service.js';
 import { aSubmission } from '../../test/helpers/submission.js';
 
@@ -35,13 +36,15 @@ const counted = new Proxy(store, {
     return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
   },
 });
-const service = new SubmissionService(
-  loadConfig({}),
-  counted,
-  new EmbeddedQueue(counted),
-  new LanguageRegistry(),
-  new SubmissionEvents(),
-);
+/** A service over `over` (the store), with its own queue, events and finisher. */
+function serviceOver(over: typeof store, config = loadConfig({})): SubmissionService {
+  const queue = new EmbeddedQueue(over);
+  const events = new SubmissionEvents();
+  const finisher = new SubmissionFinisher({ config, store: over, queue, events });
+  return new SubmissionService(config, over, queue, new LanguageRegistry(), events, finisher);
+}
+const service = serviceOver(counted);
+const { finisher } = service;
 
 const OPERATOR: Caller = { keyId: null, role: 'admin', priority: 10 };
 const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
@@ -56,7 +59,7 @@ test("a worker's own finish hands waiters the final row without reading it back,
   const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve)); // the waiter's first look is done
   reads = 0;
-  assert.equal(await service.finish(record, 'accepted', result, { current: true }), true);
+  assert.equal(await finisher.finish(record, 'accepted', result, { current: true }), true);
   const final = await waiting;
   assert.equal(reads, 0, 'no read after the finish');
   assert.deepEqual(final, await store.getSubmission(record.id));
@@ -67,35 +70,16 @@ test('any other finish is read back; a second finish changes nothing and wakes n
   const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve));
   reads = 0;
-  assert.equal(await service.finish(record, 'cancelled', { ...result, status: 'cancelled' }), true);
+  assert.equal(await finisher.finish(record, 'cancelled', { ...result, status: 'cancelled' }), true);
   const final = await waiting;
   assert.equal(reads, 1);
   assert.equal(final.status, 'cancelled');
-  assert.equal(await service.finish(record, 'accepted', result, { current: true }), false);
+  assert.equal(await finisher.finish(record, 'accepted', result, { current: true }), false);
   assert.equal((await store.getSubmission(record.id))!.status, 'cancelled');
 });
 
-test('peekFinished shows the final row to listeners of the finished event, and only then', async () => {
-  const record = await running();
-  let seen: SubmissionRecord | undefined;
-  const off = service.events.onSubmission(record.id, (event) => {
-    if (event.type === 'finished') seen = service.peekFinished(record.id);
-  });
-  await service.finish(record, 'accepted', result, { current: true });
-  off();
-  assert.equal(seen?.status, 'accepted');
-  assert.deepEqual(seen?.result, result);
-  assert.equal(service.peekFinished(record.id), undefined, 'gone once delivered');
-});
-
 test('once shutting down, new work is refused with SHUTTING_DOWN and a Retry-After, before anything is read', async () => {
-  const closing = new SubmissionService(
-    loadConfig({}),
-    store,
-    new EmbeddedQueue(store),
-    new LanguageRegistry(),
-    new SubmissionEvents(),
-  );
+  const closing = serviceOver(store);
   assert.doesNotThrow(() => closing.assertAccepting());
   closing.stopAccepting();
   const refusal = { code: 'ARB_ERR_SHUTTING_DOWN', status: 503, retryAfter: 10 };
@@ -105,13 +89,7 @@ test('once shutting down, new work is refused with SHUTTING_DOWN and a Retry-Aft
 });
 
 test('a callback is stored typed, with the format the API asked for; a bad format or an overlong URL is refused', async () => {
-  const allowing = new SubmissionService(
-    loadConfig({ flags: { webhookAllowlist: ['127.0.0.1'] } }),
-    store,
-    new EmbeddedQueue(store),
-    new LanguageRegistry(),
-    new SubmissionEvents(),
-  );
+  const allowing = serviceOver(store, loadConfig({ flags: { webhookAllowlist: ['127.0.0.1'] } }));
   const base = { language: 'python3', source: 'print(1)' };
   const url = 'http://127.0.0.1:9/hook';
   const judge0 = await allowing.submit({ ...base, callbackUrl: url, callbackFormat: 'judge0' }, OPERATOR);

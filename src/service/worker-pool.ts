@@ -1,20 +1,24 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
-import { boundOutput } from '../judge/bound-output.js';
+import { boundOutput } from '../judge/stage.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
 import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { resultCacheKey, sandboxFiles } from './normalize.js';
 import { outputFileNames } from './problem-files.js';
-import { emptyResult, type RunningJobs } from './submission-service.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { Store } from '../store/types.js';
+import type { SubmissionEvents } from './events.js';
+import { emptyResult, type SubmissionFinisher } from './submission-finisher.js';
+import type { RunningJobs } from './submission-service.js';
 import type { TimingWindow } from './stats.js';
 
 /** Pause before claiming again after the queue's back end failed. */
 const CLAIM_RETRY_MS = 1_000;
 
 /**
- * Everything the worker pool asks of the rest of the service, and nothing more (Runtime wires it to
- * the queue, the store, the submission service and the event bus).
+ * Everything the worker pool asks of the rest of the service, and nothing more (workerJobsOf wires
+ * it to the queue, the store, the finisher and the event bus).
  */
 export interface WorkerJobs {
   /** The next job, marked running in the store; null once `signal` aborts. */
@@ -22,7 +26,7 @@ export interface WorkerJobs {
   /** Tells whoever follows the submission that it started running. */
   started(record: SubmissionRecord, at: number): void;
   /**
-   * Records the final status once (SubmissionService.finish); false when it was already final.
+   * Records the final status once (SubmissionFinisher.finish); false when it was already final.
    * `current`: `record` is the row exactly as it is now, so waiters need not read it back.
    */
   finish(
@@ -35,6 +39,26 @@ export interface WorkerJobs {
   release(id: string): Promise<void>;
   /** Keeps a result for later identical submissions that ask for the result cache. */
   cacheResult(key: string, result: NonNullable<SubmissionRecord['result']>, at: number): Promise<void>;
+}
+
+/** What a worker pool's jobs are wired to (workerJobsOf). */
+export interface WorkerJobsParts {
+  queue: Pick<JobQueue, 'claim' | 'complete'>;
+  store: Pick<Store, 'putCachedResult'>;
+  events: Pick<SubmissionEvents, 'publish'>;
+  finisher: Pick<SubmissionFinisher, 'finish'>;
+}
+
+/** The worker pool's way into the service: the queue hands out jobs, the finisher ends them. */
+export function workerJobsOf({ queue, store, events, finisher }: WorkerJobsParts): WorkerJobs {
+  return {
+    take: (signal) => queue.claim(signal),
+    started: (record, at) =>
+      events.publish({ type: 'running', id: record.id, keyId: record.keyId, status: 'running', at }),
+    finish: finisher.finish,
+    release: (id) => queue.complete(id),
+    cacheResult: (key, result, at) => store.putCachedResult(key, result, at),
+  };
 }
 
 export interface WorkerPoolOptions {

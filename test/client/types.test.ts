@@ -9,7 +9,7 @@ import type { ErrorBody } from '../../src/api/error-format.js';
 import type { LanguageInfo } from '../../src/languages/registry.js';
 import type { QueueStats } from '../../src/service/arbiter-service.js';
 import type { GradebookEntry } from '../../src/service/gradebook.js';
-import type { SubmissionInput } from '../../src/service/submission-service.js';
+import type { SubmissionInput } from '../../src/service/submission-request.js';
 import type { SubmissionSummary, SubmissionView } from '../../src/service/submission-view.js';
 import type { RunReason, RunStatus } from '../../src/sandbox/run-spec.js';
 import type { ProblemRecord } from '../../src/store/types.js';

@@ -8,7 +8,7 @@ import { CompileCache } from '../../src/judge/compile-cache.js';
 import { judge, type JudgeDeps } from '../../src/judge/judge.js';
 import type { JudgeRequest, JudgeResult } from '../../src/judge/types.js';
 import { resolveLimits, type SandboxPool } from '../../src/sandbox/index.js';
-import { visibleSubmission } from '../../src/service/visibility.js';
+import { visibleSubmission } from '../../src/service/caller.js';
 import { aSubmissionRecord } from '../helpers/submission.js';
 import { createTestPool, registry } from '../helpers/sandbox.js';
 
@@ -105,7 +105,7 @@ test('run failures are per-test statuses: time limit and runtime error', async (
   assert.equal(result.status, 'time_limit_exceeded');
 });
 
-/** A judged result as a student sees it in any answer (service/visibility.ts). */
+/** A judged result as a student sees it in any answer (service/caller.ts). */
 function studentView(result: JudgeResult): JudgeResult {
   const record = aSubmissionRecord({
     id: 's',

@@ -9,7 +9,7 @@
  * Rules of this file: no imports (the SDK builds on its own, for browsers; the web pages have no
  * Node types), only types, constants and tiny pure guards. A field only some callers see says who:
  * "operators only" fields (an admin key, or the machine's own user on loopback) are removed for
- * everyone else by src/service/visibility.ts before a response is shaped.
+ * everyone else by src/service/caller.ts before a response is shaped.
  */
 
 // ---------------------------------------------------------------------------------------------

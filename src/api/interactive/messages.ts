@@ -4,7 +4,7 @@ import { resolveCompileLimits, resolveRunLimits } from '../../judge/limits-polic
 import type { ArbiterService } from '../../service/arbiter-service.js';
 import { LIMIT_NAMES, type RunLimits } from '../../sandbox/limits.js';
 import { normalizeFiles, sandboxFiles, type FileInput } from '../../service/normalize.js';
-import { parseJsonText } from '../json-body.js';
+import { parseJsonText } from '../request-body.js';
 import type { InteractiveJob, InteractiveOutcome } from './session.js';
 
 /** A stage result as the native interactive protocol's exit message shows it. */

@@ -14,7 +14,7 @@ import {
   type ProblemFileInput,
 } from '../../service/problem-files.js';
 import { pendingVerification } from '../../packages/verification.js';
-import { visibleProblem } from '../../service/visibility.js';
+import { visibleProblem } from '../../service/caller.js';
 import type { ProblemCatalog } from '../../service/arbiter-service.js';
 import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';

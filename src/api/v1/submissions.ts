@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { SubmissionInput } from '../../service/submission-service.js';
+import type { SubmissionInput } from '../../service/submission-request.js';
 import { isFinal, toSummary, toView } from '../../service/submission-view.js';
 import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
 import { callerOf } from '../context.js';

@@ -13,7 +13,7 @@
  * - additional_files → files beside the source; language 89 → the multi-file wrapper on Bash.
  */
 import { isUtf8 } from 'node:buffer';
-import type { SubmissionInput } from '../../../service/submission-service.js';
+import type { SubmissionInput } from '../../../service/submission-request.js';
 import type { FileInput } from '../../../service/normalize.js';
 import { extractZip, type ExtractedFile } from './additional-files.js';
 import { decodeBase64Bytes } from './base64.js';

@@ -1,4 +1,4 @@
-import { parseJsonText } from '../../json-body.js';
+import { parseJsonText } from '../../request-body.js';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../../errors.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nestsDeeperThan, parseJsonText } from './json-body.js';
+import { bodyLimitFor, nestsDeeperThan, parseJsonText } from './request-body.js';
 
 test('nestsDeeperThan counts arrays and objects, not brackets inside strings', () => {
   assert.equal(nestsDeeperThan('[[[]]]', 3), false);
@@ -54,4 +54,15 @@ test('a flat 16 MB body costs the scan next to nothing', () => {
   const started = performance.now();
   assert.equal(nestsDeeperThan(flat, 64), false);
   assert.ok(performance.now() - started < 1_000);
+});
+
+test('a caller without an admin key may send userBodyLimitBytes; admins and open paths the ceiling', () => {
+  const config = { bodyLimitBytes: 1000, userBodyLimitBytes: 100 };
+  const student = { keyId: 'k', role: 'user', priority: 0 } as const;
+  const admin = { keyId: 'a', role: 'admin', priority: 0 } as const;
+  assert.equal(bodyLimitFor(student, config), 100);
+  assert.equal(bodyLimitFor(admin, config), 1000);
+  assert.equal(bodyLimitFor(null, config), 1000);
+  // The user limit never exceeds the server's ceiling.
+  assert.equal(bodyLimitFor(student, { bodyLimitBytes: 50, userBodyLimitBytes: 100 }), 50);
 });

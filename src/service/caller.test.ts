@@ -4,8 +4,7 @@ import type { TestResult } from '../judge/types.js';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { aSubmissionRecord } from '../../test/helpers/submission.js';
-import type { Caller } from './caller.js';
-import { followScope, visibleProblem, visibleSubmission } from './visibility.js';
+import { followScope, visibleProblem, visibleSubmission, type Caller } from './caller.js';
 
 const SECRET = 'secret-42';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boundOutput, utf8Prefix } from './bound-output.js';
+import { boundOutput, utf8Prefix } from './stage.js';
 import type { StageResult, TestResult } from './types.js';
 
 const test_ = (stdout: string, extra: Partial<TestResult> = {}): TestResult => ({
