@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ArbiterMetrics, observeFinishedJobs } from './service/metrics.js';
+import { ArbiterMetrics, observeFinishedJobs, TimingWindow } from './service/metrics.js';
 import { openBackends, type Backends } from './backends.js';
 import { costByCatalog, RunCostHistory } from './queue/run-cost.js';
 import { isScaleOut, type ArbiterConfig } from './config.js';
@@ -14,7 +14,7 @@ import { SandboxPool } from './sandbox/pool.js';
 import { CallbackOutbox, type CallbackRenderers } from './service/callback-outbox.js';
 import { SubmissionEvents } from './service/events.js';
 import type { Cluster } from './cluster/cluster.js';
-import { TimingWindow } from './service/stats.js';
+
 import { ArbiterService } from './service/arbiter-service.js';
 import { verifierOf } from './packages/verification.js';
 import { SubmissionService } from './service/submission-service.js';
@@ -144,7 +144,7 @@ export class Runtime {
       timings: this.timings,
       adaptive: this.adaptive,
       sandbox: pool,
-      busy: () => this.workers?.busy ?? null,
+      workers: this.workers,
       startVerification: (problemId, log) => verifierOf(this, log).start(problemId),
     });
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WorkerStatus } from './worker-registry.js';
 import { ArbiterService, type ArbiterServiceParts } from './arbiter-service.js';
-import { TimingWindow } from './stats.js';
+import { TimingWindow } from './metrics.js';
 
 function parts(overrides: Partial<ArbiterServiceParts> = {}): ArbiterServiceParts {
   return {
@@ -28,7 +28,7 @@ function parts(overrides: Partial<ArbiterServiceParts> = {}): ArbiterServicePart
     timings: new TimingWindow(),
     adaptive: { factor: 0.5 },
     sandbox: null,
-    busy: () => null,
+    workers: null,
     startVerification: () => undefined,
     ...overrides,
   } as unknown as ArbiterServiceParts;
@@ -54,12 +54,12 @@ test('queueStats totals the stored statuses; running is the store count when thi
 });
 
 test("queueStats counts this process's running jobs when it has workers", async () => {
-  const stats = await new ArbiterService(parts({ busy: () => 2 })).queueStats();
+  const stats = await new ArbiterService(parts({ workers: { busy: 2 } })).queueStats();
   assert.equal(stats.running, 2);
 });
 
 test('capacity: embedded, this process; scale-out, the sum over live worker machines', async () => {
-  assert.deepEqual(await new ArbiterService(parts({ busy: () => 1 })).capacity(), {
+  assert.deepEqual(await new ArbiterService(parts({ workers: { busy: 1 } })).capacity(), {
     queued: 3,
     available: 4,
     working: 1,

@@ -6,7 +6,7 @@ import type { AdaptiveRatePolicy } from '../ratelimit/adaptive.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 import type { StatusCount, Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
-import type { TimingWindow } from './stats.js';
+import type { TimingWindow } from './metrics.js';
 import type { SubmissionFinisher } from './submission-finisher.js';
 import type { SubmissionService } from './submission-service.js';
 
@@ -45,8 +45,8 @@ export interface ArbiterServiceParts {
   adaptive: AdaptiveRatePolicy;
   /** This process's warm slots, or null on an API node that leaves the programs to worker machines. */
   sandbox: SandboxPool | null;
-  /** Jobs this process's workers are running now; null when it has no workers. */
-  busy: () => number | null;
+  /** This process's workers (how many jobs they are running now); null when it has none. */
+  workers: { readonly busy: number } | null;
   startVerification: StartVerification;
 }
 
@@ -105,18 +105,18 @@ export class ArbiterService {
    * embedded. `available` counts slots, `working` the jobs running in them.
    */
   async capacity(): Promise<{ queued: number; available: number; working: number }> {
-    const { cluster, config, queue, busy } = this.#parts;
+    const { cluster, config, queue, workers } = this.#parts;
     const machines = await cluster.workers();
     return {
       queued: await queue.length(),
       available: machines ? machines.reduce((n, w) => n + w.concurrency, 0) : config.workers,
-      working: machines ? machines.reduce((n, w) => n + w.running, 0) : (busy() ?? 0),
+      working: machines ? machines.reduce((n, w) => n + w.running, 0) : (workers?.busy ?? 0),
     };
   }
 
   /** Queue statistics as the service's users asked for them: totals, timings, per language. */
   async queueStats() {
-    const { store, queue, config, timings: window, adaptive, busy } = this.#parts;
+    const { store, queue, config, timings: window, adaptive, workers } = this.#parts;
     const totals = {
       queued: 0,
       running: 0,
@@ -142,7 +142,7 @@ export class ArbiterService {
     return {
       length: await queue.length(),
       // Jobs this process runs when it has workers; otherwise the store's count of running rows.
-      running: busy() ?? totals.running,
+      running: workers?.busy ?? totals.running,
       workers: config.workers,
       maxLength: config.maxQueueLength,
       rateLimitFactor: adaptive.factor,

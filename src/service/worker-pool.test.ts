@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { FinalStatus } from '../judge/types.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { aSubmissionRecord } from '../../test/helpers/submission.js';
-import { TimingWindow } from './stats.js';
+import { TimingWindow } from './metrics.js';
 import { WorkerPool, type WorkerJobs, type WorkerPoolOptions } from './worker-pool.js';
 
 type Call =

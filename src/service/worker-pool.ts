@@ -11,7 +11,7 @@ import type { Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
 import { emptyResult, type SubmissionFinisher } from './submission-finisher.js';
 import type { RunningJobs } from './submission-service.js';
-import type { TimingWindow } from './stats.js';
+import type { TimingWindow } from './metrics.js';
 
 /** Pause before claiming again after the queue's back end failed. */
 const CLAIM_RETRY_MS = 1_000;

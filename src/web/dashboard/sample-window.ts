@@ -4,7 +4,7 @@
  * p99 come from here.
  */
 
-/** The window the server's statistics use too (src/service/stats.ts). */
+/** The window the server's statistics use too (src/service/metrics.ts). */
 export const WINDOW_MS = 15 * 60 * 1000;
 /** At most this many samples are kept. */
 const MAX_SAMPLES = 20_000;
