@@ -101,9 +101,16 @@ export function isLoopbackName(hostname: string): boolean {
 
 /** Whether the address the server listens on (config.host: `127.0.0.1`, `::1`, `localhost`) is loopback. */
 export function isLoopbackBind(host: string): boolean {
-  const parsed = parseHost(isIP(host) === 6 ? `[${host}]` : host);
-  return parsed !== null && isLoopbackName(parsed.hostname);
+  // Asked on every request of a server bound to one address: parsed once per address.
+  let loopback = loopbackBinds.get(host);
+  if (loopback === undefined) {
+    const parsed = parseHost(isIP(host) === 6 ? `[${host}]` : host);
+    loopback = parsed !== null && isLoopbackName(parsed.hostname);
+    if (loopbackBinds.size < 64) loopbackBinds.set(host, loopback);
+  }
+  return loopback;
 }
+const loopbackBinds = new Map<string, boolean>();
 
 const isIpLiteral = (hostname: string): boolean => isIP(hostname.replace(/^\[|\]$/g, '')) !== 0;
 
