@@ -56,11 +56,12 @@ const dpkgVersion = (pkg: string) =>
 /** The C, C++ and Objective-C command lines shared by each compiler version. */
 const cCompile = (cc: string) => [cc, '-std=gnu17', '-O2', '-pipe', '-o', 'main', 'main.c', '-lm'];
 /**
- * A student's C program compiles in well under the half second that makes a job costly (about what
- * an interpreter takes to start), so the queue counts C as cheap (queue/run-cost) from its first
- * submission on. C++'s headers make its compiles ten times slower: it stays costly.
+ * A student's C program compiles in well under the half second that makes a job costly, though in
+ * a few times what an interpreter takes to start, so the queue counts C as moderate (queue/run-cost)
+ * from its first submission on: after the quick runs, before the slow compiles. C++'s headers make
+ * its compiles ten times slower: it stays costly until its history shows otherwise.
  */
-const QUICK_COMPILE = { queueCost: 'cheap' } as const;
+const QUICK_COMPILE = { queueCost: 'moderate' } as const;
 const CPP_FLAGS = ['-std=gnu++17', '-O2', '-pipe'];
 const cppCompile = (cxx: string) => [cxx, ...CPP_FLAGS, '-o', 'main', 'main.cpp'];
 

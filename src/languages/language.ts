@@ -18,8 +18,8 @@ export interface LanguageDefinition {
   compile?: string[];
   /**
    * How the queue classes this language's jobs before its judges have been timed (queue/run-cost):
-   * a cheap job goes before a costly one within a fair round. Default: costly with a compile step,
-   * cheap without. Set to cheap where the compile is as quick as an interpreter's start.
+   * within a fair round cheap jobs go first, then moderate, then costly. Default: costly with a
+   * compile step, cheap without. Set to moderate where the compile is quick (C's).
    */
   queueCost?: RunCost;
   /**

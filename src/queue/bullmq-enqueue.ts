@@ -119,8 +119,8 @@ export class GroupedEnqueue {
       nextSeq.set(lane, seq + 1);
       try {
         const rank = Number(replyOf(counts[2 * i] ?? [null, 1])) - 1;
-        const costly = costOf(submission) === 'costly';
-        arrivals.push({ item: pending, id: submission.id, priority: submission.priority, rank, seq, costly });
+        const cost = costOf(submission);
+        arrivals.push({ item: pending, id: submission.id, priority: submission.priority, rank, seq, cost });
       } catch (error) {
         pending.reject(error);
       }

@@ -5,6 +5,8 @@
  * and Lua scripts that number arrivals and hand out the costly jobs that became due live here too.
  */
 
+import { costKey, costRank, RUN_COSTS, runsBefore, type RunCost } from './run-cost.js';
+
 export const QUEUE_NAME = 'submissions';
 
 /**
@@ -15,7 +17,7 @@ export const QUEUE_NAME = 'submissions';
  * queue drains; a flood of newcomers can hold back a submitter's second job until it ebbs (the
  * queue-wait timeout bounds that wait).
  */
-const FAIR_RANKS = 1_024;
+const FAIR_RANKS = 640;
 /** Idle submitters' counts (and idle lanes' keys) expire, so a count that drifted (a process died mid-claim) heals. */
 export const FAIR_COUNT_TTL_SECONDS = 3_600;
 
@@ -24,12 +26,16 @@ export const laneOf = (priority: number): number => 999 - Math.min(Math.max(prio
 
 /**
  * BullMQ's priority number for an Arbiter priority, a fair rank and a cost class: lane, then rank,
- * then cheap before costly (queue/run-cost). 1000 lanes x 1024 ranks x 2 classes fit under BullMQ's
- * 2^21. A costly job is moved to its rank's cheap class (promoted) before a job that may not pass
- * it is added (queue/bullmq-promotion), which bounds how many pass it.
+ * then cheap, moderate, costly (queue/run-cost). 1000 lanes x 640 ranks x 3 classes fit under
+ * BullMQ's 2^21. A moderate or costly job is moved to its rank's cheap class (promoted) once it is
+ * due, before a job that may not pass it is added (queue/bullmq-promotion), which bounds how many
+ * pass it; until then the moderate ones wait ahead of the costly ones, as in the embedded lanes.
  */
-export const toBullPriority = (priority: number, rank: number, costly: boolean): number =>
-  laneOf(priority) * FAIR_RANKS * 2 + Math.min(Math.max(rank, 0), FAIR_RANKS - 1) * 2 + (costly ? 1 : 0) + 1;
+export const toBullPriority = (priority: number, rank: number, cost: RunCost): number =>
+  laneOf(priority) * FAIR_RANKS * RUN_COSTS.length +
+  Math.min(Math.max(rank, 0), FAIR_RANKS - 1) * RUN_COSTS.length +
+  costRank(cost) +
+  1;
 
 /**
  * A group's arrivals in one lane: KEYS[1] the lane's arrival counter, KEYS[2] its costly jobs by
@@ -91,7 +97,7 @@ export interface Arrival<T> {
   priority: number;
   rank: number;
   seq: number;
-  costly: boolean;
+  cost: RunCost;
 }
 
 /** A job to add with its BullMQ priority and, while it stays costly, the due entry that will promote it. */
@@ -103,29 +109,33 @@ export interface OrderedJob<T> {
 
 /**
  * A group's jobs in the order to add them. BullMQ runs equal priority numbers in the order they
- * were added, so a group is added in the order the embedded lanes would run it: by key (a costly
- * job's arrival number pushed back by the limit), a cheap job first on a tie. A costly job already
- * due within its own group (its key before the lane's last arrival, `lastSeq`) is added in the cheap
- * class at its key's place, passed by exactly the group's jobs it may be; the others stay costly,
- * each with the due entry that promotes it once its limit is reached.
+ * were added, so a group is added in the order the embedded lanes would run it (runsBefore, with the
+ * lane's last arrival `lastSeq`). A moderate or costly job already due within its own group (its key
+ * before the lane's last arrival) is added in the cheap class at its key's place, passed by exactly
+ * the group's jobs it may be; the others keep their class, each with the due entry that promotes it
+ * once its limit is reached.
  */
 export function orderGroup<T>(
   arrivals: readonly Arrival<T>[],
   overtakeLimit: number,
   lastSeq: ReadonlyMap<number, number>,
 ): OrderedJob<T>[] {
-  const keyOf = ({ seq, costly }: Arrival<T>) => (costly ? seq + overtakeLimit : seq);
-  return [...arrivals]
-    .sort((a, b) => keyOf(a) - keyOf(b) || Number(a.costly) - Number(b.costly))
-    .map((arrival) => {
-      const { item, id, priority, rank, seq, costly } = arrival;
-      const lane = laneOf(priority);
-      const key = seq + overtakeLimit;
-      const stillCostly = costly && key >= lastSeq.get(lane)!;
+  const placed = arrivals.map((arrival) => {
+    const lane = laneOf(arrival.priority);
+    const key = costKey(arrival.seq, arrival.cost, overtakeLimit);
+    return { arrival, lane, last: lastSeq.get(lane)!, place: { key, rank: costRank(arrival.cost) } };
+  });
+  return placed
+    .sort((a, b) => a.lane - b.lane || (runsBefore(a.place, b.place, a.last) ? -1 : 1))
+    .map(({ arrival, lane, last, place }) => {
+      const { item, id, priority, rank, cost } = arrival;
+      const waiting = cost !== 'cheap' && place.key >= last;
       return {
         item,
-        bullPriority: toBullPriority(priority, rank, stillCostly),
-        due: stillCostly ? { lane, key, member: dueMember(toBullPriority(priority, rank, false), id) } : null,
+        bullPriority: toBullPriority(priority, rank, waiting ? cost : 'cheap'),
+        due: waiting
+          ? { lane, key: place.key, member: dueMember(toBullPriority(priority, rank, 'cheap'), id) }
+          : null,
       };
     });
 }

@@ -152,10 +152,10 @@ test('positions are each job’s place in the run order, counted from either end
   const lanes = new FairLanes();
   const live: string[] = [];
   for (let i = 0; i < 400; i++) {
-    // One heavy submitter (a round each job), a few others now and then, some costly.
+    // One heavy submitter (a round each job), a few others now and then, some compiles.
     const id = `j${i}`;
     const submitter = i % 10 === 0 ? `s${i % 30}` : 'heavy';
-    const ahead = lanes.push(id, 1, submitter, i % 7 === 0 ? 'costly' : 'cheap');
+    const ahead = lanes.push(id, 1, submitter, i % 7 === 0 ? 'costly' : i % 5 === 0 ? 'moderate' : 'cheap');
     assert.equal(ahead, lanes.position(id), `push's answer for ${id}`);
     live.push(id);
   }
@@ -168,4 +168,28 @@ test('positions are each job’s place in the run order, counted from either end
   for (let id = lanes.shift(); id !== undefined; id = lanes.shift()) order.push(id);
   assert.equal(order.length, live.length);
   for (const [index, id] of order.entries()) assert.equal(positions.get(id), index, id);
+});
+
+test('compiles not due yet: a quick one (moderate) goes before a slow one that came earlier', () => {
+  const lanes = new FairLanes({ overtakeLimit: 3 });
+  assert.equal(lanes.push('java', 0, 'ann', 'costly'), 0);
+  assert.equal(lanes.push('c1', 0, 'bob', 'moderate'), 0, 'a quick compile goes before a slow one not due');
+  assert.equal(lanes.push('py', 0, 'cat'), 0, 'a run goes before both');
+  assert.equal(lanes.push('c2', 0, 'dan', 'moderate'), 2, 'behind the run and the earlier quick compile');
+  assert.deepEqual(drain(lanes), ['py', 'c1', 'c2', 'java']);
+});
+
+test('a slow compile once due goes before later quick compiles: passed by at most overtakeLimit jobs', () => {
+  const lanes = new FairLanes({ overtakeLimit: 2 });
+  lanes.push('java', 0, 'ann', 'costly');
+  for (let i = 1; i <= 5; i++) lanes.push(`c${i}`, 0, `s${i}`, 'moderate');
+  // java's key (2) is below the last arrival (5): due, it runs by key before c1 (key 3) and the rest.
+  assert.equal(lanes.position('java'), 0);
+  assert.deepEqual(drain(lanes), ['java', 'c1', 'c2', 'c3', 'c4', 'c5']);
+  const later = new FairLanes({ overtakeLimit: 2 });
+  later.push('java', 0, 'ann', 'costly');
+  later.push('c1', 0, 'bob', 'moderate');
+  later.push('c2', 0, 'cat', 'moderate');
+  // Two arrivals after java: not due yet, so both quick compiles pass it, and no more than that.
+  assert.deepEqual(drain(later), ['c1', 'c2', 'java']);
 });

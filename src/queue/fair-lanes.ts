@@ -1,4 +1,4 @@
-import { resolveCostOrder, type RunCost } from './run-cost.js';
+import { costKey, costRank, resolveCostOrder, RUN_COSTS, runsBefore, type RunCost } from './run-cost.js';
 
 /**
  * In-memory run order of the embedded queue: higher priorities first and, within a priority, fair
@@ -11,9 +11,10 @@ import { resolveCostOrder, type RunCost } from './run-cost.js';
  * A submitter that arrives late joins the current round: nobody waits behind the backlog of
  * someone else. A submitter with only one job at a time sees plain FIFO.
  *
- * Within a round, cheap jobs go before costly ones (a compile), each costly job passed by at most
- * `overtakeLimit` later jobs (queue/run-cost): a round is two FIFOs, merged by arrival number with
- * the costly ones' numbers pushed back by the limit.
+ * Within a round, cheap jobs go before compiles, each passed by at most `overtakeLimit` later jobs
+ * (queue/run-cost): a round is a FIFO per cost class, each in key order (the arrival number, pushed
+ * back by the limit unless cheap). The due heads are merged by key; when none is due, a moderate
+ * job goes before a costly one.
  *
  * Removal (a cancel) is lazy: the id is forgotten at once and its slot skipped when its round is
  * reached. push and shift cost O(rounds ahead) at worst, O(1) in a class; position() is O(n).
@@ -49,26 +50,38 @@ export class FairLanes {
     const at = round - lane.base;
     while (lane.rounds.length <= at) lane.rounds.push(newRound());
     const seq = lane.seq++;
-    const entry: Entry = { id, seq, key: cost === 'costly' ? seq + this.#overtakeLimit : seq };
+    const entry: Entry = { id, seq, key: costKey(seq, cost, this.#overtakeLimit) };
     const target = lane.rounds[at]!;
     let ahead = this.#countAhead(priority) + this.#liveBefore(lane, priority, at);
-    // The newest arrival: a costly one goes after the whole round, a cheap one after the round's
-    // cheap jobs and the costly ones already due (their key below its arrival number).
-    if (cost === 'costly') ahead += liveIn(target);
-    else {
-      ahead += target.cheap.live;
-      for (let i = target.costly.head; i < target.costly.entries.length; i++) {
-        const other = target.costly.entries[i]!;
-        if (other.key >= seq) break;
-        if (this.#isLive(other, priority, round)) ahead++;
-      }
+    // The newest arrival. A cheap one goes after the round's cheap jobs and the others already due
+    // (their key below its arrival number); a moderate one after all but the costly ones not yet
+    // due; a costly one after the whole round. Not-yet-due entries end each FIFO, at most
+    // overtakeLimit of them, so this counts from the tail.
+    if (cost === 'cheap') {
+      ahead += target.fifos[0]!.live;
+      for (const fifo of target.fifos.slice(1))
+        ahead += fifo.live - this.#liveFrom(fifo, seq, priority, round);
+    } else {
+      ahead += liveIn(target);
+      if (cost === 'moderate') ahead -= this.#liveFrom(target.fifos[2]!, seq, priority, round);
     }
-    const fifo = cost === 'costly' ? target.costly : target.cheap;
+    const fifo = target.fifos[costRank(cost)]!;
     fifo.entries.push(entry);
     fifo.live++;
     this.#live.set(id, { priority, round, seq, key: entry.key, cost });
     this.#counts.set(priority, (this.#counts.get(priority) ?? 0) + 1);
     return ahead;
+  }
+
+  /** Live entries of a FIFO whose key is `key` or more (a suffix: keys grow along a FIFO). */
+  #liveFrom(fifo: Fifo, key: number, priority: number, round: number): number {
+    let n = 0;
+    for (let i = fifo.entries.length - 1; i >= fifo.head; i--) {
+      const other = fifo.entries[i]!;
+      if (other.key < key) break;
+      if (this.#isLive(other, priority, round)) n++;
+    }
+    return n;
   }
 
   /** Takes the next id to run, or undefined when empty. */
@@ -77,12 +90,10 @@ export class FairLanes {
       const lane = this.#lanes.get(priority)!;
       while (lane.rounds.length > 0) {
         const round = lane.rounds[0]!;
-        const cheap = this.#head(round.cheap, priority, lane.base);
-        const costly = this.#head(round.costly, priority, lane.base);
-        // On equal keys the cheap job goes first: a costly one is passed by `overtakeLimit` jobs.
-        const fifo =
-          cheap && (!costly || cheap.key <= costly.key) ? round.cheap : costly ? round.costly : null;
-        if (fifo) {
+        const heads = round.fifos.map((fifo) => this.#head(fifo, priority, lane.base));
+        const next = nextClass(heads, lane.seq - 1);
+        if (next !== null) {
+          const fifo = round.fifos[next]!;
           const { id } = fifo.entries[fifo.head++]!;
           this.#forget(id);
           return id;
@@ -106,12 +117,13 @@ export class FairLanes {
     const lane = this.#lanes.get(live.priority)!;
     const at = live.round - lane.base;
     let before = this.#countAhead(live.priority) + this.#liveBefore(lane, live.priority, at);
-    const round = lane.rounds[at]!;
-    for (const fifo of [round.cheap, round.costly]) {
+    const last = lane.seq - 1;
+    const self = { key: live.key, rank: costRank(live.cost) };
+    for (const [rank, fifo] of lane.rounds[at]!.fifos.entries()) {
       for (let i = fifo.head; i < fifo.entries.length; i++) {
         const other = fifo.entries[i]!;
         if (other.id === id || !this.#isLive(other, live.priority, live.round)) continue;
-        if (other.key < live.key || (other.key === live.key && fifo === round.cheap)) before++;
+        if (runsBefore({ key: other.key, rank }, self, last)) before++;
       }
     }
     return before;
@@ -147,8 +159,7 @@ export class FairLanes {
     const { priority, round, cost } = this.#live.get(id)!;
     this.#live.delete(id);
     const lane = this.#lanes.get(priority)!;
-    const inRound = lane.rounds[round - lane.base]!;
-    (cost === 'costly' ? inRound.costly : inRound.cheap).live--;
+    lane.rounds[round - lane.base]!.fifos[costRank(cost)]!.live--;
     this.#counts.set(priority, this.#counts.get(priority)! - 1);
   }
 
@@ -182,12 +193,20 @@ export class FairLanes {
   }
 }
 
-const newRound = (): Round => ({
-  cheap: { entries: [], head: 0, live: 0 },
-  costly: { entries: [], head: 0, live: 0 },
-});
+const newRound = (): Round => ({ fifos: RUN_COSTS.map(() => ({ entries: [], head: 0, live: 0 })) });
 
-const liveIn = (round: Round): number => round.cheap.live + round.costly.live;
+const liveIn = (round: Round): number => round.fifos.reduce((n, fifo) => n + fifo.live, 0);
+
+/** Which class's head runs next (an index into `heads`, by rank), or null when all are empty. */
+function nextClass(heads: readonly (Entry | undefined)[], last: number): number | null {
+  let best: number | null = null;
+  for (const [rank, head] of heads.entries()) {
+    if (!head) continue;
+    if (best === null || runsBefore({ key: head.key, rank }, { key: heads[best]!.key, rank: best }, last))
+      best = rank;
+  }
+  return best;
+}
 
 interface Live {
   priority: number;
@@ -201,7 +220,7 @@ interface Entry {
   id: string;
   /** Arrival number within the priority. */
   seq: number;
-  /** Order within the round: seq for a cheap job, seq + overtakeLimit for a costly one. */
+  /** Order within the round: seq for a cheap job, seq + overtakeLimit for the others (costKey). */
   key: number;
 }
 
@@ -215,8 +234,8 @@ interface Fifo {
 }
 
 interface Round {
-  cheap: Fifo;
-  costly: Fifo;
+  /** One FIFO per cost class, by rank: cheap, moderate, costly. */
+  fifos: Fifo[];
 }
 
 interface Lane {

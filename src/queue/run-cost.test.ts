@@ -28,10 +28,10 @@ test('the catalog class: a language with a compile step is costly', () => {
   assert.equal(byCatalog(of('python3')), 'cheap');
 });
 
-test("the catalog's prior: a quick compile is cheap, a slow one costly, output-only cheap, unknown costly", () => {
+test("the catalog's prior: a quick compile is moderate, a slow one costly, output-only cheap, unknown costly", () => {
   const prior = costByCatalog(LANGUAGE_CATALOG, ['output']);
-  assert.equal(prior(of('c')), 'cheap', "C's compile is as quick as an interpreter's start");
-  assert.equal(prior(of('c-clang')), 'cheap');
+  assert.equal(prior(of('c')), 'moderate', "C's compile is quick, though slower than an interpreter's start");
+  assert.equal(prior(of('c-clang')), 'moderate');
   assert.equal(prior(of('python3')), 'cheap');
   for (const slow of ['cpp', 'java', 'kotlin', 'rust']) assert.equal(prior(of(slow)), 'costly', slow);
   assert.equal(prior(of('output')), 'cheap', 'an output-only submission compares files, nothing more');
@@ -53,7 +53,7 @@ test('history: the catalog decides until a language has been judged 5 times, the
   for (let i = 0; i < 4; i++) history.observe(another('c'), 40);
   assert.equal(costOf(of('c')), 'costly', 'four judges are not enough to overrule the catalog');
   history.observe(another('c'), 40);
-  assert.equal(costOf(of('c')), 'cheap', 'a C compiled and run in 40 ms is cheap');
+  assert.equal(costOf(of('c')), 'moderate', 'a compile judged quick is moderate, never cheap');
   for (let i = 0; i < 5; i++) history.observe(another('python3'), COSTLY_JUDGE_MS * 3);
   assert.equal(costOf(of('python3')), 'costly', 'a Python problem with many slow tests is costly');
   assert.equal(costOf(of('java')), 'costly', 'a language never judged keeps its catalog class');
@@ -102,4 +102,18 @@ test('history: exercises are forgotten least recently judged first, past a thous
   assert.equal(costOf(slow), 'costly', 'judged again lately: still remembered');
   for (let i = 0; i < 1_000; i++) history.observe(another('python3'), 60);
   assert.equal(costOf(slow), 'cheap', "forgotten: its language's median decides again");
+});
+
+test('history moves a job between its quick class and costly: a run never becomes moderate, a compile never cheap', () => {
+  const history = new RunCostHistory();
+  const prior = costByCatalog([{ id: 'c', compile: ['cc'], queueCost: 'moderate' }, { id: 'python3' }]);
+  const costOf = history.costOf(prior);
+  for (let i = 0; i < 5; i++) history.observe(another('python3'), COSTLY_JUDGE_MS - 1);
+  assert.equal(costOf(of('python3')), 'cheap', 'a quick median keeps a run cheap');
+  for (let i = 0; i < 5; i++) history.observe(another('c'), 10);
+  assert.equal(costOf(of('c')), 'moderate', 'however quick, a compile stays behind the runs');
+  const heavy = of('c', 'heavy');
+  history.observe(heavy, COSTLY_JUDGE_MS * 4);
+  history.observe(heavy, COSTLY_JUDGE_MS * 4);
+  assert.equal(costOf(heavy), 'costly', 'a slow exercise of a quick compiler is costly');
 });

@@ -2,28 +2,61 @@ import type { SubmissionRecord } from '../store/types.js';
 
 /**
  * Cost-aware order within a fair round (issue [M]): a job expected to be cheap runs before one
- * expected to be costly, so a class's Python hellos do not queue behind its Java compiles; and no
- * costly job is passed by more than `overtakeLimit` jobs that arrived after it, so nothing starves.
+ * expected to cost more, so a class's Python hellos do not queue behind its compiles, and a quick
+ * C compile does not queue behind a Java one; and no job is passed by more than `overtakeLimit`
+ * jobs that arrived after it, so nothing starves.
  *
- * The estimate is a class, not a number of milliseconds. By default (costByCatalog) it is the
- * language catalog's at enqueue time: `costly` when the language has a slow compile step (Java,
- * Kotlin, Rust, C++), `cheap` otherwise (an interpreter, C's quick compile, an output-only
- * problem's files). Scale-out uses only that: the API node that enqueues has the catalog but
- * neither the workers' compile caches (each worker keeps its own, and which worker takes the job is
- * not known yet) nor their timings. A compile costs tens to thousands of times an interpreter's
- * start (issue [M]: 0.7 s CPU for a Java hello, 2.9 s for Kotlin, against ~15 ms for print(1)).
- * The embedded mode, whose workers are in the same process, also learns (RunCostHistory): once a
- * language has been judged a few times, the median of its recent judges decides, so a Python
- * problem with many tests counts as costly.
+ * The estimate is one of three classes, not a number of milliseconds: `cheap` (nothing to compile:
+ * an interpreter's run, an output-only problem's files), `moderate` (a quick compile, C's), `costly`
+ * (a slow compile: Java, Kotlin, Rust, C++; or any job its history shows slow). By default
+ * (costByCatalog) it is the language catalog's at enqueue time. Scale-out uses only that: the API
+ * node that enqueues has the catalog but neither the workers' compile caches (each worker keeps its
+ * own, and which worker takes the job is not known yet) nor their timings. A compile costs tens to
+ * thousands of times an interpreter's start (issue [M]: 0.7 s CPU for a Java hello, 2.9 s for
+ * Kotlin, against ~15 ms for print(1)). The embedded mode, whose workers are in the same process,
+ * also learns (RunCostHistory): once a kind of job has been judged a few times, the median of its
+ * recent judges tells a slow one from a quick one, so a Python problem with many tests counts as
+ * costly and a compiler that turns out quick as moderate.
  *
- * The bound works by arrival number: within a priority every job gets the next number `seq`, and a
- * round runs in order of `seq` for cheap jobs and `seq + overtakeLimit` for costly ones (a tie goes
- * to the cheap one). A later job passes a costly one only when it arrived within `overtakeLimit`
- * numbers after it, so at most `overtakeLimit` jobs do; cheap jobs are never passed by later ones.
- * The fair rounds come first: this order is within a round (queue/fair-lanes) or a fair rank
- * (queue/bullmq-order), never across them.
+ * The bound works by arrival number: within a priority every job gets the next number `seq`, and
+ * its key is `seq` for a cheap job and `seq + overtakeLimit` for the others. A job is due once a
+ * later arrival's number passed its key (so exactly `overtakeLimit` later jobs could pass it).
+ * Due jobs run in key order (a tie to the cheaper class; cheap jobs are always due); then, of the
+ * jobs not due yet, moderate ones before costly ones, each in arrival order. A costly job not yet
+ * due has fewer than `overtakeLimit` later arrivals, so however they are ordered at most that many
+ * pass it; cheap jobs are never passed by later ones. The fair rounds come first: this order is
+ * within a round (queue/fair-lanes) or a fair rank (queue/bullmq-order), never across them.
  */
-export type RunCost = 'cheap' | 'costly';
+export type RunCost = 'cheap' | 'moderate' | 'costly';
+
+/** The classes cheapest first: the order of ties and of the jobs not yet due. */
+export const RUN_COSTS: readonly RunCost[] = ['cheap', 'moderate', 'costly'];
+
+/** 0 for cheap, 1 for moderate, 2 for costly. */
+export const costRank = (cost: RunCost): number => RUN_COSTS.indexOf(cost);
+
+/** A job's place in the cost order (see above): its arrival number, pushed back unless cheap. */
+export const costKey = (seq: number, cost: RunCost, overtakeLimit: number): number =>
+  cost === 'cheap' ? seq : seq + overtakeLimit;
+
+/** A job's place in the cost order: its key and its class's rank (cheap 0, moderate 1, costly 2). */
+export interface CostPlace {
+  key: number;
+  rank: number;
+}
+
+/**
+ * Whether `a` runs before `b` (queue/run-cost), `last` being the lane's last arrival number: a job
+ * is due once its key is below it (cheap ones always are). Due jobs go first, by key, a tie to the
+ * cheaper class; jobs not yet due after them, the cheaper class first, then by key (arrival order).
+ */
+export function runsBefore(a: CostPlace, b: CostPlace, last: number): boolean {
+  const aDue = a.rank === 0 || a.key < last;
+  const bDue = b.rank === 0 || b.key < last;
+  if (aDue !== bDue) return aDue;
+  if (aDue) return a.key < b.key || (a.key === b.key && a.rank < b.rank);
+  return a.rank < b.rank || (a.rank === b.rank && a.key < b.key);
+}
 
 /** The estimate of one queued submission; a pure function of the record, called at enqueue and recovery. */
 export type CostOf = (submission: SubmissionRecord) => RunCost;
@@ -60,7 +93,7 @@ export function resolveCostOrder(options: CostOrderOptions = {}): Required<CostO
 
 /**
  * The class each language of the catalog starts with: its `queueCost` where it names one (C's quick
- * compile is cheap), else costly with a compile step and cheap without. `cheapLanguages` are
+ * compile is moderate), else costly with a compile step and cheap without. `cheapLanguages` are
  * languages outside the catalog that run nothing costly (an output-only problem's `output`: its
  * files are compared, nothing compiles). Any other unknown language counts as costly (a newer node
  * enqueued it), so it never passes others.
@@ -88,8 +121,8 @@ const EXERCISE_MIN_RUNS = 2;
 /** Exercises remembered, the least recently judged forgotten first: a bound on memory. */
 const MAX_EXERCISES = 1_000;
 /**
- * A language whose recent judges took a median above this is costly, in ms: between what a quick
- * run takes in a slot (Python's print(1) ~50 ms, a C hello's compile and run ~100-200 ms) and a
+ * A kind of job whose recent judges took a median above this is slow, in ms: between what a quick
+ * job takes in a slot (Python's print(1) ~50 ms, a C hello's compile and run ~100-200 ms) and a
  * JVM compile (~1 s and more).
  */
 export const COSTLY_JUDGE_MS = 500;
@@ -105,10 +138,10 @@ export function exerciseOf(submission: SubmissionRecord): string {
   return `${submission.language} ${task}`;
 }
 
-/** Recent judge times of some kind of job, and the class their median gives once trusted. */
+/** Recent judge times of some kind of job, and whether their median, once trusted, is slow. */
 class JudgeTimes {
   readonly #runs: number[] = [];
-  cost: RunCost | null = null;
+  slow: boolean | null = null;
 
   constructor(readonly minRuns: number) {}
 
@@ -116,19 +149,21 @@ class JudgeTimes {
     this.#runs.push(judgeMs);
     if (this.#runs.length > HISTORY_RUNS) this.#runs.shift();
     if (this.#runs.length < this.minRuns) return;
-    // The lower median: of two judges, both must be slow to make a kind of job costly.
+    // The lower median: of two judges, both must be slow to make a kind of job slow.
     const sorted = [...this.#runs].sort((a, b) => a - b);
-    this.cost = sorted[(sorted.length - 1) >> 1]! > COSTLY_JUDGE_MS ? 'costly' : 'cheap';
+    this.slow = sorted[(sorted.length - 1) >> 1]! > COSTLY_JUDGE_MS;
   }
 }
 
 /**
  * Recent judge times (startedAt to finishedAt, as the worker measured them) of each exercise and
- * each language, and the classes their medians give: an exercise's where it has been judged twice,
- * else its language's where that has been judged five times, else the fallback (the catalog's).
- * The median, not the mean: a few infinite loops stopped at their CPU limit must not make a whole
- * language costly. O(HISTORY_RUNS) per observation, O(1) per estimate (a few hundred bytes of
- * limits made into a key).
+ * each language, and what their medians say: an exercise's where it has been judged twice, else its
+ * language's where that has been judged five times. A slow median makes a job costly. A quick one
+ * keeps the fallback's (the catalog's) class, except that a compile the catalog calls costly is
+ * moderate once it proves quick: a job with a compile step never counts as cheap, since one run
+ * without a compile is cheaper still. The median, not the mean: a few infinite loops stopped at
+ * their CPU limit must not make a whole language costly. O(HISTORY_RUNS) per observation, O(1) per
+ * estimate (a few hundred bytes of limits made into a key).
  */
 export class RunCostHistory {
   readonly #languages = new Map<string, JudgeTimes>();
@@ -149,11 +184,15 @@ export class RunCostHistory {
     exercise.add(judgeMs);
   }
 
-  /** The history's class where it has one, else `fallback`'s. */
+  /** The history's class where it has one (see above), else `fallback`'s. */
   costOf(fallback: CostOf): CostOf {
-    return (submission) =>
-      this.#exercises.get(exerciseOf(submission))?.cost ??
-      this.#languages.get(submission.language)?.cost ??
-      fallback(submission);
+    return (submission) => {
+      const prior = fallback(submission);
+      const slow =
+        this.#exercises.get(exerciseOf(submission))?.slow ?? this.#languages.get(submission.language)?.slow;
+      if (slow === null || slow === undefined) return prior;
+      if (slow) return 'costly';
+      return prior === 'costly' ? 'moderate' : prior;
+    };
   }
 }

@@ -17,12 +17,12 @@ export interface QueueStoreBackend {
 }
 
 /**
- * The cost order every back end is opened with: C and Java compile (costly), Python does not, and
- * at most 3 later jobs pass a costly one (small, so a test sees the bound).
+ * The cost order every back end is opened with: C compiles quickly (moderate), Java slowly (costly),
+ * Python does not (cheap), and at most 3 later jobs pass a compile (small, so a test sees the bound).
  */
 export const CONTRACT_COST_ORDER: Required<CostOrderOptions> = {
   costOf: costByCatalog([
-    { id: 'c', compile: ['cc'] },
+    { id: 'c', compile: ['cc'], queueCost: 'moderate' },
     { id: 'java', compile: ['javac'] },
     { id: 'python3' },
   ]),
@@ -169,6 +169,24 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStoreB
           `passed by ${passedLater.join(' ')}: ${claimed.join(' ')}`,
         );
         assert.equal(claimed.length, 14, 'every job claimed once');
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test('of the compiles not due yet, a quick one goes before a slow one that came earlier', async () => {
+      const backend = await open();
+      try {
+        const { names, positions } = await sendAll(backend, [
+          ['j1', 'java'],
+          ['c1', 'c'],
+          ['p1', 'python3'],
+          ['c2', 'c'],
+        ]);
+        assert.equal(positions.get('c1'), 0, 'a quick compile goes before a slow one not yet due');
+        assert.equal(positions.get('c2'), 2, 'behind the quick run and the earlier quick compile');
+        // j1 is passed by all three later jobs: the limit, no more.
+        assert.deepEqual(await claimAll(backend, names), ['p1', 'c1', 'c2', 'j1']);
       } finally {
         await backend.close();
       }
