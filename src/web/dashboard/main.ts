@@ -5,7 +5,8 @@
  * shows the key form.
  */
 import { ApiError, describeError, errorFrom, getJson, request, storedKey } from '../shared/api.js';
-import { byId, formatMs, formatNumber, formatPercent, statusLabel, statusTone } from '../shared/format.js';
+import { byId } from '../shared/by-id.js';
+import { formatMs, formatNumber, formatPercent, statusLabel, statusTone } from '../shared/format.js';
 import { KeyPrompt } from '../shared/key-prompt.js';
 import type { HealthDetailed, QueueStats, SubmissionEventView } from '../shared/types.js';
 import { evaluateAlerts } from './alerts.js';

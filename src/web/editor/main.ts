@@ -6,7 +6,8 @@
 import { isFinalStatus as isFinal } from '../../contract.js';
 import { GREETING_SAMPLES } from '../../languages/samples.js';
 import { ApiError, describeError, getJson, sendJson } from '../shared/api.js';
-import { byId, countdown, statusLabel } from '../shared/format.js';
+import { byId } from '../shared/by-id.js';
+import { countdown, statusLabel } from '../shared/format.js';
 import { KeyPrompt } from '../shared/key-prompt.js';
 import { readEventStream } from '../shared/sse.js';
 import type {

@@ -2,7 +2,7 @@
  * The editor's problem mode beyond "write a program": an output-only problem's outputs (uploaded as
  * files or pasted, one per test) and a problem's read-only files (a grader's header, a data file).
  */
-import { byId } from '../shared/format.js';
+import { byId } from '../shared/by-id.js';
 import type { ProblemFileView } from '../shared/types.js';
 
 /** The server's bound on one output (docs/problems.md, "Output-only problems"). */
