@@ -40,11 +40,31 @@ function precompress(): Plugin {
   };
 }
 
+/** Where each page takes the <head> lines every page shares (head.html), at the mark's indent. */
+const SHARED_HEAD_MARK = /^([ \t]*)<!-- shared head -->$/m;
+
+function sharedHead(): Plugin {
+  return {
+    name: 'arbiter-shared-head',
+    // Before Vite's own pass, so the shared stylesheet is bundled like the page's own.
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html, { filename }) {
+        if (!SHARED_HEAD_MARK.test(html)) throw new Error(`${filename} has no <!-- shared head --> mark`);
+        const lines = readFileSync(join(root, 'head.html'), 'utf8').trimEnd().split('\n');
+        return html.replace(SHARED_HEAD_MARK, (_, indent: string) =>
+          lines.map((line) => indent + line).join('\n'),
+        );
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
   publicDir: false,
-  plugins: [precompress()],
+  plugins: [sharedHead(), precompress()],
   build: {
     outDir,
     emptyOutDir: true,

@@ -3,6 +3,7 @@
  * the last 15 minutes, with their percentiles. GET /api/v1/queue gives only avg and p95; p50 and
  * p99 come from here.
  */
+import type { SubmissionEventView } from '../shared/types.js';
 
 /** The window the server's statistics use too (src/service/metrics.ts). */
 export const WINDOW_MS = 15 * 60 * 1000;
@@ -55,4 +56,19 @@ export class SampleWindow {
       run: percentiles(this.#samples.map((s) => s.runMs)),
     };
   }
+}
+
+/** The wait and run times a `finished` event carries, or null for any other event. */
+export function finishedSample(
+  event: SubmissionEventView,
+): { id: string; at: number; waitMs: number; runMs: number } | null {
+  const submission = event.submission;
+  if (!event.id || event.type !== 'finished' || !submission?.startedAt || !submission.finishedAt) return null;
+  const finishedAt = Date.parse(submission.finishedAt);
+  return {
+    id: event.id,
+    at: finishedAt,
+    waitMs: submission.queueMs ?? 0,
+    runMs: finishedAt - Date.parse(submission.startedAt),
+  };
 }

@@ -2,18 +2,14 @@
  * The editor's problem mode beyond "write a program": an output-only problem's outputs (uploaded as
  * files or pasted, one per test) and a problem's read-only files (a grader's header, a data file).
  */
-import { byId } from '../shared/format.js';
+import { byId } from '../shared/by-id.js';
 import type { ProblemFileView } from '../shared/types.js';
+import type { OutputFile } from './submission-request.js';
 
 /** The server's bound on one output (docs/problems.md, "Output-only problems"). */
 export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** A file shown read-only is cut here: a header is short, a data file may not be. */
 const MAX_SHOWN_FILE_CHARS = 64 * 1024;
-
-export interface OutputFile {
-  name: string;
-  content: string;
-}
 
 /** The outputs of an output-only problem: a box per test, filled by typing or by uploading files. */
 export class OutputsPanel {

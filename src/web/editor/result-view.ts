@@ -1,5 +1,6 @@
 /** Shows a submission: the verdict line, the three output panes and, for problems, the test table. */
-import { byId, formatKb, formatMs, statusLabel, statusTone } from '../shared/format.js';
+import { byId } from '../shared/by-id.js';
+import { formatKb, formatMs, statusLabel, statusTone } from '../shared/format.js';
 import type { GroupView, StageView, SubmissionView, TestView } from '../shared/types.js';
 import { diffText } from './diff-text.js';
 

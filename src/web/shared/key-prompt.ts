@@ -3,7 +3,7 @@
  * in localStorage and sent as `Authorization: Bearer`; saving it retries what needed it.
  */
 import { saveKey, storedKey } from './api.js';
-import { byId } from './format.js';
+import { byId } from './by-id.js';
 
 export class KeyPrompt {
   readonly #form = byId<HTMLFormElement>('key-form');
