@@ -1,6 +1,7 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
 import { boundOutput } from '../judge/stage.js';
 import { judge, type JudgeDeps } from '../judge/judge.js';
+import { pickJudgeSettings } from '../judge/judge-settings.js';
 import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
@@ -156,24 +157,11 @@ export class WorkerPool implements RunningJobs {
       const judged = request.outputOnly
         ? await this.#judgeOutputs(record, controller.signal)
         : await judge(this.deps, {
+            ...pickJudgeSettings(request),
             language: this.deps.registry.getInstalled(record.language),
             version: record.version ?? 'unknown',
             files: sandboxFiles(request.files),
             problemFiles: request.problemFiles && sandboxFiles(request.problemFiles),
-            grader: request.grader,
-            args: request.args,
-            stdin: request.stdin,
-            limits: request.limits,
-            tests: request.tests,
-            groups: request.groups,
-            checker: request.checker,
-            checkerLimits: request.checkerLimits,
-            interactor: request.interactor,
-            interactorLimits: request.interactorLimits,
-            stopOnFirstFailure: request.stopOnFirstFailure,
-            compileLimits: request.compileLimits,
-            compilerOptions: request.compilerOptions,
-            mergeStderr: request.mergeStderr,
             signal: controller.signal,
           });
       const { keptOutputKb, keptOutputTotalKb } = this.options;
