@@ -12,7 +12,6 @@ import type { Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
 import { emptyResult, type SubmissionFinisher } from './submission-finisher.js';
 import type { RunningJobs } from './submission-service.js';
-import type { TimingWindow } from './metrics.js';
 
 /** Pause before claiming again after the queue's back end failed. */
 const CLAIM_RETRY_MS = 1_000;
@@ -62,6 +61,13 @@ export function workerJobsOf({ queue, store, events, finisher }: WorkerJobsParts
   };
 }
 
+/** When a finished job ended, and how long it waited in the queue and then ran. */
+export interface FinishedTiming {
+  finishedAt: number;
+  waitMs: number;
+  runMs: number;
+}
+
 export interface WorkerPoolOptions {
   /** Loops claiming jobs; normally the sandbox pool's size. */
   concurrency: number;
@@ -70,12 +76,11 @@ export interface WorkerPoolOptions {
   /** Output kept per stream and per submission, in KiB (config keptOutputKb, keptOutputTotalKb). */
   keptOutputKb: number;
   keptOutputTotalKb: number;
-  /** Called after each finished job (webhooks, metrics). */
-  onFinished?: (
-    record: SubmissionRecord,
-    result: JudgeResult,
-    timing: { waitMs: number; runMs: number },
-  ) => void;
+  /**
+   * Called once for each job whose result this pool recorded, before its result is cached: the one
+   * hook for "a job finished" (observeFinishedJobs: the metrics and the timing window).
+   */
+  onFinished?: (record: SubmissionRecord, result: JudgeResult, timing: FinishedTiming) => void;
 }
 
 /**
@@ -94,7 +99,6 @@ export class WorkerPool implements RunningJobs {
   constructor(
     readonly jobs: WorkerJobs,
     readonly deps: JudgeDeps & { registry: LanguageRegistry },
-    readonly timings: TimingWindow,
     readonly options: WorkerPoolOptions,
   ) {}
 
@@ -194,13 +198,15 @@ export class WorkerPool implements RunningJobs {
     }
     await this.jobs.release(record.id).catch(() => undefined);
     if (recorded) {
-      const timing = { waitMs: startedAt - record.createdAt, runMs: finishedAt - startedAt };
-      this.timings.record({ at: finishedAt, ...timing, status: result.status, language: record.language });
+      this.options.onFinished?.(record, result, {
+        finishedAt,
+        waitMs: startedAt - record.createdAt,
+        runMs: finishedAt - startedAt,
+      });
       if (record.request.cache && result.status !== 'internal_error' && result.status !== 'cancelled') {
         const key = resultCacheKey({ language: record.language, version: record.version, ...record.request });
         await this.jobs.cacheResult(key, result, finishedAt);
       }
-      this.options.onFinished?.(record, result, timing);
     }
   }
 
