@@ -1,7 +1,6 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
 import { boundOutput } from '../judge/stage.js';
-import { judge, type JudgeDeps } from '../judge/judge.js';
-import { pickJudgeSettings } from '../judge/judge-settings.js';
+import { judge, pickJudgeSettings, type JudgeDeps } from '../judge/judge.js';
 import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';

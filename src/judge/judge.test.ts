@@ -1,8 +1,10 @@
+// What the worker pool hands the judge out of a stored request (pickJudgeSettings); judging itself is
+// tested against the real sandbox in test/judge.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
 import type { StoredRequest } from '../store/types.js';
-import { pickJudgeSettings } from './judge-settings.js';
+import { pickJudgeSettings } from './judge.js';
 import type { JudgeSettings } from './types.js';
 
 test("every judge setting of a stored request is picked, and none of the store's own fields", () => {
