@@ -104,13 +104,12 @@ export class Runtime {
       ? new WorkerPool(
           workerJobsOf({ queue, store, events, finisher: this.finisher }),
           { pool, registry, compileCache: this.compileCache },
-          this.timings,
           {
             concurrency: config.workers,
             maxAttempts: config.maxAttempts,
             keptOutputKb: config.keptOutputKb,
             keptOutputTotalKb: config.keptOutputTotalKb,
-            onFinished: observeFinishedJobs(this.metrics, costHistory),
+            onFinished: observeFinishedJobs(this.metrics, this.timings, costHistory),
           },
         )
       : null;

@@ -125,14 +125,23 @@ export class ArbiterMetrics {
 }
 
 /**
- * A worker pool's onFinished: each finished job counted, its wait and run timed, and (embedded,
- * where the workers share the queue's process) its judge time given to the run-cost history.
+ * A worker pool's onFinished, its one hook for a finished job: counted, its wait and run timed for
+ * Prometheus and for the timing window, and (embedded, where the workers share the queue's process)
+ * its judge time given to the run-cost history.
  */
 export function observeFinishedJobs(
   metrics: Pick<ArbiterMetrics, 'jobsFinished' | 'waitSeconds' | 'runSeconds'>,
+  timings: Pick<TimingWindow, 'record'>,
   costHistory: Pick<RunCostHistory, 'observe'> | null,
 ): NonNullable<WorkerPoolOptions['onFinished']> {
   return (record, result, timing) => {
+    timings.record({
+      at: timing.finishedAt,
+      waitMs: timing.waitMs,
+      runMs: timing.runMs,
+      status: result.status,
+      language: record.language,
+    });
     metrics.jobsFinished.inc({ status: result.status, language: record.language });
     metrics.waitSeconds.observe({ language: record.language }, timing.waitMs / 1000);
     metrics.runSeconds.observe({ language: record.language }, timing.runMs / 1000);

@@ -11,7 +11,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { SubmissionEvents, type SubmissionEvent } from './events.js';
 import { SubmissionFinisher } from './submission-finisher.js';
-import { aSubmission } from '../../test/helpers/submission.js';
+import { aRunningSubmission, aSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-finisher-'));
 const store = new SqliteStore(join(dir, 'arbiter.db'));
@@ -27,13 +27,8 @@ const events = new SubmissionEvents();
 const finisher = new SubmissionFinisher({ config, store, queue, events });
 const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
 
-async function running(): Promise<SubmissionRecord> {
-  const created = await store.createSubmission(aSubmission(), Date.now());
-  return (await store.markRunning(created.id, Date.now()))!;
-}
-
 test('a final status is recorded once and announced once', async () => {
-  const record = await running();
+  const record = await aRunningSubmission(store);
   const heard: SubmissionEvent[] = [];
   const off = events.onSubmission(record.id, (event) => heard.push(event));
   assert.equal(await finisher.finish(record, 'cancelled', { ...result, status: 'cancelled' }), true);
@@ -47,7 +42,7 @@ test('a final status is recorded once and announced once', async () => {
 });
 
 test('peekFinished shows the final row to listeners of the finished event, and only then', async () => {
-  const record = await running();
+  const record = await aRunningSubmission(store);
   let seen: SubmissionRecord | undefined;
   const off = events.onSubmission(record.id, (event) => {
     if (event.type === 'finished') seen = finisher.peekFinished(record.id);

@@ -9,12 +9,11 @@ import { loadConfig } from '../config.js';
 import { LanguageRegistry } from '../languages/registry.js';
 import { EmbeddedQueue } from '../queue/embedded-queue.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import type { SubmissionRecord } from '../store/types.js';
 import type { Caller } from './caller.js';
 import { SubmissionEvents } from './events.js';
 import { SubmissionFinisher } from './submission-finisher.js';
 import { SubmissionService } from './submission-service.js';
-import { aSubmission } from '../../test/helpers/submission.js';
+import { aRunningSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-service-'));
 const store = new SqliteStore(join(dir, 'arbiter.db'));
@@ -49,13 +48,8 @@ const { finisher } = service;
 const OPERATOR: Caller = { keyId: null, role: 'admin', priority: 10 };
 const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
 
-async function running(): Promise<SubmissionRecord> {
-  const created = await store.createSubmission(aSubmission(), Date.now());
-  return (await store.markRunning(created.id, Date.now()))!;
-}
-
 test("a worker's own finish hands waiters the final row without reading it back, equal to the stored one", async () => {
-  const record = await running();
+  const record = await aRunningSubmission(store);
   const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve)); // the waiter's first look is done
   reads = 0;
@@ -66,7 +60,7 @@ test("a worker's own finish hands waiters the final row without reading it back,
 });
 
 test('any other finish is read back; a second finish changes nothing and wakes nobody', async () => {
-  const record = await running();
+  const record = await aRunningSubmission(store);
   const waiting = service.waitForFinal(record.id, 5_000, OPERATOR);
   await new Promise((resolve) => setImmediate(resolve));
   reads = 0;

@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import type { FinalStatus } from '../judge/types.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { aSubmissionRecord } from '../../test/helpers/submission.js';
-import { TimingWindow } from './metrics.js';
 import { WorkerPool, type WorkerJobs, type WorkerPoolOptions } from './worker-pool.js';
 
 type Call =
@@ -73,7 +72,7 @@ test('a job is taken, said to start, finished, released and its result cached: a
   });
   const { jobs, calls, released } = recordingJobs([record]);
   const finished: string[] = [];
-  const pool = new WorkerPool(jobs, noSandbox, new TimingWindow(), {
+  const pool = new WorkerPool(jobs, noSandbox, {
     ...options,
     onFinished: (r, result) => finished.push(`${r.id} ${result.status}`),
   });
@@ -94,7 +93,7 @@ test('a job is taken, said to start, finished, released and its result cached: a
 test('a job started more than maxAttempts times is given up as internal_error without running', async () => {
   const record = aSubmissionRecord({ attempts: options.maxAttempts + 1 });
   const { jobs, calls, released } = recordingJobs([record]);
-  const pool = new WorkerPool(jobs, noSandbox, new TimingWindow(), options);
+  const pool = new WorkerPool(jobs, noSandbox, options);
   pool.start();
   await released;
   await pool.drain(60_000);

@@ -1,6 +1,6 @@
 import type { FinalStatus, JudgeResult } from '../judge/types.js';
 import { boundOutput } from '../judge/stage.js';
-import { judge, type JudgeDeps } from '../judge/judge.js';
+import { judge, pickJudgeSettings, type JudgeDeps } from '../judge/judge.js';
 import { judgeOutputs } from '../judge/output-only.js';
 import type { LanguageRegistry } from '../languages/registry.js';
 import type { SubmissionRecord } from '../store/types.js';
@@ -11,7 +11,6 @@ import type { Store } from '../store/types.js';
 import type { SubmissionEvents } from './events.js';
 import { emptyResult, type SubmissionFinisher } from './submission-finisher.js';
 import type { RunningJobs } from './submission-service.js';
-import type { TimingWindow } from './metrics.js';
 
 /** Pause before claiming again after the queue's back end failed. */
 const CLAIM_RETRY_MS = 1_000;
@@ -61,6 +60,13 @@ export function workerJobsOf({ queue, store, events, finisher }: WorkerJobsParts
   };
 }
 
+/** When a finished job ended, and how long it waited in the queue and then ran. */
+export interface FinishedTiming {
+  finishedAt: number;
+  waitMs: number;
+  runMs: number;
+}
+
 export interface WorkerPoolOptions {
   /** Loops claiming jobs; normally the sandbox pool's size. */
   concurrency: number;
@@ -69,12 +75,11 @@ export interface WorkerPoolOptions {
   /** Output kept per stream and per submission, in KiB (config keptOutputKb, keptOutputTotalKb). */
   keptOutputKb: number;
   keptOutputTotalKb: number;
-  /** Called after each finished job (webhooks, metrics). */
-  onFinished?: (
-    record: SubmissionRecord,
-    result: JudgeResult,
-    timing: { waitMs: number; runMs: number },
-  ) => void;
+  /**
+   * Called once for each job whose result this pool recorded, before its result is cached: the one
+   * hook for "a job finished" (observeFinishedJobs: the metrics and the timing window).
+   */
+  onFinished?: (record: SubmissionRecord, result: JudgeResult, timing: FinishedTiming) => void;
 }
 
 /**
@@ -93,7 +98,6 @@ export class WorkerPool implements RunningJobs {
   constructor(
     readonly jobs: WorkerJobs,
     readonly deps: JudgeDeps & { registry: LanguageRegistry },
-    readonly timings: TimingWindow,
     readonly options: WorkerPoolOptions,
   ) {}
 
@@ -156,24 +160,11 @@ export class WorkerPool implements RunningJobs {
       const judged = request.outputOnly
         ? await this.#judgeOutputs(record, controller.signal)
         : await judge(this.deps, {
+            ...pickJudgeSettings(request),
             language: this.deps.registry.getInstalled(record.language),
             version: record.version ?? 'unknown',
             files: sandboxFiles(request.files),
             problemFiles: request.problemFiles && sandboxFiles(request.problemFiles),
-            grader: request.grader,
-            args: request.args,
-            stdin: request.stdin,
-            limits: request.limits,
-            tests: request.tests,
-            groups: request.groups,
-            checker: request.checker,
-            checkerLimits: request.checkerLimits,
-            interactor: request.interactor,
-            interactorLimits: request.interactorLimits,
-            stopOnFirstFailure: request.stopOnFirstFailure,
-            compileLimits: request.compileLimits,
-            compilerOptions: request.compilerOptions,
-            mergeStderr: request.mergeStderr,
             signal: controller.signal,
           });
       const { keptOutputKb, keptOutputTotalKb } = this.options;
@@ -206,13 +197,15 @@ export class WorkerPool implements RunningJobs {
     }
     await this.jobs.release(record.id).catch(() => undefined);
     if (recorded) {
-      const timing = { waitMs: startedAt - record.createdAt, runMs: finishedAt - startedAt };
-      this.timings.record({ at: finishedAt, ...timing, status: result.status, language: record.language });
+      this.options.onFinished?.(record, result, {
+        finishedAt,
+        waitMs: startedAt - record.createdAt,
+        runMs: finishedAt - startedAt,
+      });
       if (record.request.cache && result.status !== 'internal_error' && result.status !== 'cancelled') {
         const key = resultCacheKey({ language: record.language, version: record.version, ...record.request });
         await this.jobs.cacheResult(key, result, finishedAt);
       }
-      this.options.onFinished?.(record, result, timing);
     }
   }
 

@@ -2,7 +2,7 @@
 // say only what matters to them, as overrides; every other field takes the value below.
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/limits.js';
-import type { NewSubmission, SubmissionRecord } from '../../src/store/types.js';
+import type { NewSubmission, Store, SubmissionRecord } from '../../src/store/types.js';
 
 /** A submission as the service hands it to Store.createSubmission. The id is fresh each call. */
 export function aSubmission(overrides: Partial<NewSubmission> = {}): NewSubmission {
@@ -34,6 +34,17 @@ export function aSubmissionRecord(overrides: Partial<SubmissionRecord> = {}): Su
     finishedAt: null,
     ...overrides,
   };
+}
+
+/** A fresh submission stored in `store` and marked running now, as a worker holds it. */
+export async function aRunningSubmission(
+  store: Pick<Store, 'createSubmission' | 'markRunning'>,
+  overrides: Partial<NewSubmission> = {},
+): Promise<SubmissionRecord> {
+  const created = await store.createSubmission(aSubmission(overrides), Date.now());
+  const running = await store.markRunning(created.id, Date.now());
+  if (!running) throw new Error(`submission ${created.id} could not be marked running`);
+  return running;
 }
 
 /** A final result: accepted, no tests, no score. */

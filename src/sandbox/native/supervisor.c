@@ -763,6 +763,11 @@ static void drop_bounding_set(void) {
   }
 }
 
+/* The signals the supervisor ignores for itself: a report to a closed pipe must not kill it. An
+ * ignored signal survives exec, so each run's child puts these back to default (child_main). */
+static const int ignored_signals[] = {SIGPIPE};
+#define IGNORED_SIGNAL_COUNT (sizeof ignored_signals / sizeof ignored_signals[0])
+
 /* What the run's child needs, handed to it through fork_run_child. */
 struct child_start {
   const struct request *rq;
@@ -772,9 +777,12 @@ struct child_start {
   const int *out, *err, *exec_err;
 };
 
-/* The child's first function: signals back on, the supervisor's pipe ends closed, then child(). */
+/* The child's first function: signals as a program has them outside (none ignored, none blocked),
+ * the supervisor's pipe ends closed, then child(). Its signal handlers are its own even when it
+ * shares the supervisor's memory (no CLONE_SIGHAND). */
 static int child_main(void *arg) {
   const struct child_start *c = arg;
+  for (size_t i = 0; i < IGNORED_SIGNAL_COUNT; i++) signal(ignored_signals[i], SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1269,7 +1277,7 @@ int main(int argc, char **argv) {
   unsigned long inodes = strtoul(argv[4], NULL, 10);
   if (inodes < 16) die("an inode cap of %s leaves no room for any program", argv[4]);
 
-  signal(SIGPIPE, SIG_IGN);
+  for (size_t i = 0; i < IGNORED_SIGNAL_COUNT; i++) signal(ignored_signals[i], SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
