@@ -182,6 +182,7 @@ export class Runtime {
     const costHistory = isScaleOut(config) ? null : new RunCostHistory();
     const backends = await openBackends(config, events, {
       costOf: costHistory ? costHistory.costOf(byCatalog) : byCatalog,
+      costVersion: costHistory ? () => costHistory.version : undefined,
       overtakeLimit: config.overtakeLimit,
     });
     let pool: SandboxPool | null = null;

@@ -1,7 +1,13 @@
 import type { Store, SubmissionRecord } from '../store/types.js';
 import type { JobQueue } from './job-queue.js';
 import { FairLanes } from './fair-lanes.js';
-import { resolveCostOrder, type CostOf, type CostOrderOptions } from './run-cost.js';
+import { resolveCostOrder, type CostFacts, type CostOf, type CostOrderOptions } from './run-cost.js';
+
+/**
+ * At most one pass over the waiting jobs to ask their classes again per this many ms (20 ms of work
+ * for 10,000 waiting jobs): a class's burst learns its infinite loops within about a second.
+ */
+const RECLASS_INTERVAL_MS = 1_000;
 
 /**
  * The embedded queue: run order in memory, state in the store. A submission is in the store as
@@ -11,6 +17,11 @@ import { resolveCostOrder, type CostOf, type CostOrderOptions } from './run-cost
 export class EmbeddedQueue implements JobQueue {
   readonly #lanes: FairLanes;
   readonly #costOf: CostOf;
+  readonly #costVersion: () => number;
+  #seenCostVersion: number;
+  #reclassedAt = -Infinity;
+  /** What each waiting job's class is estimated from, to ask again when the estimate changes. */
+  readonly #facts = new Map<string, CostFacts>();
   readonly #createdAt = new Map<string, number>();
   readonly #waiters: ((id: string | null) => void)[] = [];
   #closed = false;
@@ -20,8 +31,10 @@ export class EmbeddedQueue implements JobQueue {
     readonly store: Store,
     options: CostOrderOptions = {},
   ) {
-    const { costOf, overtakeLimit } = resolveCostOrder(options);
+    const { costOf, overtakeLimit, costVersion } = resolveCostOrder(options);
     this.#costOf = costOf;
+    this.#costVersion = costVersion;
+    this.#seenCostVersion = costVersion();
     this.#lanes = new FairLanes({ overtakeLimit });
   }
 
@@ -34,23 +47,49 @@ export class EmbeddedQueue implements JobQueue {
   }
 
   #add(submission: SubmissionRecord): number {
+    this.#reclassIfChanged();
     const position = this.#lanes.push(
       submission.id,
       submission.priority,
       submission.submitter,
       this.#costOf(submission),
     );
+    const { language, problemId, request } = submission;
+    this.#facts.set(submission.id, { language, problemId, request: { limits: request.limits } });
     this.#createdAt.set(submission.id, submission.createdAt);
     this.#wake();
     return position;
   }
 
+  /** The next job to run, its class asked again first if the estimates changed since. */
+  #shift(): string | undefined {
+    this.#reclassIfChanged();
+    const id = this.#lanes.shift();
+    if (id !== undefined) this.#forget(id);
+    return id;
+  }
+
+  #forget(id: string): void {
+    this.#createdAt.delete(id);
+    this.#facts.delete(id);
+  }
+
+  /**
+   * O(waiting jobs) when what the history says changed, at most once per RECLASS_INTERVAL_MS: a
+   * stream of new exercises (each learned after two judges) cannot make every claim walk the queue.
+   */
+  #reclassIfChanged(): void {
+    const version = this.#costVersion();
+    if (version === this.#seenCostVersion) return;
+    const now = performance.now();
+    if (now - this.#reclassedAt < RECLASS_INTERVAL_MS) return;
+    this.#reclassedAt = now;
+    this.#seenCostVersion = version;
+    for (const [id, facts] of this.#facts) this.#lanes.reclass(id, this.#costOf(facts));
+  }
+
   #wake(): void {
-    while (this.#waiters.length > 0 && this.#lanes.size > 0) {
-      const id = this.#lanes.shift()!;
-      this.#createdAt.delete(id);
-      this.#waiters.shift()!(id);
-    }
+    while (this.#waiters.length > 0 && this.#lanes.size > 0) this.#waiters.shift()!(this.#shift()!);
   }
 
   async enqueue(submission: SubmissionRecord): Promise<{ position: number }> {
@@ -60,9 +99,8 @@ export class EmbeddedQueue implements JobQueue {
   async claim(signal?: AbortSignal): Promise<SubmissionRecord | null> {
     for (;;) {
       if (this.#closed || signal?.aborted) return null;
-      let id = this.#lanes.shift();
-      if (id !== undefined) this.#createdAt.delete(id);
-      else {
+      let id = this.#shift();
+      if (id === undefined) {
         id =
           (await new Promise<string | null>((resolve) => {
             const waiter = (next: string | null) => {
@@ -89,7 +127,7 @@ export class EmbeddedQueue implements JobQueue {
   async complete(): Promise<void> {}
 
   async remove(id: string): Promise<boolean> {
-    this.#createdAt.delete(id);
+    this.#forget(id);
     return this.#lanes.remove(id);
   }
 

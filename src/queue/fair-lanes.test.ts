@@ -193,3 +193,40 @@ test('a slow compile once due goes before later quick compiles: passed by at mos
   // Two arrivals after java: not due yet, so both quick compiles pass it, and no more than that.
   assert.deepEqual(drain(later), ['c1', 'c2', 'java']);
 });
+
+test('reclass: a waiting job changes class keeping its arrival number, and positions still match the order', () => {
+  const lanes = new FairLanes({ overtakeLimit: 3 });
+  for (const id of ['loop1', 'py1', 'loop2', 'py2', 'c1', 'py3'])
+    lanes.push(id, 0, id, id.startsWith('c') ? 'moderate' : 'cheap');
+  // loop1 and loop2 turn out slow once queued: costly, as if they had arrived so (keys 3 and 5).
+  lanes.reclass('loop1', 'costly');
+  lanes.reclass('loop2', 'costly');
+  lanes.reclass('py1', 'cheap'); // unchanged: nothing moves
+  assert.equal(lanes.size, 6);
+  const positions = new Map(
+    ['loop1', 'py1', 'loop2', 'py2', 'c1', 'py3'].map((id) => [id, lanes.position(id)]),
+  );
+  // Last arrival 5: loop1 (key 3) is due and runs by key after py1 and py2 (key 3: the tie to the
+  // cheap one); loop2 (key 5) and c1 (key 7) are not due: c1 (moderate) before loop2.
+  const order = drain(lanes);
+  assert.deepEqual(order, ['py1', 'py2', 'loop1', 'py3', 'c1', 'loop2']);
+  for (const [index, id] of order.entries()) assert.equal(positions.get(id), index, id);
+});
+
+test('reclass under churn: every job once, and positions match the order taken', () => {
+  const lanes = new FairLanes({ overtakeLimit: 4 });
+  const costs = ['cheap', 'moderate', 'costly'] as const;
+  const live = new Set<string>();
+  for (let i = 0; i < 300; i++) {
+    const id = `j${i}`;
+    lanes.push(id, i % 13 === 0 ? 2 : 1, i % 4 === 0 ? `s${i % 9}` : 'heavy', costs[i % 3]!);
+    live.add(id);
+    if (i % 5 === 0) lanes.reclass(`j${i - 3}`, costs[(i >> 1) % 3]!);
+    if (i % 17 === 0 && lanes.remove(`j${i - 8}`)) live.delete(`j${i - 8}`);
+    if (i % 3 === 1) live.delete(lanes.shift()!);
+  }
+  const positions = new Map([...live].map((id) => [id, lanes.position(id)]));
+  const order = drain(lanes);
+  assert.deepEqual([...order].sort(), [...live].sort(), 'each waiting job exactly once');
+  for (const [index, id] of order.entries()) assert.equal(positions.get(id), index, id);
+});

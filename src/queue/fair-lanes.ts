@@ -59,27 +59,26 @@ export class FairLanes {
     // overtakeLimit of them, so this counts from the tail.
     if (cost === 'cheap') {
       ahead += target.fifos[0]!.live;
-      for (const fifo of target.fifos.slice(1))
-        ahead += fifo.live - this.#liveFrom(fifo, seq, priority, round);
+      for (const fifo of target.fifos.slice(1)) ahead += fifo.live - this.#liveFrom(fifo, seq);
     } else {
       ahead += liveIn(target);
-      if (cost === 'moderate') ahead -= this.#liveFrom(target.fifos[2]!, seq, priority, round);
+      if (cost === 'moderate') ahead -= this.#liveFrom(target.fifos[2]!, seq);
     }
     const fifo = target.fifos[costRank(cost)]!;
     fifo.entries.push(entry);
     fifo.live++;
-    this.#live.set(id, { priority, round, seq, key: entry.key, cost });
+    this.#live.set(id, { priority, round, seq, key: entry.key, cost, entry });
     this.#counts.set(priority, (this.#counts.get(priority) ?? 0) + 1);
     return ahead;
   }
 
   /** Live entries of a FIFO whose key is `key` or more (a suffix: keys grow along a FIFO). */
-  #liveFrom(fifo: Fifo, key: number, priority: number, round: number): number {
+  #liveFrom(fifo: Fifo, key: number): number {
     let n = 0;
     for (let i = fifo.entries.length - 1; i >= fifo.head; i--) {
       const other = fifo.entries[i]!;
       if (other.key < key) break;
-      if (this.#isLive(other, priority, round)) n++;
+      if (this.#isLive(other)) n++;
     }
     return n;
   }
@@ -90,7 +89,7 @@ export class FairLanes {
       const lane = this.#lanes.get(priority)!;
       while (lane.rounds.length > 0) {
         const round = lane.rounds[0]!;
-        const heads = round.fifos.map((fifo) => this.#head(fifo, priority, lane.base));
+        const heads = round.fifos.map((fifo) => this.#head(fifo));
         const next = nextClass(heads, lane.seq - 1);
         if (next !== null) {
           const fifo = round.fifos[next]!;
@@ -102,6 +101,26 @@ export class FairLanes {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Moves a waiting job to another cost class, keeping its arrival number: its key is what it would
+   * have been had it arrived in that class, so the overtake bound still counts from its arrival.
+   * O(round) by the sorted insert; the queue calls it only when an estimate changed.
+   */
+  reclass(id: string, cost: RunCost): void {
+    const live = this.#live.get(id);
+    if (!live || live.cost === cost) return;
+    const lane = this.#lanes.get(live.priority)!;
+    const round = lane.rounds[live.round - lane.base]!;
+    round.fifos[costRank(live.cost)]!.live--;
+    const entry: Entry = { id, seq: live.seq, key: costKey(live.seq, cost, this.#overtakeLimit) };
+    const fifo = round.fifos[costRank(cost)]!;
+    let at = fifo.entries.length;
+    while (at > fifo.head && fifo.entries[at - 1]!.key > entry.key) at--;
+    fifo.entries.splice(at, 0, entry);
+    fifo.live++;
+    this.#live.set(id, { ...live, key: entry.key, cost, entry });
   }
 
   remove(id: string): boolean {
@@ -122,7 +141,7 @@ export class FairLanes {
     for (const [rank, fifo] of lane.rounds[at]!.fifos.entries()) {
       for (let i = fifo.head; i < fifo.entries.length; i++) {
         const other = fifo.entries[i]!;
-        if (other.id === id || !this.#isLive(other, live.priority, live.round)) continue;
+        if (other.id === id || !this.#isLive(other)) continue;
         if (runsBefore({ key: other.key, rank }, self, last)) before++;
       }
     }
@@ -130,19 +149,18 @@ export class FairLanes {
   }
 
   /** The first live entry of a FIFO of the round being served, skipping removed ones. */
-  #head(fifo: Fifo, priority: number, round: number): Entry | undefined {
+  #head(fifo: Fifo): Entry | undefined {
     while (fifo.head < fifo.entries.length) {
       const entry = fifo.entries[fifo.head]!;
-      if (this.#isLive(entry, priority, round)) return entry;
+      if (this.#isLive(entry)) return entry;
       fifo.head++;
     }
     return undefined;
   }
 
-  /** Whether an entry is its id's current place (not removed, nor pushed again elsewhere since). */
-  #isLive(entry: Entry, priority: number, round: number): boolean {
-    const live = this.#live.get(entry.id);
-    return live?.priority === priority && live.round === round && live.seq === entry.seq;
+  /** Whether an entry is its id's current place (not removed, nor pushed or reclassed elsewhere since). */
+  #isLive(entry: Entry): boolean {
+    return this.#live.get(entry.id)?.entry === entry;
   }
 
   #lane(priority: number): Lane {
@@ -214,6 +232,8 @@ interface Live {
   seq: number;
   key: number;
   cost: RunCost;
+  /** Its entry in its class's FIFO: any other entry with its id is a stale place, skipped. */
+  entry: Entry;
 }
 
 interface Entry {

@@ -117,3 +117,18 @@ test('history moves a job between its quick class and costly: a run never become
   history.observe(heavy, COSTLY_JUDGE_MS * 4);
   assert.equal(costOf(heavy), 'costly', 'a slow exercise of a quick compiler is costly');
 });
+
+test('history: its version goes up when a median starts to say something else, not on every judge', () => {
+  const history = new RunCostHistory();
+  const start = history.version;
+  history.observe(of('python3', 'p'), 60);
+  assert.equal(history.version, start, 'one judge of an exercise says nothing yet');
+  history.observe(of('python3', 'p'), 60);
+  const learned = history.version;
+  assert.ok(learned > start, 'two judges: the exercise is known quick');
+  history.observe(of('python3', 'p'), 70);
+  assert.equal(history.version, learned, 'still quick: nothing to ask again');
+  history.observe(of('python3', 'p'), 3_000);
+  history.observe(of('python3', 'p'), 3_000);
+  assert.ok(history.version > learned, 'turned slow: waiting jobs are to be asked again');
+});

@@ -58,14 +58,26 @@ export function runsBefore(a: CostPlace, b: CostPlace, last: number): boolean {
   return a.rank < b.rank || (a.rank === b.rank && a.key < b.key);
 }
 
-/** The estimate of one queued submission; a pure function of the record, called at enqueue and recovery. */
-export type CostOf = (submission: SubmissionRecord) => RunCost;
+/** What a job's class is estimated from: its language and its exercise (exerciseOf). */
+export type CostFacts = Pick<SubmissionRecord, 'language' | 'problemId'> & {
+  request: Pick<SubmissionRecord['request'], 'limits'>;
+};
+
+/** The estimate of one queued submission; a pure function of its facts at the time it is asked. */
+export type CostOf = (submission: CostFacts) => RunCost;
 
 export interface CostOrderOptions {
   /** How a submission is classed. Default: every job cheap (plain FIFO within a round). */
   costOf?: CostOf;
   /** At most this many later jobs pass a costly one, >= 0 (0: FIFO). Default DEFAULT_OVERTAKE_LIMIT. */
   overtakeLimit?: number;
+  /**
+   * Changes whenever `costOf` may answer differently for a job it was asked about (a history
+   * learned something): the embedded queue then asks again for every waiting job, so a burst's jobs
+   * queued before their exercise was judged still get the class its first judges show. Scale-out
+   * has no history and never asks. Default: never changes (RunCostHistory.version).
+   */
+  costVersion?: () => number;
 }
 
 /**
@@ -80,6 +92,7 @@ export const DEFAULT_OVERTAKE_LIMIT = 200;
 export const MAX_OVERTAKE_LIMIT = 100_000;
 
 export const EVERY_JOB_CHEAP: CostOf = () => 'cheap';
+const NEVER_CHANGES = (): number => 0;
 
 /** The options with defaults, checked once; throws RangeError naming the bad key. */
 export function resolveCostOrder(options: CostOrderOptions = {}): Required<CostOrderOptions> {
@@ -88,7 +101,11 @@ export function resolveCostOrder(options: CostOrderOptions = {}): Required<CostO
     throw new RangeError(
       `overtakeLimit must be an integer in 0..${MAX_OVERTAKE_LIMIT}, got ${overtakeLimit}`,
     );
-  return { costOf: options.costOf ?? EVERY_JOB_CHEAP, overtakeLimit };
+  return {
+    costOf: options.costOf ?? EVERY_JOB_CHEAP,
+    overtakeLimit,
+    costVersion: options.costVersion ?? NEVER_CHANGES,
+  };
 }
 
 /**
@@ -133,7 +150,7 @@ export const COSTLY_JUDGE_MS = 500;
  * class's infinite loops (Python stopped at its CPU limit) look like every other Python job to the
  * language's median; their exercise's median shows them costly once two were judged.
  */
-export function exerciseOf(submission: SubmissionRecord): string {
+export function exerciseOf(submission: CostFacts): string {
   const task = submission.problemId ?? `limits ${JSON.stringify(submission.request.limits)}`;
   return `${submission.language} ${task}`;
 }
@@ -145,13 +162,17 @@ class JudgeTimes {
 
   constructor(readonly minRuns: number) {}
 
-  add(judgeMs: number): void {
+  /** Returns whether `slow` changed. */
+  add(judgeMs: number): boolean {
     this.#runs.push(judgeMs);
     if (this.#runs.length > HISTORY_RUNS) this.#runs.shift();
-    if (this.#runs.length < this.minRuns) return;
+    if (this.#runs.length < this.minRuns) return false;
     // The lower median: of two judges, both must be slow to make a kind of job slow.
     const sorted = [...this.#runs].sort((a, b) => a - b);
-    this.slow = sorted[(sorted.length - 1) >> 1]! > COSTLY_JUDGE_MS;
+    const slow = sorted[(sorted.length - 1) >> 1]! > COSTLY_JUDGE_MS;
+    const changed = slow !== this.slow;
+    this.slow = slow;
+    return changed;
   }
 }
 
@@ -169,19 +190,26 @@ export class RunCostHistory {
   readonly #languages = new Map<string, JudgeTimes>();
   /** By exerciseOf, least recently judged first. */
   readonly #exercises = new Map<string, JudgeTimes>();
+  #version = 0;
+
+  /** Goes up each time what a median says changes (CostOrderOptions.costVersion). */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Records one judge of `submission` that took `judgeMs`. */
-  observe(submission: SubmissionRecord, judgeMs: number): void {
+  observe(submission: CostFacts, judgeMs: number): void {
     if (!Number.isFinite(judgeMs) || judgeMs < 0) return;
     let language = this.#languages.get(submission.language);
     if (!language) this.#languages.set(submission.language, (language = new JudgeTimes(LANGUAGE_MIN_RUNS)));
-    language.add(judgeMs);
+    if (language.add(judgeMs)) this.#version++;
     const key = exerciseOf(submission);
     const exercise = this.#exercises.get(key) ?? new JudgeTimes(EXERCISE_MIN_RUNS);
     this.#exercises.delete(key);
     this.#exercises.set(key, exercise);
+    // A forgotten exercise's waiting jobs keep the class they have: no new version for that.
     if (this.#exercises.size > MAX_EXERCISES) this.#exercises.delete(this.#exercises.keys().next().value!);
-    exercise.add(judgeMs);
+    if (exercise.add(judgeMs)) this.#version++;
   }
 
   /** The history's class where it has one (see above), else `fallback`'s. */

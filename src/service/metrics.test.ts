@@ -37,7 +37,7 @@ test('one finished-job hook counts the job, times it for Prometheus and the timi
   const timings = new TimingWindow();
   const costs: [string, number][] = [];
   const onFinished = observeFinishedJobs(metrics, timings, {
-    observe: (r, runMs) => void costs.push([r.id, runMs]),
+    observe: (r, runMs) => void costs.push([r.language, runMs]),
   });
   const record = aSubmissionRecord({ language: 'python3' });
   const now = Date.now();
@@ -55,5 +55,5 @@ test('one finished-job hook counts the job, times it for Prometheus and the timi
   assert.equal(summary.count, 2);
   assert.equal(summary.avgWaitMs, 300);
   assert.equal(summary.byLanguage.python3?.avgRunMs, 1_000);
-  assert.deepEqual(costs, [[record.id, 1_500]], 'a cancelled job tells nothing of its run cost');
+  assert.deepEqual(costs, [[record.language, 1_500]], 'a cancelled job tells nothing of its run cost');
 });

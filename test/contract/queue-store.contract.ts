@@ -27,6 +27,7 @@ export const CONTRACT_COST_ORDER: Required<CostOrderOptions> = {
     { id: 'python3' },
   ]),
   overtakeLimit: 3,
+  costVersion: () => 0,
 };
 
 export function queueStoreContract(name: string, open: () => Promise<QueueStoreBackend>): void {
