@@ -7,8 +7,8 @@ import {
   needsPlainCompile,
   withPrecompiledHeaders,
 } from '../languages/precompiled-headers.js';
+import type { SandboxLease } from '../sandbox/lease.js';
 import type { RunLimits } from '../sandbox/limits.js';
-import type { SandboxLease } from '../sandbox/pool.js';
 import {
   DEFAULT_SANDBOX_ENV,
   type RunResult,
