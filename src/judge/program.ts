@@ -16,7 +16,8 @@ import {
   type RunStatus,
   type SandboxFile,
 } from '../sandbox/run-spec.js';
-import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
+import { compileCacheKey, selectArtifacts } from './compile-cache-key.js';
+import type { CompileCache } from './compile-cache.js';
 import { withGrader } from './graders.js';
 import { toStage } from './stage.js';
 import type { GraderPlan, StageResult } from './types.js';
