@@ -86,6 +86,12 @@ export async function resolveCaller(
   };
 }
 
+/** The caller the auth hook resolved (resolveCaller); a route it did not run for is a bug. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('route is missing the auth hook');
+  return request.caller;
+}
+
 export function requireAdmin(caller: Caller): void {
   if (caller.role !== 'admin') throw new ArbiterError('FORBIDDEN', 'this needs an admin key');
 }
