@@ -26,7 +26,7 @@ export const laneOf = (priority: number): number => 999 - Math.min(Math.max(prio
  * BullMQ's priority number for an Arbiter priority, a fair rank and a cost class: lane, then rank,
  * then cheap before costly (queue/run-cost). 1000 lanes x 1024 ranks x 2 classes fit under BullMQ's
  * 2^21. A costly job is moved to its rank's cheap class (promoted) before a job that may not pass
- * it is added (queue/bullmq-promotion), which bounds how many pass it.
+ * it is added (queue/bullmq-enqueue's promoteDue), which bounds how many pass it.
  */
 export const toBullPriority = (priority: number, rank: number, costly: boolean): number =>
   laneOf(priority) * FAIR_RANKS * 2 + Math.min(Math.max(rank, 0), FAIR_RANKS - 1) * 2 + (costly ? 1 : 0) + 1;
