@@ -9,7 +9,7 @@ import { ArbiterError } from '../errors.js';
 import { declareErrorResponses } from './error-responses.js';
 import { errorResponse, outputDiffSchema } from './schemas.js';
 import type { Runtime } from '../runtime.js';
-import { resolveCaller } from './auth.js';
+import { keyFromWebSocketProtocol, resolveCaller } from './auth.js';
 import { registerCors } from './cors.js';
 import './context.js';
 import { registerJudge0Routes } from './compat/judge0/routes.js';
@@ -135,6 +135,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Preflights are answered before the rate limits and keys: a browser sends neither with them.
   registerCors(app, config);
   registerJsonBody(app, config);
+  // Before the auth hook: a browser's WebSocket presents its key as a subprotocol.
+  app.addHook('onRequest', async (request) => keyFromWebSocketProtocol(request));
   await registerWebRoutes(app);
   // Loading the editor gives the browser a session: its own identity for the rate limits.
   app.addHook('onRequest', async (request, reply) => {

@@ -37,6 +37,25 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
+/**
+ * A browser's WebSocket cannot send an Authorization header; the dashboard sends its key as the
+ * subprotocol `arbiter.bearer.<key>` instead (beside `arbiter.v1`, which the server picks and
+ * echoes, so the key is never sent back). Keys are base64url, valid in a protocol token.
+ */
+const KEY_PROTOCOL = /(?:^|,)\s*arbiter\.bearer\.([A-Za-z0-9_-]+)\s*(?:,|$)/;
+
+/**
+ * Copies a WebSocket upgrade's subprotocol key into the header presentedKey reads, unless the
+ * upgrade carries a key of its own: an onRequest hook, added before the auth hook (app.ts).
+ */
+export function keyFromWebSocketProtocol(request: FastifyRequest): void {
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;
+  if (request.headers.authorization || request.headers['x-api-key']) return;
+  const protocols = request.headers['sec-websocket-protocol'];
+  const key = typeof protocols === 'string' ? KEY_PROTOCOL.exec(protocols)?.[1] : undefined;
+  if (key) request.headers.authorization = `Bearer ${key}`;
+}
+
 /** How long a key lookup is trusted: a revoked key stops working within this. */
 const KEY_CACHE_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
@@ -84,6 +103,12 @@ export async function resolveCaller(
     priority: config.priorities.anonymous,
     ratePerSec: config.defaultKeyRatePerSec,
   };
+}
+
+/** The caller the auth hook resolved (resolveCaller); a route it did not run for is a bug. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('route is missing the auth hook');
+  return request.caller;
 }
 
 export function requireAdmin(caller: Caller): void {

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { ArbiterService } from '../service/arbiter-service.js';
 import type { Caller } from '../service/caller.js';
 import type { RateLimitContext } from './rate-limit.js';
@@ -20,9 +19,4 @@ declare module 'fastify' {
     /** What the rate-limit charges of a route's preHandler spend from (api/rate-limit.ts). */
     rateLimits: RateLimitContext;
   }
-}
-
-export function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) throw new Error('route is missing the auth hook');
-  return request.caller;
 }

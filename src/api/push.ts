@@ -6,7 +6,7 @@ import { followScope, type Caller } from '../service/caller.js';
 import type { SubmissionEvent } from '../service/events.js';
 import { isFinal, toView } from '../service/submission-view.js';
 import type { SubmissionRecord } from '../store/types.js';
-import { callerOf } from './context.js';
+import { callerOf } from './auth.js';
 
 /** A comment line this often keeps proxies from closing an idle event stream. */
 const HEARTBEAT_MS = 15_000;

@@ -5,7 +5,7 @@ import type { AdaptiveRatePolicy } from '../ratelimit/adaptive.js';
 import type { RateDecision, RateLimit, RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { ArbiterMetrics } from '../service/metrics.js';
 import type { Caller } from '../service/caller.js';
-import { callerOf } from './context.js';
+import { callerOf } from './auth.js';
 import { withRetryAfter } from './error-format.js';
 import { SESSION_MINTING, sessionOf, setSessionCookie, type SessionCodec } from './session.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isFinal, toView } from '../service/submission-view.js';
-import { callerOf } from './context.js';
+import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 
 /** Routes for small clients: one call runs a program and answers with the result. */

@@ -22,22 +22,6 @@ export const WEB_OPEN_PATHS = [/^\/$/, /^\/dashboard$/, /^\/assets\//];
 /** Hashed file names change with their content, so a browser may keep them for good. */
 const ASSET_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
 
-/**
- * A browser's WebSocket cannot send an Authorization header; the dashboard sends its key as the
- * subprotocol `arbiter.bearer.<key>` instead (beside `arbiter.v1`, which the server picks and
- * echoes, so the key is never sent back). This copies it into the header the auth hook reads, for
- * WebSocket upgrades that carry no key of their own. Keys are base64url, valid in a protocol token.
- */
-const KEY_PROTOCOL = /(?:^|,)\s*arbiter\.bearer\.([A-Za-z0-9_-]+)\s*(?:,|$)/;
-
-function keyFromWebSocketProtocol(request: FastifyRequest): void {
-  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;
-  if (request.headers.authorization || request.headers['x-api-key']) return;
-  const protocols = request.headers['sec-websocket-protocol'];
-  const key = typeof protocols === 'string' ? KEY_PROTOCOL.exec(protocols)?.[1] : undefined;
-  if (key) request.headers.authorization = `Bearer ${key}`;
-}
-
 function notBuilt(request: FastifyRequest, reply: FastifyReply, root: string): FastifyReply {
   return sendError(
     request,
@@ -50,8 +34,7 @@ function notBuilt(request: FastifyRequest, reply: FastifyReply, root: string): F
 }
 
 /**
- * Registers `/`, `/dashboard` and `/assets/*`, and the WebSocket key hook. Call it before the auth
- * hook is added, so the hook sees the key. Whether dist/web exists is checked per request: a
+ * Registers `/`, `/dashboard` and `/assets/*`. Whether dist/web exists is checked per request: a
  * build after start-up needs no restart.
  */
 export async function registerWebRoutes(
@@ -59,8 +42,6 @@ export async function registerWebRoutes(
   options: { /** Built pages. Default: dist/web. */ root?: string } = {},
 ): Promise<void> {
   const root = options.root ?? WEB_ROOT;
-  app.addHook('onRequest', async (request) => keyFromWebSocketProtocol(request));
-
   await app.register(async (web) => {
     // No root and serve: false: no wildcard route, and no start-up check of a root that may not be
     // built yet; each route names the root in sendFile.

@@ -1,16 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ArbiterError } from '../errors.js';
+import {
+  artifactNamesUsable,
+  checkCompileCacheKey,
+  COMPILE_CACHE_FORMAT,
+  COMPILE_CACHE_KEY_PATTERN,
+} from './compile-cache-key.js';
+import {
+  isMissing,
+  MANIFEST,
+  readFileOrNull,
+  readManifest,
+  type Manifest,
+} from './compile-cache-manifest.js';
 import type { StageResult } from './types.js';
 
 /**
@@ -69,107 +73,8 @@ export interface CompileCacheStats {
   corrupted: number;
 }
 
-/** What compileCacheKey hashes. */
-export interface CompileCacheKeyParts {
-  languageId: string;
-  /** Toolchain version, so an upgraded compiler never reuses an old binary. */
-  version: string;
-  compileCommand: string[];
-  /** The program's files; order does not matter, names must be unique. */
-  files: { name: string; content: string | Buffer; executable?: boolean }[];
-}
-
-/** Version of the key encoding and of the on-disk manifest; bump it to orphan old entries. */
-const FORMAT = 1;
-const KEY_PATTERN = /^[0-9a-f]{64}$/;
-const MANIFEST = 'manifest.json';
 const FILES_DIR = 'files';
 const TMP_DIR = '.tmp';
-/** Longest artifact name, and longest path segment (the usual file-system limit). */
-const MAX_ARTIFACT_NAME_LENGTH = 1024;
-const MAX_SEGMENT_BYTES = 255;
-
-/**
- * The cache key of a compile: sha256 (hex) of an unambiguous encoding of everything that decides
- * its output. Every field is length-prefixed, so no two different inputs encode alike ("ab"+"c"
- * differs from "a"+"bc"), and files are sorted by name, so their order does not matter. A string
- * and a Buffer with the same UTF-8 bytes give the same key. Throws INVALID_INPUT for two files
- * with the same name.
- */
-export function compileCacheKey(parts: CompileCacheKeyParts): string {
-  const hash = createHash('sha256');
-  const field = (value: string | Buffer): void => {
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(BigInt(bytes.length));
-    hash.update(length);
-    hash.update(bytes);
-  };
-  field(`arbiter-compile-cache-v${FORMAT}`);
-  field(parts.languageId);
-  field(parts.version);
-  field(String(parts.compileCommand.length));
-  for (const arg of parts.compileCommand) field(arg);
-  const files = [...parts.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (let i = 1; i < files.length; i++) {
-    if (files[i]!.name === files[i - 1]!.name) {
-      throw new ArbiterError('INVALID_INPUT', `two files are named ${JSON.stringify(files[i]!.name)}`);
-    }
-  }
-  field(String(files.length));
-  for (const file of files) {
-    field(file.name);
-    field(file.executable ? 'x' : '-');
-    field(file.content);
-  }
-  return hash.digest('hex');
-}
-
-/**
- * Which files in the work directory after a compile are its artifacts: every file present after
- * the compile (`after`, from SandboxLease.listFiles) that is not one of the program's sources,
- * sorted by name. Sources are left out because a cache hit writes them anyway. The listing from
- * before the compile (`_before`) does not change the answer: a file that was already there and is
- * not a source is carried like a new one, because the compile may have rewritten it. Files the
- * compile deleted are not in `after`, so they are never artifacts.
- */
-export function selectArtifacts(
-  _before: string[],
-  after: { name: string; size: number; executable: boolean }[],
-  sourceNames: string[],
-): string[] {
-  const sources = new Set(sourceNames);
-  return after
-    .map((file) => file.name)
-    .filter((name) => !sources.has(name))
-    .sort();
-}
-
-/** Whether an artifact name is a plain relative path that stays inside the entry's directory. */
-export function isSafeArtifactName(name: string): boolean {
-  if (name.length === 0 || name.length > MAX_ARTIFACT_NAME_LENGTH) return false;
-  if (name.includes('\0') || name.includes('\\') || name.startsWith('/')) return false;
-  return name
-    .split('/')
-    .every(
-      (part) => part !== '' && part !== '.' && part !== '..' && Buffer.byteLength(part) <= MAX_SEGMENT_BYTES,
-    );
-}
-
-interface ManifestArtifact {
-  name: string;
-  size: number;
-  sha256: string;
-  executable: boolean;
-}
-
-interface Manifest {
-  format: typeof FORMAT;
-  key: string;
-  createdAt: string;
-  artifacts: ManifestArtifact[];
-  compile: StageResult;
-}
 
 interface IndexEntry {
   bytes: number;
@@ -214,7 +119,7 @@ export class CompileCache {
 
   /** The entry for `key`, marked as just used; null on a miss. A damaged entry is removed and misses. */
   get(key: string): CachedCompile | null {
-    checkKey(key);
+    checkCompileCacheKey(key);
     if (!this.#index.has(key)) {
       this.#misses++;
       return null;
@@ -239,10 +144,10 @@ export class CompileCache {
    * disk), leaving no partial entry behind.
    */
   put(key: string, entry: CachedCompile): boolean {
-    checkKey(key);
+    checkCompileCacheKey(key);
     if (!artifactNamesUsable(entry.artifacts.map((a) => a.name))) return false;
     const manifest: Manifest = {
-      format: FORMAT,
+      format: COMPILE_CACHE_FORMAT,
       key,
       createdAt: new Date().toISOString(),
       artifacts: entry.artifacts.map((a) => ({
@@ -319,7 +224,9 @@ export class CompileCache {
         const dir = join(this.options.dir, shard, key);
         const manifestPath = join(dir, MANIFEST);
         const manifest =
-          KEY_PATTERN.test(key) && key.startsWith(shard) ? readManifest(manifestPath, key) : null;
+          COMPILE_CACHE_KEY_PATTERN.test(key) && key.startsWith(shard)
+            ? readManifest(manifestPath, key)
+            : null;
         if (!manifest) {
           this.#corrupted++;
           rmSync(dir, { recursive: true, force: true });
@@ -381,83 +288,12 @@ export class CompileCache {
   }
 }
 
-function checkKey(key: string): void {
-  // The key names a directory: anything but a sha256 hex could point outside the cache.
-  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-    throw new ArbiterError('INVALID_INPUT', 'a compile cache key must be 64 lowercase hex characters');
-  }
-}
-
-/** Safe, unique, and no name is a directory of another ("a" and "a/b" cannot both be files). */
-function artifactNamesUsable(names: string[]): boolean {
-  if (!names.every(isSafeArtifactName)) return false;
-  const files = new Set(names);
-  if (files.size !== names.length) return false;
-  return names.every((name) => {
-    const parts = name.split('/');
-    for (let i = 1; i < parts.length; i++) if (files.has(parts.slice(0, i).join('/'))) return false;
-    return true;
-  });
-}
-
 function entrySize(manifest: Manifest, manifestBytes: number): number {
   return manifest.artifacts.reduce((sum, a) => sum + a.size, manifestBytes);
 }
 
 function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
-}
-
-/** The manifest, or null when it is missing, unreadable or not the shape this version writes. */
-function readManifest(path: string, key: string): Manifest | null {
-  const text = readFileOrNull(path);
-  if (!text) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text.toString('utf8'));
-  } catch {
-    return null; // a damaged manifest is a miss; the caller removes the entry
-  }
-  return isManifest(value, key) ? value : null;
-}
-
-function isManifest(value: unknown, key: string): value is Manifest {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  if (m.format !== FORMAT || m.key !== key || !Array.isArray(m.artifacts)) return false;
-  const artifactsOk = m.artifacts.every((a: unknown) => {
-    if (typeof a !== 'object' || a === null) return false;
-    const r = a as Record<string, unknown>;
-    return (
-      typeof r.name === 'string' &&
-      isSafeArtifactName(r.name) &&
-      Number.isSafeInteger(r.size) &&
-      (r.size as number) >= 0 &&
-      typeof r.sha256 === 'string' &&
-      typeof r.executable === 'boolean'
-    );
-  });
-  if (!artifactsOk) return false;
-  const c = m.compile as Record<string, unknown> | null;
-  return (
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.status === 'string' &&
-    typeof c.stdout === 'string' &&
-    typeof c.stderr === 'string' &&
-    typeof c.cpuMs === 'number' &&
-    typeof c.wallMs === 'number' &&
-    typeof c.memoryKb === 'number'
-  );
-}
-
-function readFileOrNull(path: string): Buffer | null {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
 }
 
 function listDir(path: string): string[] {
@@ -471,10 +307,4 @@ function listDir(path: string): string[] {
 
 function removeIfEmpty(path: string): void {
   if (listDir(path).length === 0) rmSync(path, { recursive: true, force: true });
-}
-
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  // ENOTDIR: a path component is a file, as in a damaged entry; EISDIR: a directory where a file was.
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }

@@ -1,4 +1,4 @@
-import type { SandboxLease } from '../sandbox/pool.js';
+import type { SandboxLease } from '../sandbox/lease.js';
 import type { InteractiveRun, RunResult, RunSpec } from '../sandbox/run-spec.js';
 import { readCheckerRun, readKattisValidatorRun, type CheckerVerdict } from './checker-protocol.js';
 import {

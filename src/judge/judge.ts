@@ -1,7 +1,8 @@
 import type { LanguageRegistry } from '../languages/registry.js';
+import type { SandboxLease } from '../sandbox/lease.js';
 import { DEFAULT_MAX_LIMITS } from '../sandbox/limits.js';
 import { DEFAULT_SANDBOX_ENV, type RunResult } from '../sandbox/run-spec.js';
-import type { SandboxLease, SandboxPool } from '../sandbox/pool.js';
+import type { SandboxPool } from '../sandbox/pool.js';
 import { readCheckerRun, readKattisValidatorRun } from './checker-protocol.js';
 import { DEFAULT_CHECKER } from './checkers.js';
 import type { CompileCache } from './compile-cache.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LanguageDefinition } from '../languages/language.js';
 import { DEFAULT_COMPILE_LIMITS, DEFAULT_RUN_LIMITS } from '../sandbox/limits.js';
-import type { SandboxLease } from '../sandbox/pool.js';
+import type { SandboxLease } from '../sandbox/lease.js';
 import type { RunResult, RunSpec, RunStatus, SandboxFile } from '../sandbox/run-spec.js';
 import type { CachedCompile, CompileCache } from './compile-cache.js';
 import { compileFailure, prepareProgram, programOf } from './program.js';

@@ -7,8 +7,8 @@ import {
   needsPlainCompile,
   withPrecompiledHeaders,
 } from '../languages/precompiled-headers.js';
+import type { SandboxLease } from '../sandbox/lease.js';
 import type { RunLimits } from '../sandbox/limits.js';
-import type { SandboxLease } from '../sandbox/pool.js';
 import {
   DEFAULT_SANDBOX_ENV,
   type RunResult,
@@ -16,7 +16,8 @@ import {
   type RunStatus,
   type SandboxFile,
 } from '../sandbox/run-spec.js';
-import { compileCacheKey, selectArtifacts, type CompileCache } from './compile-cache.js';
+import { compileCacheKey, selectArtifacts } from './compile-cache-key.js';
+import type { CompileCache } from './compile-cache.js';
 import { withGrader } from './graders.js';
 import { toStage } from './stage.js';
 import type { GraderPlan, StageResult } from './types.js';

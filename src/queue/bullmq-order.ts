@@ -28,7 +28,7 @@ export const laneOf = (priority: number): number => 999 - Math.min(Math.max(prio
  * BullMQ's priority number for an Arbiter priority, a fair rank and a cost class: lane, then rank,
  * then cheap, moderate, costly (queue/run-cost). 1000 lanes x 640 ranks x 3 classes fit under
  * BullMQ's 2^21. A moderate or costly job is moved to its rank's cheap class (promoted) once it is
- * due, before a job that may not pass it is added (queue/bullmq-promotion), which bounds how many
+ * due, before a job that may not pass it is added (queue/bullmq-enqueue's promoteDue), which bounds how many
  * pass it; until then the moderate ones wait ahead of the costly ones, as in the embedded lanes.
  */
 export const toBullPriority = (priority: number, rank: number, cost: RunCost): number =>

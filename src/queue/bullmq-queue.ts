@@ -35,7 +35,8 @@ export interface BullmqQueueOptions {
   overtakeLimit?: number;
   /**
    * How long an API node may take to promote the compiles that became due before another node may
-   * (queue/bullmq-promotion): a promotion that failed is retried once this has passed, in ms. Default 5 s.
+   * (queue/bullmq-enqueue's promoteDue): a promotion that failed is retried once this has passed,
+   * in ms. Default 5 s.
    */
   promotionLeaseMs?: number;
 }

@@ -8,8 +8,8 @@
  */
 import { ArbiterError } from '../errors.js';
 import { withDefaults } from '../option-defaults.js';
-import { toRateDecision, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
-import { isFull, take, type BucketState } from './token-bucket.js';
+import type { RateDecision, RateLimit, RateLimiter } from './rate-limiter.js';
+import { isFull, take, toRateDecision, type BucketState } from './token-bucket.js';
 
 export interface MemoryRateLimiterOptions {
   /** The clock, in milliseconds. Default `Date.now`; tests pass a fake one. */

@@ -2,7 +2,6 @@
  * The rate limiter interface. The memory back end implements it today and a Redis back end will
  * tomorrow, so it is async and speaks only in plain numbers: no back-end type crosses it.
  */
-import type { TakeResult } from './token-bucket.js';
 
 /** A key's budget: a bucket of `burst` tokens refilled at `ratePerSec`. */
 export interface RateLimit {
@@ -33,19 +32,4 @@ export interface RateLimiter {
   consume(key: string, limit: RateLimit, cost?: number): Promise<RateDecision>;
   /** Stops timers and connections; later `consume` calls reject with RATE_LIMITER_CLOSED. */
   close(): Promise<void>;
-}
-
-/** Turns bucket arithmetic (milliseconds) into a decision (whole seconds), for every back end. */
-export function toRateDecision(
-  result: Pick<TakeResult, 'allowed' | 'remaining' | 'resetMs' | 'retryAfterMs'>,
-  burst: number,
-): RateDecision {
-  return {
-    allowed: result.allowed,
-    limit: burst,
-    remaining: result.remaining,
-    resetSeconds: Math.ceil(result.resetMs / 1000),
-    // Retry-After 0 would invite an immediate retry that is refused again: round up, at least 1.
-    retryAfterSeconds: result.allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
-  };
 }

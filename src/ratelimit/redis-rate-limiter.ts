@@ -30,8 +30,8 @@ import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
 import { resolveRedisOptions } from '../redis-options.js';
 import { withTimeout } from '../timeout.js';
-import { toRateDecision, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
-import { take, type BucketState } from './token-bucket.js';
+import type { RateDecision, RateLimit, RateLimiter } from './rate-limiter.js';
+import { take, toRateDecision, type BucketState } from './token-bucket.js';
 
 export interface RedisRateLimiterOptions {
   /** The ioredis client to use. It is left open by close() unless `ownsClient` is set. */

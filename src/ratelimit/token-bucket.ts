@@ -1,8 +1,10 @@
 /**
- * Token-bucket arithmetic, pure: no clock, no storage. A bucket holds at most `burst` tokens and
- * refills continuously at `ratePerSec`; a request of `cost` tokens is allowed when the bucket
- * holds that many. A bucket nobody has touched (`state` undefined) is full, so a store may drop a
- * full bucket without changing any later answer (the memory limiter's sweep relies on this).
+ * Token-bucket arithmetic, pure: no clock, no storage; and the decision a take gives, in the HTTP
+ * headers' whole seconds (toRateDecision), the same for every back end. A bucket holds at most
+ * `burst` tokens and refills continuously at `ratePerSec`; a request of `cost` tokens is allowed
+ * when the bucket holds that many. A bucket nobody has touched (`state` undefined) is full, so a
+ * store may drop a full bucket without changing any later answer (the memory limiter's sweep
+ * relies on this).
  *
  * A cost above `burst` could never fit, so it is allowed only from a full bucket and leaves the
  * bucket in debt (negative tokens) that refills like any other shortfall. Without this, a batch
@@ -10,6 +12,7 @@
  * under load) could turn a normal request into one that can never pass.
  */
 import { ArbiterError } from '../errors.js';
+import type { RateDecision } from './rate-limiter.js';
 
 /** What a store keeps per key. */
 export interface BucketState {
@@ -66,6 +69,21 @@ export function take(
     remaining: Math.max(0, Math.floor(tokens + 1e-9)),
     resetMs: waitMs((burst - tokens) / perMs),
     retryAfterMs: allowed ? 0 : waitMs(shortfallMs),
+  };
+}
+
+/** Turns bucket arithmetic (milliseconds) into a decision (whole seconds), for every back end. */
+export function toRateDecision(
+  result: Pick<TakeResult, 'allowed' | 'remaining' | 'resetMs' | 'retryAfterMs'>,
+  burst: number,
+): RateDecision {
+  return {
+    allowed: result.allowed,
+    limit: burst,
+    remaining: result.remaining,
+    resetSeconds: Math.ceil(result.resetMs / 1000),
+    // Retry-After 0 would invite an immediate retry that is refused again: round up, at least 1.
+    retryAfterSeconds: result.allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
   };
 }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,11 +9,12 @@ import {
   removeCgroupTree,
   removeStaleInstances,
   removeStaleRuntimeDirs,
-  usableCgroups,
   type CgroupSystem,
 } from './cgroups.js';
 import { clampLimits, DEFAULT_MAX_LIMITS, type RunLimits } from './limits.js';
-import type { InteractiveIO, InteractiveRun, RunResult, RunSpec, SandboxFile } from './run-spec.js';
+import { SandboxLease } from './lease.js';
+import { checkSandboxPrerequisites } from './prerequisites.js';
+import type { RunResult, RunSpec, SandboxFile } from './run-spec.js';
 import { SandboxSlot } from './slot.js';
 import { ensureSupervisor } from './supervisor-binary.js';
 
@@ -77,82 +77,6 @@ export interface SandboxPoolStats {
   memoryPeak: 'max_usage_in_bytes' | 'memory.peak' | 'sampled';
   /** How the last run entered its cgroup: clone3(CLONE_INTO_CGROUP), or a write after fork. */
   cgroupEntry: 'clone3' | 'migration' | 'none yet';
-}
-
-/** Checks what the sandbox needs before any slot starts, naming the fix for each gap. */
-export function checkSandboxPrerequisites(): CgroupSystem {
-  if (process.getuid?.() !== 0) {
-    throw new ArbiterError(
-      'SANDBOX_UNAVAILABLE',
-      'the sandbox needs root (for cgroups and per-slot uids); run Arbiter as root',
-    );
-  }
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new ArbiterError(
-      'SANDBOX_UNAVAILABLE',
-      'bubblewrap (bwrap) is not installed; run scripts/setup or apt-get install bubblewrap',
-    );
-  }
-  const cgroups = usableCgroups();
-  return cgroups;
-}
-
-/**
- * A lease on one slot: files written, programs run (a compile, then each test), all in one work
- * directory, until release() wipes it for the next lease.
- */
-export class SandboxLease {
-  #released = false;
-  constructor(
-    readonly slot: SandboxSlot,
-    readonly pool: SandboxPool,
-  ) {}
-
-  writeFiles(files: readonly SandboxFile[]): void {
-    this.slot.writeFiles(files);
-  }
-
-  readFile(name: string): Buffer | null {
-    return this.slot.readFile(name);
-  }
-
-  removeFile(name: string): void {
-    this.slot.removeFile(name);
-  }
-
-  listFiles(maxFiles?: number): { name: string; size: number; executable: boolean }[] {
-    return this.slot.listFiles(maxFiles);
-  }
-
-  /**
-   * Call before each run of a series against one program (a submission's tests, a checker's runs),
-   * so no run sees what an earlier one left: the first call freezes the work directory as it is (the
-   * compiled program, which no run can then change); every call removes what runs added to it since
-   * and empties /tmp and /dev/shm. See SandboxSlot.resetBetweenRuns.
-   */
-  async resetBetweenRuns(): Promise<void> {
-    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
-    await this.slot.resetBetweenRuns();
-  }
-
-  run(spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
-    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
-    return this.slot.run(this.pool.clampSpec(spec), signal);
-  }
-
-  /** An interactive run (see SandboxSlot.runInteractive); limits are clamped like any run's. */
-  runInteractive(spec: RunSpec, io: InteractiveIO, signal?: AbortSignal): InteractiveRun {
-    if (this.#released) throw new ArbiterError('SANDBOX_FAILED', 'lease already released');
-    return this.slot.runInteractive(this.pool.clampSpec(spec), io, signal);
-  }
-
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.pool.giveBack(this.slot);
-  }
 }
 
 /** A fixed set of warm slots shared by every run of the process. */

@@ -3,7 +3,7 @@
 // made of. Checked once where a problem is made and where a submission binds to one: every name a
 // plain relative path, every size bounded, a student file never taking a problem file's place.
 import { ArbiterError } from '../errors.js';
-import { isSafeArtifactName } from '../judge/compile-cache.js';
+import { isSafeArtifactName } from '../judge/compile-cache-key.js';
 import { compiledSources, graderProblem } from '../judge/graders.js';
 import type { GraderPlan, TestCase } from '../judge/types.js';
 import type { LanguageDefinition } from '../languages/language.js';

@@ -748,6 +748,26 @@ async function openSocket(key?: string): Promise<{
   return { socket, messages, waitFor };
 }
 
+test("WebSocket /api/v1/ws: the dashboard's key rides a subprotocol (a browser sends no header)", async () => {
+  /** The upgrade's answer: 101 when the socket opened, else the refusal's status. */
+  const upgrade = (protocols: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/v1/ws`, protocols);
+      socket.once('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      socket.once('error', reject);
+    });
+  assert.equal(await upgrade(['arbiter.v1', `arbiter.bearer.${userKey}`]), 101);
+  // The key is checked like any other: an unknown one is refused though anonymous use is on.
+  assert.equal(await upgrade(['arbiter.v1', 'arbiter.bearer.arb_unknown']), 401);
+});
+
 test('WebSocket /api/v1/ws: subscribe to ids, get their finished events with results', async () => {
   const { socket, messages, waitFor } = await openSocket();
   try {

@@ -1,5 +1,5 @@
-// src/api/web.ts on its own, in process: what `/` answers when dist/web is missing, the static
-// files with their caching headers, and the WebSocket key that rides a subprotocol.
+// src/api/web.ts on its own, in process: what `/` answers when dist/web is missing, and the static
+// files with their caching headers.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,6 @@ after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
 async function appWith(root: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   await registerWebRoutes(app, { root });
-  app.get('/echo-auth', async (request) => ({ authorization: request.headers.authorization ?? null }));
   return app;
 }
 
@@ -63,28 +62,5 @@ test('pages are revalidated; hashed assets are cached for good and sent precompr
 
   assert.equal((await app.inject({ url: '/assets/missing.js' })).statusCode, 404);
   assert.equal((await app.inject({ url: '/assets/../index.html' })).statusCode, 404);
-  await app.close();
-});
-
-test('a WebSocket upgrade carries its key as the arbiter.bearer.<key> subprotocol', async () => {
-  const app = await appWith(builtPages());
-  const auth = async (headers: Record<string, string>) =>
-    (await app.inject({ url: '/echo-auth', headers })).json<{ authorization: string | null }>().authorization;
-  const upgrade = { upgrade: 'websocket', connection: 'Upgrade' };
-  assert.equal(
-    await auth({ ...upgrade, 'sec-websocket-protocol': 'arbiter.v1, arbiter.bearer.arb_Key-9_x' }),
-    'Bearer arb_Key-9_x',
-  );
-  // Only for upgrades, and never over a key the request already carries.
-  assert.equal(await auth({ 'sec-websocket-protocol': 'arbiter.v1, arbiter.bearer.arb_x' }), null);
-  assert.equal(
-    await auth({
-      ...upgrade,
-      authorization: 'Bearer arb_own',
-      'sec-websocket-protocol': 'arbiter.bearer.arb_x',
-    }),
-    'Bearer arb_own',
-  );
-  assert.equal(await auth({ ...upgrade, 'sec-websocket-protocol': 'arbiter.v1' }), null);
   await app.close();
 });

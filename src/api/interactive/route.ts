@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ArbiterError } from '../../errors.js';
 import { toStage } from '../../judge/stage.js';
-import { callerOf } from '../context.js';
+import { callerOf } from '../auth.js';
 import { toArbiterError } from '../error-format.js';
 import { decodedOutput } from './decoded-output.js';
 import { exitResult, invalid, parseClientMessage, parseStartMessage, startMessageToJob } from './messages.js';

@@ -9,8 +9,7 @@ import {
   gradebookScope,
   toGradebookEntry,
 } from '../../service/gradebook.js';
-import { requireAdmin } from '../auth.js';
-import { callerOf } from '../context.js';
+import { callerOf, requireAdmin } from '../auth.js';
 import { idParams } from '../schemas.js';
 
 interface GradebookQuerystring {

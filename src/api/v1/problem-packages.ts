@@ -12,8 +12,7 @@ import { packageInvalid, packageUnsupported } from '../../packages/package-error
 import { POLYGON_MARKER } from '../../packages/polygon-import.js';
 import { pendingVerification } from '../../packages/verification.js';
 import { DEFAULT_PACKAGE_LIMITS } from '../../packages/zip-reader.js';
-import { requireAdmin } from '../auth.js';
-import { callerOf } from '../context.js';
+import { callerOf, requireAdmin } from '../auth.js';
 import { idParams } from '../schemas.js';
 import { idSchema, problemOf, problemRoute } from './problems.js';
 

@@ -17,8 +17,7 @@ import { pendingVerification } from '../../packages/verification.js';
 import { visibleProblem } from '../../service/caller.js';
 import type { ProblemCatalog } from '../../service/arbiter-service.js';
 import { PROBLEM_TYPES, type ProblemRecord, type ProblemType } from '../../store/types.js';
-import { requireAdmin } from '../auth.js';
-import { callerOf } from '../context.js';
+import { callerOf, requireAdmin } from '../auth.js';
 import { checkerSchema, fileSchema, idParams, limitsSchema, testSchema } from '../schemas.js';
 
 interface ProblemBody {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SubmissionInput } from '../../service/submission-request.js';
 import { isFinal, toSummary, toView } from '../../service/submission-view.js';
 import { SUBMISSION_STATUSES, type SubmissionStatus } from '../../judge/types.js';
-import { callerOf } from '../context.js';
+import { callerOf } from '../auth.js';
 import { toArbiterError } from '../error-format.js';
 import { idParams, submissionBodySchema } from '../schemas.js';
 import { streamSubmissionEvents } from '../push.js';

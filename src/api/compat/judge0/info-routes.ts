@@ -6,8 +6,7 @@ import { PACKAGE_VERSION } from '../../../project-root.js';
 import type { FastifyInstance } from 'fastify';
 
 import { isAdmin } from '../../../service/caller.js';
-import { hashKey } from '../../auth.js';
-import { callerOf } from '../../context.js';
+import { callerOf, hashKey } from '../../auth.js';
 import { judge0Error } from './errors.js';
 import { judge0Languages, languageDetail } from './languages.js';
 import { configInfo, type Judge0Settings } from './settings.js';

@@ -9,7 +9,7 @@ import { isArbiterError } from '../../../errors.js';
 import type { Caller } from '../../../service/caller.js';
 import type { SubmissionRecord } from '../../../store/types.js';
 import { checkWebhookTarget } from '../../../webhooks/ssrf-guard.js';
-import { callerOf } from '../../context.js';
+import { callerOf } from '../../auth.js';
 import { Judge0Reply, judge0Error } from './errors.js';
 import { parseFields } from './fields.js';
 import { judge0Languages, type Judge0Language } from './languages.js';

@@ -7,7 +7,7 @@ import { toStage } from '../../../judge/stage.js';
 import type { ArbiterService } from '../../../service/arbiter-service.js';
 import type { RunResult } from '../../../sandbox/run-spec.js';
 import { sandboxFiles } from '../../../service/normalize.js';
-import { callerOf } from '../../context.js';
+import { callerOf } from '../../auth.js';
 import { toArbiterError } from '../../error-format.js';
 import { decodedOutput, type OutputStream } from '../../interactive/decoded-output.js';
 import { InteractiveSession, type InteractiveJob } from '../../interactive/session.js';

@@ -5,7 +5,7 @@ import { compileLimitsFor } from '../../../judge/limits-policy.js';
 import type { SubmissionInput } from '../../../service/submission-request.js';
 import { isFinal } from '../../../service/submission-view.js';
 import type { SubmissionRecord } from '../../../store/types.js';
-import { callerOf } from '../../context.js';
+import { callerOf } from '../../auth.js';
 import { toArbiterError } from '../../error-format.js';
 import { parseJsonText } from '../../request-body.js';
 import { handlePistonConnect } from './connect.js';
