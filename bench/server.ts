@@ -16,6 +16,9 @@ const KEY_RATE = '100000';
 /** Settings that keep the server's own rate limits and queue cap out of every figure. */
 export const UNLIMITED: Readonly<Record<string, unknown>> = Object.freeze({
   ipRatePerSec: 1_000_000,
+  // Following (SSE, WebSocket) has its own per-address bucket ([N]); the subscribers section opens
+  // 10,000 from one address faster than its default 1,000/s.
+  ipReadRatePerSec: 1_000_000,
   maxQueueLength: 1_000_000,
 });
 

@@ -1,6 +1,6 @@
 /**
- * The rate limiter interface. The memory back end implements it today and a Redis back end will
- * tomorrow, so it is async and speaks only in plain numbers: no back-end type crosses it.
+ * The rate limiter interface, implemented in memory (embedded) and in Redis (scale-out): async, and
+ * speaking only in plain numbers, so no back-end type crosses it.
  */
 
 /** A key's budget: a bucket of `burst` tokens refilled at `ratePerSec`. */
