@@ -11,7 +11,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { SubmissionRecord } from '../store/types.js';
 import { SubmissionEvents, type SubmissionEvent } from './events.js';
 import { SubmissionFinisher } from './submission-finisher.js';
-import { aRunningSubmission, aSubmission } from '../../test/helpers/submission.js';
+import { aResult, aRunningSubmission, aSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-finisher-'));
 const store = new SqliteStore(join(dir, 'arbiter.db'));
@@ -25,7 +25,7 @@ const config = loadConfig({ flags: { queueTimeoutMs: QUEUE_TIMEOUT_MS } });
 const queue = new EmbeddedQueue(store);
 const events = new SubmissionEvents();
 const finisher = new SubmissionFinisher({ config, store, queue, events });
-const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
+const result = aResult();
 
 test('a final status is recorded once and announced once', async () => {
   const record = await aRunningSubmission(store);

@@ -13,7 +13,7 @@ import type { Caller } from './caller.js';
 import { SubmissionEvents } from './events.js';
 import { SubmissionFinisher } from './submission-finisher.js';
 import { SubmissionService } from './submission-service.js';
-import { aRunningSubmission } from '../../test/helpers/submission.js';
+import { aResult, aRunningSubmission } from '../../test/helpers/submission.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-service-'));
 const store = new SqliteStore(join(dir, 'arbiter.db'));
@@ -46,7 +46,7 @@ const service = serviceOver(counted);
 const { finisher } = service;
 
 const OPERATOR: Caller = { keyId: null, role: 'admin', priority: 10 };
-const result = { status: 'accepted' as const, tests: [], score: null, maxScore: null, compileCached: false };
+const result = aResult();
 
 test("a worker's own finish hands waiters the final row without reading it back, equal to the stored one", async () => {
   const record = await aRunningSubmission(store);

@@ -4,7 +4,7 @@
  */
 import { byId } from '../shared/by-id.js';
 import type { ProblemFileView } from '../shared/types.js';
-import type { OutputFile } from './submission-request.js';
+import type { SourceFile } from '../../contract.js';
 
 /** The server's bound on one output (docs/problems.md, "Output-only problems"). */
 export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -64,7 +64,7 @@ export class OutputsPanel {
    * The files to submit, or null (with the reason shown) when there is nothing to send. A box left
    * empty is a missing output: the test is judged wrong, and the student is told which.
    */
-  files(): OutputFile[] | null {
+  files(): SourceFile[] | null {
     const given = [...this.#boxes].filter(([, box]) => box.value !== '');
     if (given.length === 0) {
       this.#say('Give at least one output: upload the files or paste into the boxes.', 'error');

@@ -8,7 +8,7 @@ import type { ProblemSummary, ProblemView } from '../shared/types.js';
 import type { ApiErrorHandler } from './api-error-handler.js';
 import { OutputsPanel, showProblemFiles } from './problem-mode.js';
 import { problemText, sourceFileText } from './problem-text.js';
-import type { OutputFile } from './submission-request.js';
+import type { SourceFile } from '../../contract.js';
 
 export interface ProblemPickerOptions {
   errors: ApiErrorHandler;
@@ -51,7 +51,7 @@ export class ProblemPicker {
   }
 
   /** An output-only problem's outputs, or null (the panel says why). */
-  outputFiles(): OutputFile[] | null {
+  outputFiles(): SourceFile[] | null {
     return this.#outputs.files();
   }
 

@@ -1,17 +1,12 @@
 /** The body of POST /api/v1/submissions for what the editor page shows. */
+import type { SourceFile } from '../../contract.js';
 import type { ProblemSummary } from '../shared/types.js';
 
 /** The language an output-only submission names (docs/problems.md). */
 const OUTPUT_LANGUAGE = 'output';
 
-/** One output of an output-only problem, named after its test. */
-export interface OutputFile {
-  name: string;
-  content: string;
-}
-
 export type SubmissionRequest =
-  | { language: string; files: OutputFile[]; problemId: string }
+  | { language: string; files: SourceFile[]; problemId: string }
   | { language: string; source: string; problemId: string }
   | { language: string; source: string; stdin: string };
 
@@ -24,7 +19,7 @@ export interface EditorInputs {
   source: string;
   stdin: string;
   /** An output-only problem's outputs; asked only for such a problem. */
-  outputs: () => OutputFile[] | null;
+  outputs: () => SourceFile[] | null;
 }
 
 /** 'no outputs' when an output-only problem has none to send; null when no language is chosen. */
