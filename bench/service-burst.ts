@@ -398,7 +398,7 @@ export function burstTables(result: BurstResult): Table[] {
     ],
     notes: [
       "result after: from a submission's own POST to its final result arriving over SSE; last result is the burst's makespan (first POST to last result).",
-      `order: within a fair round the queue runs cheap jobs before costly ones (a slow compile step, or a recent median judge over 500 ms of the same exercise or language), each costly one passed by at most ${DEFAULT_CONFIG.overtakeLimit} later jobs (src/queue/run-cost.ts).`,
+      `order: within a fair round the queue runs cheap jobs (a run) first, then moderate (a quick compile: C), then costly (a slow compile step, or a recent median judge over 500 ms of the same exercise or language, which reclasses jobs already waiting); a compile is passed by at most ${DEFAULT_CONFIG.overtakeLimit} later jobs (src/queue/run-cost.ts).`,
     ],
   };
   const kinds = [...new Set(items.map((i) => i.kind))];
