@@ -181,8 +181,7 @@ export class Runtime {
     // Embedded workers share this process, so their judge times refine the catalog's class.
     const costHistory = isScaleOut(config) ? null : new RunCostHistory();
     const backends = await openBackends(config, events, {
-      costOf: costHistory ? costHistory.costOf(byCatalog) : byCatalog,
-      costVersion: costHistory ? () => costHistory.version : undefined,
+      ...(costHistory ? costHistory.order(byCatalog) : { costOf: byCatalog }),
       overtakeLimit: config.overtakeLimit,
     });
     let pool: SandboxPool | null = null;

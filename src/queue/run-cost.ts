@@ -212,6 +212,11 @@ export class RunCostHistory {
     if (exercise.add(judgeMs)) this.#version++;
   }
 
+  /** The cost order this history gives a queue: its classes over `fallback`, and its version. */
+  order(fallback: CostOf): Required<Pick<CostOrderOptions, 'costOf' | 'costVersion'>> {
+    return { costOf: this.costOf(fallback), costVersion: () => this.#version };
+  }
+
   /** The history's class where it has one (see above), else `fallback`'s. */
   costOf(fallback: CostOf): CostOf {
     return (submission) => {
