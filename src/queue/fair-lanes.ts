@@ -59,7 +59,10 @@ export class FairLanes {
     // overtakeLimit of them, so this counts from the tail.
     if (cost === 'cheap') {
       ahead += target.fifos[0]!.live;
-      for (const fifo of target.fifos.slice(1)) ahead += fifo.live - this.#liveFrom(fifo, seq);
+      for (let rank = 1; rank < target.fifos.length; rank++) {
+        const fifo = target.fifos[rank]!;
+        ahead += fifo.live - this.#liveFrom(fifo, seq);
+      }
     } else {
       ahead += liveIn(target);
       if (cost === 'moderate') ahead -= this.#liveFrom(target.fifos[2]!, seq);
@@ -67,7 +70,7 @@ export class FairLanes {
     const fifo = target.fifos[costRank(cost)]!;
     fifo.entries.push(entry);
     fifo.live++;
-    this.#live.set(id, { priority, round, seq, key: entry.key, cost, entry });
+    this.#live.set(id, { priority, round, cost, entry });
     this.#counts.set(priority, (this.#counts.get(priority) ?? 0) + 1);
     return ahead;
   }
@@ -114,13 +117,14 @@ export class FairLanes {
     const lane = this.#lanes.get(live.priority)!;
     const round = lane.rounds[live.round - lane.base]!;
     round.fifos[costRank(live.cost)]!.live--;
-    const entry: Entry = { id, seq: live.seq, key: costKey(live.seq, cost, this.#overtakeLimit) };
+    const { seq } = live.entry;
+    const entry: Entry = { id, seq, key: costKey(seq, cost, this.#overtakeLimit) };
     const fifo = round.fifos[costRank(cost)]!;
     let at = fifo.entries.length;
     while (at > fifo.head && fifo.entries[at - 1]!.key > entry.key) at--;
     fifo.entries.splice(at, 0, entry);
     fifo.live++;
-    this.#live.set(id, { ...live, key: entry.key, cost, entry });
+    this.#live.set(id, { ...live, cost, entry });
   }
 
   remove(id: string): boolean {
@@ -137,7 +141,7 @@ export class FairLanes {
     const at = live.round - lane.base;
     let before = this.#countAhead(live.priority) + this.#liveBefore(lane, live.priority, at);
     const last = lane.seq - 1;
-    const self = { key: live.key, rank: costRank(live.cost) };
+    const self = { key: live.entry.key, rank: costRank(live.cost) };
     for (const [rank, fifo] of lane.rounds[at]!.fifos.entries()) {
       for (let i = fifo.head; i < fifo.entries.length; i++) {
         const other = fifo.entries[i]!;
@@ -229,10 +233,8 @@ function nextClass(heads: readonly (Entry | undefined)[], last: number): number 
 interface Live {
   priority: number;
   round: number;
-  seq: number;
-  key: number;
   cost: RunCost;
-  /** Its entry in its class's FIFO: any other entry with its id is a stale place, skipped. */
+  /** Its entry (arrival number, key) in its class's FIFO: any other entry with its id is a stale place, skipped. */
   entry: Entry;
 }
 
