@@ -29,9 +29,10 @@ ARG LANGUAGES=all
 # Node is not installed with apt in the image (it is copied from the node image below).
 RUN node deploy/image/resolve-packages.mjs . "$LANGUAGES" --without nodejs > /out-resolved.txt \
   && mkdir -p /out/app/build \
-  && mkdir -p /out/app/scripts \
+  && mkdir -p /out/app/scripts /out/app/src/languages/native \
   && cp -a package.json package-lock.json bin dist /out/app/ \
   && cp -a scripts/build-pch.mjs /out/app/scripts/ \
+  && cp -a src/languages/native/pch-populate.c /out/app/src/languages/native/ \
   && cp -a build/arbiter-supervisor /out/app/build/ \
   && cp -a node_modules /out/app/ \
   && cd /out/app && npm prune --omit=dev --loglevel=error

@@ -1,10 +1,14 @@
 // The one way a program gets from its files to a runnable command, for every caller: the judge (a
 // submission, a custom checker, an interactor), compileAndRun (CLI, doctor, sandbox tests) and the
 // interactive WebSocket session. Limits arrive resolved (limits-policy.ts); this module only uses them.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { LanguageDefinition } from '../languages/language.js';
 import {
   includesPrecompiledHeader,
   needsPlainCompile,
+  PCH_PRELOAD,
+  withPchPreload,
   withPrecompiledHeaders,
 } from '../languages/precompiled-headers.js';
 import type { SandboxLease } from '../sandbox/lease.js';
@@ -192,12 +196,20 @@ export interface CompileStep {
   limits: RunLimits;
 }
 
+/** Whether a path is a regular file; any failure to look counts as "no". */
+const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+
 /**
  * One compile (prepareProgram's; bench/compile.ts measures it alone). When the language has
  * precompiled headers and the source includes one, the compile first runs with them; whatever it
  * said, the user sees a plain compile's words instead (needsPlainCompile), so diagnostics never depend on whether setup
  * made the headers. The artifacts are the same either way: GCC's .gch holds the parsed header, not
- * code of its own. A compile done twice reports the time both took.
+ * code of its own, and the preload setup built beside it (PCH_PRELOAD) changes only how the kernel
+ * backs the compiler's memory. A compile done twice reports the time both took.
  */
 export async function runCompile(
   lease: SandboxLease,
@@ -207,7 +219,14 @@ export async function runCompile(
   const { language, command, env, limits } = step;
   const pch = language.precompiledHeaders;
   if (pch && step.source !== undefined && includesPrecompiledHeader(pch, step.source)) {
-    const fast = await lease.run({ command: withPrecompiledHeaders(command, pch), env, limits }, signal);
+    const preload = join(pch.dir, PCH_PRELOAD);
+    // Only a library that is there: a missing one would make the loader complain on stderr, and any
+    // word from the compile means compiling again without the headers.
+    const fastEnv = (await isFile(preload)) ? withPchPreload(env, preload) : env;
+    const fast = await lease.run(
+      { command: withPrecompiledHeaders(command, pch), env: fastEnv, limits },
+      signal,
+    );
     if (!needsPlainCompile(fast)) return fast;
     const plain = await lease.run({ command, env, limits }, signal);
     // The plain compile's words and verdict; the time both took, as that is what the compile cost.

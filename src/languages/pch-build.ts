@@ -1,13 +1,16 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.js';
 import type { LanguageDefinition } from './language.js';
-import { PCH_STAMP, type PrecompiledHeaders } from './precompiled-headers.js';
+import { PCH_PRELOAD, PCH_STAMP, type PrecompiledHeaders } from './precompiled-headers.js';
 
 /**
  * Making and checking a language's precompiled headers on the host (scripts/setup, arbiter doctor).
  * A stamp beside the .gch files records what they were built from: the command, the compiler's
- * version and binary, and every file the headers read. Setup rebuilds when any of these changed;
+ * version and binary, every file the headers read, and the preload's source (PCH_PRELOAD, built
+ * beside them). Setup rebuilds when any of these changed;
  * GCC itself ignores a .gch from another compiler build, so a stale one never changes a result,
  * but a header edited in place under the same compiler would go unnoticed by GCC: the stamp's file
  * list is what catches that.
@@ -18,7 +21,24 @@ const BUILD_TIMEOUT_MS = 5 * 60_000;
 const PROBE_TIMEOUT_MS = 30_000;
 /** The host environment the compiler runs in: the same search path the registry uses. */
 const HOST_ENV = { PATH: '/usr/bin:/bin', HOME: '/tmp', LC_ALL: 'C' };
-const STAMP_FORMAT = 1;
+const STAMP_FORMAT = 2;
+/** The preload's C source, which ships with the server (the container images copy it too). */
+export const PRELOAD_SOURCE = join(PROJECT_ROOT, 'src', 'languages', 'native', 'pch-populate.c');
+/**
+ * Built by the entry's own driver as C, so nothing beyond the compiler the entry already needs;
+ * --as-needed keeps libstdc++, which a C++ driver links by default, out of every process it enters.
+ */
+const PRELOAD_FLAGS = [
+  '-x',
+  'c',
+  '-O2',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-shared',
+  '-fPIC',
+  '-Wl,--as-needed',
+];
 
 interface FileIdentity {
   path: string;
@@ -32,6 +52,8 @@ interface Stamp {
   compiler: string;
   driver: FileIdentity;
   headers: { header: string; path: string; deps: FileIdentity[] }[];
+  /** SHA-256 of the preload's source when it was built. */
+  preload: string;
 }
 
 /** Whether a language's precompiled headers are there and current, and if not, why. */
@@ -131,6 +153,26 @@ export function parseDepFile(text: string): string[] {
     .filter((path) => path !== '');
 }
 
+const sha256 = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+
+/** Builds the preload into the directory, atomically and readable by every sandbox uid; returns its source's hash. */
+async function buildPreload(pch: PrecompiledHeaders): Promise<string> {
+  const hash = await sha256(PRELOAD_SOURCE);
+  const final = join(pch.dir, PCH_PRELOAD);
+  const partial = `${final}.partial`;
+  try {
+    await run([pch.build[0]!, ...PRELOAD_FLAGS, '-o', partial, PRELOAD_SOURCE], null, PROBE_TIMEOUT_MS);
+    await chmod(partial, 0o755);
+    await rename(partial, final);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return hash;
+}
+
 const gchPath = (pch: PrecompiledHeaders, header: string): string => join(pch.dir, `${header}.gch`);
 
 async function readStamp(pch: PrecompiledHeaders): Promise<Stamp | null> {
@@ -167,6 +209,9 @@ export async function pchStatus(language: LanguageDefinition): Promise<PchStatus
   const now = await compilerIdentity(pch);
   if (now.compiler !== stamp.compiler || JSON.stringify(now.driver) !== JSON.stringify(stamp.driver))
     return { fresh: false, detail: `built by ${stamp.compiler}, now ${now.compiler}` };
+  if (!(await exists(join(pch.dir, PCH_PRELOAD)))) return { fresh: false, detail: `${PCH_PRELOAD} missing` };
+  if (stamp.preload !== (await sha256(PRELOAD_SOURCE)))
+    return { fresh: false, detail: `${PCH_PRELOAD} was built from another source` };
   for (const header of pch.headers) {
     const entry = stamp.headers.find((h) => h.header === header);
     if (!entry) return { fresh: false, detail: `${header} missing` };
@@ -210,7 +255,8 @@ export async function buildPrecompiledHeaders(language: LanguageDefinition): Pro
       await rm(depFile, { force: true });
     }
   }
-  const stamp: Stamp = { format: STAMP_FORMAT, build: pch.build, compiler, driver, headers };
+  const preload = await buildPreload(pch);
+  const stamp: Stamp = { format: STAMP_FORMAT, build: pch.build, compiler, driver, headers, preload };
   const stampPath = join(pch.dir, PCH_STAMP);
   await writeFile(`${stampPath}.partial`, JSON.stringify(stamp), { mode: 0o644 });
   await rename(`${stampPath}.partial`, stampPath);

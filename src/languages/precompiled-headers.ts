@@ -31,6 +31,13 @@ export interface PrecompiledHeaders {
 
 /** The file name of a stamp scripts/setup writes beside the .gch files once they are complete. */
 export const PCH_STAMP = 'arbiter-pch.json';
+/**
+ * The library scripts/setup builds beside the .gch files from native/pch-populate.c, preloaded into
+ * the compiles that use them: the .gch is read into huge-page memory at once and the compiler's heap
+ * gets huge pages, instead of a page fault (often copy-on-write) per 4 KiB; that file says why this
+ * matters. A .gch compile's wall time on our VM: 45% of a plain compile's without it, 32% with it.
+ */
+export const PCH_PRELOAD = 'arbiter-pch-populate.so';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -52,6 +59,12 @@ export function withPrecompiledHeaders(command: readonly string[], pch: Precompi
   const [compiler, ...rest] = command;
   if (compiler === undefined) throw new Error('an empty compile command');
   return [compiler, `-I${pch.dir}`, ...rest];
+}
+
+/** The compile's environment with the preload (PCH_PRELOAD at `path`) put first in LD_PRELOAD. */
+export function withPchPreload(env: Readonly<Record<string, string>>, path: string): Record<string, string> {
+  const others = env.LD_PRELOAD;
+  return { ...env, LD_PRELOAD: others ? `${path} ${others}` : path };
 }
 
 /**

@@ -1,14 +1,17 @@
 // What scripts/setup does with precompiled headers, on a one-line header of the test's own so it
 // takes well under a second: built once and then left alone, rebuilt when a header it read
-// changed or the .gch went missing, never fresh when built with other flags. Needs g++ (scripts/setup).
+// changed or the .gch or the preload went missing, never fresh when built with other flags; the
+// preload it builds fills a large private writable file mapping at mmap and leaves every other
+// mapping alone. Needs g++ and gcc (scripts/setup).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LANGUAGE_CATALOG } from '../../src/languages/catalog.js';
 import type { LanguageDefinition } from '../../src/languages/language.js';
 import { buildPrecompiledHeaders, pchStatus } from '../../src/languages/pch-build.js';
-import { PCH_STAMP } from '../../src/languages/precompiled-headers.js';
+import { PCH_PRELOAD, PCH_STAMP } from '../../src/languages/precompiled-headers.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 
 const work = scratchDir('arbiter-pch-');
@@ -61,6 +64,11 @@ test('setup builds precompiled headers once, and again only when what they were 
   assert.match((await pchStatus(language)).detail, /mini\.h\.gch missing/);
   assert.equal(await buildPrecompiledHeaders(language), 'built');
 
+  rmSync(join(dir, PCH_PRELOAD));
+  assert.deepEqual(await pchStatus(language), { fresh: false, detail: `${PCH_PRELOAD} missing` });
+  assert.equal(await buildPrecompiledHeaders(language), 'built');
+  assert.equal(statSync(join(dir, PCH_PRELOAD)).mode & 0o777, 0o755, 'every sandbox uid loads it');
+
   const otherFlags: LanguageDefinition = {
     ...language,
     precompiledHeaders: {
@@ -89,4 +97,29 @@ test('a compiler that fails leaves no .gch and no stamp behind', async () => {
   );
   assert.ok(!existsSync(join(work, 'broken', PCH_STAMP)));
   assert.ok(!existsSync(join(work, 'broken', 'no/such/header.h.gch')));
+});
+
+test('the preload fills a large private writable file mapping up front, and nothing else', async () => {
+  await buildPrecompiledHeaders(language); // the test before left a damaged stamp
+  assert.equal((await pchStatus(language)).fresh, true);
+  const preload = join(dir, PCH_PRELOAD);
+  const probe = join(work, 'populate-probe');
+  execFileSync('gcc', ['-O2', '-o', probe, new URL('populate-probe.c', import.meta.url).pathname]);
+  const big = join(work, 'big.gch');
+  const small = join(work, 'small.bin');
+  writeFileSync(big, Buffer.alloc(32 << 20, 7));
+  writeFileSync(small, Buffer.alloc(1 << 20, 7));
+  // KiB of the mapping that are the process's own copy right after mmap.
+  const copiedKb = (file: string, mode: 'rw' | 'rw+' | 'r', withPreload: boolean): number =>
+    Number(
+      execFileSync(probe, [file, mode], {
+        env: withPreload ? { LD_PRELOAD: preload } : {},
+        encoding: 'utf8',
+      }).trim(),
+    );
+  assert.equal(copiedKb(big, 'rw', false), 0, 'without the preload the kernel copies on first write');
+  assert.equal(copiedKb(big, 'rw', true), 32 << 10, 'with it the whole file is read in at mmap');
+  assert.equal(copiedKb(big, 'r', true), 0, 'a read-only mapping is left to the page cache');
+  assert.equal(copiedKb(small, 'rw', true), 0, 'a small mapping faults in as before');
+  assert.equal(copiedKb(big, 'rw+', true), 0, 'a mapping past the end of the file is left to the kernel');
 });

@@ -1,10 +1,12 @@
 // Precompiled headers in the real sandbox, for each GCC C++ entry: setup made them for exactly the
 // compile command's flags and the box uses them (GCC's -H marks a used .gch with "!"); a
-// bits/stdc++.h program builds to the same binary and output as a plain compile; a compile error
+// bits/stdc++.h program builds to the same binary and output as a plain compile; the preload setup
+// built loads in the box and fills the .gch's mapping up front; a compile error
 // and a warning read exactly as a plain compile's; a foreign or missing .gch changes nothing.
 // Needs root, bubblewrap, g++ and g++-11, and scripts/setup's headers: without them it fails,
 // saying so. Adds about 40 s on 2 cores (a plain bits/stdc++.h compile takes 2.5-5 s).
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { compileAndRun } from '../../src/judge/execute.js';
 import { runCompile } from '../../src/judge/program.js';
@@ -12,7 +14,11 @@ import { judge } from '../../src/judge/judge.js';
 import { compileLimitsFor } from '../../src/judge/limits-policy.js';
 import type { LanguageDefinition } from '../../src/languages/language.js';
 import { pchStatus } from '../../src/languages/pch-build.js';
-import { withPrecompiledHeaders } from '../../src/languages/precompiled-headers.js';
+import {
+  PCH_PRELOAD,
+  withPchPreload,
+  withPrecompiledHeaders,
+} from '../../src/languages/precompiled-headers.js';
 import { resolveLimits, type RunResult, type SandboxPool } from '../../src/sandbox/index.js';
 import { DEFAULT_SANDBOX_ENV } from '../../src/sandbox/run-spec.js';
 import { createTestPool, describe, registry } from '../helpers/sandbox.js';
@@ -87,6 +93,34 @@ for (const language of [cpp, cpp11]) {
     assert.equal(result.status, 'accepted', describe(result));
     const listing = result.stderr.toString();
     assert.ok(listing.includes(`! ${gch}\n`), `not used:\n${listing.slice(0, 400)}`);
+  });
+
+  test(`${language.id}: in the box, the preload loads and fills the .gch's mapping up front`, async () => {
+    const probe = { name: 'probe.c', content: readFileSync(new URL('populate-probe.c', import.meta.url)) };
+    const lease = await pool.acquire();
+    try {
+      lease.writeFiles([probe]);
+      const env = { ...DEFAULT_SANDBOX_ENV };
+      const limits = compileLimitsFor(language);
+      const built = await lease.run({ command: ['gcc', '-O2', '-o', 'probe', 'probe.c'], env, limits });
+      assert.equal(built.status, 'accepted', describe(built));
+      // KiB of the mapping that are the program's own copy right after mmap, as cc1plus maps it.
+      const copied = async (preload: boolean) => {
+        const result = await lease.run({
+          command: ['./probe', gch, 'rw'],
+          env: preload ? withPchPreload(env, `${pch.dir}/${PCH_PRELOAD}`) : env,
+          limits,
+        });
+        assert.equal(result.status, 'accepted', describe(result));
+        assert.equal(result.stderr.toString(), '', 'the loader said nothing');
+        return Number(result.stdout.toString().trim());
+      };
+      const size = Math.floor(statSync(gch).size / 1024);
+      assert.equal(await copied(false), 0);
+      assert.ok(Math.abs((await copied(true)) - size) <= 4, `not all of the ${size} KiB .gch`);
+    } finally {
+      lease.release();
+    }
   });
 
   test(`${language.id}: a bits/stdc++.h program builds to the same binary and output as a plain compile`, async () => {
@@ -182,10 +216,11 @@ test('judge and compileAndRun compile with the headers only when the source incl
   const fakeCompiler = {
     name: 'cc.sh',
     executable: true,
-    content: '#!/bin/sh\nprintf \'#!/bin/sh\\necho "%s"\\n\' "$*" > main\nchmod +x main\n',
+    content: '#!/bin/sh\nprintf \'#!/bin/sh\\necho "%s | %s"\\n\' "$*" "$LD_PRELOAD" > main\nchmod +x main\n',
   };
   const fake: LanguageDefinition = { ...cpp, compile: ['./cc.sh', '-o', 'main', 'main.cpp'] };
   const flag = `-I${cpp.precompiledHeaders!.dir}`;
+  const preload = `${cpp.precompiledHeaders!.dir}/${PCH_PRELOAD}`;
   const judged = (source: string) =>
     judge(
       { pool, registry },
@@ -201,7 +236,7 @@ test('judge and compileAndRun compile with the headers only when the source incl
     judged('#include <iostream>\nint main() {}\n'),
     compileAndRun(pool, { language: fake, source: SUM, files: [fakeCompiler], limits: {} }),
   ]);
-  assert.equal(withHeader.run?.stdout, `${flag} -o main main.cpp\n`, JSON.stringify(withHeader));
-  assert.equal(without.run?.stdout, '-o main main.cpp\n', JSON.stringify(without));
-  assert.equal(executed.run?.stdout.toString(), `${flag} -o main main.cpp\n`);
+  assert.equal(withHeader.run?.stdout, `${flag} -o main main.cpp | ${preload}\n`, JSON.stringify(withHeader));
+  assert.equal(without.run?.stdout, '-o main main.cpp | \n', JSON.stringify(without));
+  assert.equal(executed.run?.stdout.toString(), `${flag} -o main main.cpp | ${preload}\n`);
 });
