@@ -168,7 +168,7 @@ export async function compileReport(runsScale = 1): Promise<Report> {
   }
   const notes = [
     `${runs} compiles each way per row after one warm-up each, alternating; one sandbox slot; the compile command is the catalog's (-std=gnu++17 -O2).`,
-    'The compile step is what the judge runs (runCompile in src/judge/program.ts): with the precompiled headers and the preload setup built beside them (huge-page memory for the .gch and the heap: src/languages/native/pch-populate.c) when the source includes one, then a plain compile whenever that one said anything.',
+    'The compile step is what the judge runs (runCompile in src/judge/program.ts): with the precompiled headers and the preload setup built beside them (the .gch mapping filled in two calls from the record setup made of the pages a compile writes, huge pages for the heap: src/languages/native/pch-populate.c) when the source includes one, then a plain compile whenever that one said anything.',
   ];
   const tables: Table[] = [
     {

@@ -4,7 +4,14 @@ import { chmod, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.js';
 import type { LanguageDefinition } from './language.js';
-import { PCH_PRELOAD, PCH_STAMP, type PrecompiledHeaders } from './precompiled-headers.js';
+import {
+  PCH_PRELOAD,
+  PCH_RECORD_ENV,
+  PCH_STAMP,
+  PCH_WRITES_SUFFIX,
+  type PrecompiledHeaders,
+  withPchPreload,
+} from './precompiled-headers.js';
 
 /**
  * Making and checking a language's precompiled headers on the host (scripts/setup, arbiter doctor).
@@ -66,13 +73,14 @@ function run(
   argv: readonly string[],
   stdin: string | null,
   timeout: number,
+  env: Record<string, string> = HOST_ENV,
 ): Promise<{ stdout: string; stderr: string }> {
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
     const child = execFile(
       file!,
       args,
-      { timeout, env: HOST_ENV, maxBuffer: 16 * 1024 * 1024 },
+      { timeout, env, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout, stderr });
         const how = error.killed ? `stopped by ${error.signal ?? 'a signal'}` : `exit ${String(error.code)}`;
@@ -174,6 +182,35 @@ async function buildPreload(pch: PrecompiledHeaders): Promise<string> {
 }
 
 const gchPath = (pch: PrecompiledHeaders, header: string): string => join(pch.dir, `${header}.gch`);
+const writesPath = (pch: PrecompiledHeaders, header: string): string =>
+  `${gchPath(pch, header)}${PCH_WRITES_SUFFIX}`;
+
+/**
+ * Records which pages of a header's .gch a compile writes to (native/pch-populate.c), by compiling
+ * `#include <header>` with it as a judged program would, with the preload recording. Also proves
+ * the .gch usable: GCC maps it only when it takes it, so no record means it was passed over.
+ */
+async function recordWrites(pch: PrecompiledHeaders, header: string): Promise<void> {
+  const final = writesPath(pch, header);
+  const partial = `${final}.partial`;
+  // The build's flags without its `-x c++-header`: the flags a compile that uses the .gch has.
+  const codeFlags = pch.build.slice(1).filter((flag, i, all) => flag !== '-x' && all[i - 1] !== '-x');
+  const env = { ...withPchPreload(HOST_ENV, join(pch.dir, PCH_PRELOAD)), [PCH_RECORD_ENV]: partial };
+  try {
+    await run(
+      [pch.build[0]!, `-I${pch.dir}`, ...codeFlags, '-x', 'c++', '-S', '-o', '/dev/null', '-'],
+      `#include <${header}>\n`,
+      BUILD_TIMEOUT_MS,
+      env,
+    );
+    if (!(await exists(partial)))
+      throw new Error(`${pch.build[0]} did not use ${gchPath(pch, header)}, which it has just made`);
+    await chmod(partial, 0o644);
+    await rename(partial, final);
+  } finally {
+    await rm(partial, { force: true });
+  }
+}
 
 async function readStamp(pch: PrecompiledHeaders): Promise<Stamp | null> {
   let text: string;
@@ -215,8 +252,8 @@ export async function pchStatus(language: LanguageDefinition): Promise<PchStatus
   for (const header of pch.headers) {
     const entry = stamp.headers.find((h) => h.header === header);
     if (!entry) return { fresh: false, detail: `${header} missing` };
-    if (!(await exists(gchPath(pch, header))))
-      return { fresh: false, detail: `${gchPath(pch, header)} missing` };
+    for (const file of [gchPath(pch, header), writesPath(pch, header)])
+      if (!(await exists(file))) return { fresh: false, detail: `${file} missing` };
     for (const dep of entry.deps) {
       if (!(await sameIdentity(dep)))
         return { fresh: false, detail: `${dep.path} changed since it was built` };
@@ -226,7 +263,8 @@ export async function pchStatus(language: LanguageDefinition): Promise<PchStatus
 }
 
 /**
- * Builds a language's precompiled headers unless they are fresh. Each .gch is written beside its
+ * Builds a language's precompiled headers unless they are fresh: the preload, then each .gch and
+ * the record of the pages a compile writes to in it. Each file is written beside its
  * final name and renamed into place, and the stamp comes last, so a compile running meanwhile sees
  * either the old file or the new one, and an interrupted build is redone next time. Readable by
  * every sandbox uid. Returns what it did; throws when the compiler fails.
@@ -237,6 +275,8 @@ export async function buildPrecompiledHeaders(language: LanguageDefinition): Pro
   const { compiler, driver } = await compilerIdentity(pch);
   await mkdir(pch.dir, { recursive: true, mode: 0o755 });
   await rm(join(pch.dir, PCH_STAMP), { force: true });
+  // First, as recording the pages a compile writes to needs it.
+  const preload = await buildPreload(pch);
   const headers: Stamp['headers'] = [];
   for (const header of pch.headers) {
     const path = await headerPath(pch, header);
@@ -244,6 +284,8 @@ export async function buildPrecompiledHeaders(language: LanguageDefinition): Pro
     const partial = `${final}.partial`;
     const depFile = `${final}.d`;
     await mkdir(dirname(final), { recursive: true, mode: 0o755 });
+    // An old record does not describe the new .gch; until the new one is made, there is none.
+    await rm(writesPath(pch, header), { force: true });
     try {
       await run([...pch.build, path, '-o', partial, '-MD', '-MF', depFile], null, BUILD_TIMEOUT_MS);
       const deps = parseDepFile(await readFile(depFile, 'utf8'));
@@ -254,8 +296,8 @@ export async function buildPrecompiledHeaders(language: LanguageDefinition): Pro
       await rm(partial, { force: true });
       await rm(depFile, { force: true });
     }
+    await recordWrites(pch, header);
   }
-  const preload = await buildPreload(pch);
   const stamp: Stamp = { format: STAMP_FORMAT, build: pch.build, compiler, driver, headers, preload };
   const stampPath = join(pch.dir, PCH_STAMP);
   await writeFile(`${stampPath}.partial`, JSON.stringify(stamp), { mode: 0o644 });

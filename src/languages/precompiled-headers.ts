@@ -33,11 +33,17 @@ export interface PrecompiledHeaders {
 export const PCH_STAMP = 'arbiter-pch.json';
 /**
  * The library scripts/setup builds beside the .gch files from native/pch-populate.c, preloaded into
- * the compiles that use them: the .gch is read into huge-page memory at once and the compiler's heap
- * gets huge pages, instead of a page fault (often copy-on-write) per 4 KiB; that file says why this
- * matters. A .gch compile's wall time on our VM: 45% of a plain compile's without it, 32% with it.
+ * the compiles that use them: it fills the .gch's mapping in two calls, the pages a compile writes
+ * to (recorded at setup in `<gch>.writes`) as copies and the rest from the shared page cache, and
+ * gives the compiler's heap huge pages, instead of a page fault (often a copy-on-write) per 4 KiB.
+ * That file says why this matters. A .gch compile's wall time on our VM: 45% of a plain compile's
+ * without it, about 37% with it.
  */
 export const PCH_PRELOAD = 'arbiter-pch-populate.so';
+/** Beside each .gch, the record of which of its pages a compile writes to (PCH_PRELOAD reads it). */
+export const PCH_WRITES_SUFFIX = '.writes';
+/** Set to a file name, has the preload record the pages a compile writes to there (setup only). */
+export const PCH_RECORD_ENV = 'ARBITER_PCH_RECORD';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,8 +1,8 @@
 // What scripts/setup does with precompiled headers, on a one-line header of the test's own so it
 // takes well under a second: built once and then left alone, rebuilt when a header it read
-// changed or the .gch or the preload went missing, never fresh when built with other flags; the
-// preload it builds fills a large private writable file mapping at mmap and leaves every other
-// mapping alone. Needs g++ and gcc (scripts/setup).
+// changed or the .gch, its record of written pages or the preload went missing, never fresh when
+// built with other flags; the preload records a compile's written pages and, from that record,
+// fills a .gch's mapping at mmap, leaving every other mapping alone. Needs g++ and gcc (scripts/setup).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,12 @@ import { test } from 'node:test';
 import { LANGUAGE_CATALOG } from '../../src/languages/catalog.js';
 import type { LanguageDefinition } from '../../src/languages/language.js';
 import { buildPrecompiledHeaders, pchStatus } from '../../src/languages/pch-build.js';
-import { PCH_PRELOAD, PCH_STAMP } from '../../src/languages/precompiled-headers.js';
+import {
+  PCH_PRELOAD,
+  PCH_RECORD_ENV,
+  PCH_STAMP,
+  PCH_WRITES_SUFFIX,
+} from '../../src/languages/precompiled-headers.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 
 const work = scratchDir('arbiter-pch-');
@@ -69,6 +74,10 @@ test('setup builds precompiled headers once, and again only when what they were 
   assert.equal(await buildPrecompiledHeaders(language), 'built');
   assert.equal(statSync(join(dir, PCH_PRELOAD)).mode & 0o777, 0o755, 'every sandbox uid loads it');
 
+  rmSync(`${gch}${PCH_WRITES_SUFFIX}`);
+  assert.match((await pchStatus(language)).detail, /mini\.h\.gch\.writes missing/);
+  assert.equal(await buildPrecompiledHeaders(language), 'built');
+
   const otherFlags: LanguageDefinition = {
     ...language,
     precompiledHeaders: {
@@ -99,27 +108,43 @@ test('a compiler that fails leaves no .gch and no stamp behind', async () => {
   assert.ok(!existsSync(join(work, 'broken', 'no/such/header.h.gch')));
 });
 
-test('the preload fills a large private writable file mapping up front, and nothing else', async () => {
+test('the preload fills a .gch mapping from its record of written pages, and leaves other mappings alone', async () => {
   await buildPrecompiledHeaders(language); // the test before left a damaged stamp
   assert.equal((await pchStatus(language)).fresh, true);
+  const record = readFileSync(`${gch}${PCH_WRITES_SUFFIX}`, 'latin1');
+  assert.match(record, /^[01]+$/, 'one byte per page of the mapping');
+  assert.ok(record.includes('1'), 'a compile writes into its .gch');
+
   const preload = join(dir, PCH_PRELOAD);
   const probe = join(work, 'populate-probe');
   execFileSync('gcc', ['-O2', '-o', probe, new URL('populate-probe.c', import.meta.url).pathname]);
+  const pages = 8192; // 32 MiB
   const big = join(work, 'big.gch');
-  const small = join(work, 'small.bin');
-  writeFileSync(big, Buffer.alloc(32 << 20, 7));
-  writeFileSync(small, Buffer.alloc(1 << 20, 7));
-  // KiB of the mapping that are the process's own copy right after mmap.
-  const copiedKb = (file: string, mode: 'rw' | 'rw+' | 'r', withPreload: boolean): number =>
-    Number(
-      execFileSync(probe, [file, mode], {
-        env: withPreload ? { LD_PRELOAD: preload } : {},
-        encoding: 'utf8',
-      }).trim(),
-    );
-  assert.equal(copiedKb(big, 'rw', false), 0, 'without the preload the kernel copies on first write');
-  assert.equal(copiedKb(big, 'rw', true), 32 << 10, 'with it the whole file is read in at mmap');
-  assert.equal(copiedKb(big, 'r', true), 0, 'a read-only mapping is left to the page cache');
-  assert.equal(copiedKb(small, 'rw', true), 0, 'a small mapping faults in as before');
-  assert.equal(copiedKb(big, 'rw+', true), 0, 'a mapping past the end of the file is left to the kernel');
+  const other = join(work, 'big.bin');
+  writeFileSync(big, Buffer.alloc(pages * 4096, 7));
+  writeFileSync(other, Buffer.alloc(pages * 4096, 7));
+  /** [anonymous KiB, resident KiB] of a mapping of `file` right after mmap; then writes every stride-th page. */
+  const probed = (file: string, mode: 'rw' | 'r', env: Record<string, string>, stride?: number) =>
+    execFileSync(probe, [file, mode, ...(stride ? [String(stride)] : [])], { env, encoding: 'utf8' })
+      .trim()
+      .split(' ')
+      .map(Number);
+  const withPreload = { LD_PRELOAD: preload };
+
+  // Recording: every 4th page written, so 2,048 of the 8,192 are marked.
+  probed(big, 'rw', { ...withPreload, [PCH_RECORD_ENV]: `${big}${PCH_WRITES_SUFFIX}` }, 4);
+  const written = readFileSync(`${big}${PCH_WRITES_SUFFIX}`, 'latin1');
+  assert.equal(written, '1000'.repeat(pages / 4));
+  writeFileSync(`${other}${PCH_WRITES_SUFFIX}`, written);
+
+  assert.deepEqual(probed(big, 'rw', {}), [0, 0], 'without the preload nothing is touched at mmap');
+  assert.deepEqual(
+    probed(big, 'rw', withPreload),
+    [(pages / 4) * 4, pages * 4],
+    'the recorded pages are copies and the rest is mapped, before the program touches any',
+  );
+  assert.deepEqual(probed(big, 'r', withPreload), [0, 0], 'a read-only mapping is left alone');
+  assert.deepEqual(probed(other, 'rw', withPreload), [0, 0], 'a file not named .gch is left alone');
+  writeFileSync(`${big}${PCH_WRITES_SUFFIX}`, written.slice(1));
+  assert.deepEqual(probed(big, 'rw', withPreload), [0, 0], 'a record of another length is not used');
 });

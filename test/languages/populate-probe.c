@@ -1,20 +1,20 @@
 /*
- * Maps a file as cc1plus maps its .gch (private; writable with "rw", read-only with "r"; "rw+" maps
- * a page more than the file holds, which the preload cannot read in and leaves to the kernel) and prints
- * how many KiB of the mapping are already the process's own copy right after mmap: all of it when
- * the PCH preload populated it, none when the kernel will fault pages in as they are touched.
- * Used by test/languages/pch-build.test.ts (on the host) and pch.sandbox.test.ts (in the box).
+ * Maps a file as cc1plus maps its .gch (private; writable with "rw", read-only with "r") and prints
+ * "<anonymous KiB> <resident KiB>" of the mapping right after mmap: what the PCH preload filled in
+ * before the program touched anything. With a STRIDE, it then writes to every STRIDE-th page, so a
+ * run with ARBITER_PCH_RECORD set records those pages. Used by test/languages/pch-build.test.ts.
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s FILE rw|rw+|r\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: %s FILE rw|r [STRIDE]\n", argv[0]);
     return 2;
   }
   int fd = open(argv[1], O_RDONLY);
@@ -23,9 +23,8 @@ int main(int argc, char **argv) {
     perror(argv[1]);
     return 1;
   }
-  int prot = argv[2][0] == 'r' && argv[2][1] == 'w' ? PROT_READ | PROT_WRITE : PROT_READ;
-  size_t length = (size_t)info.st_size + (strcmp(argv[2], "rw+") == 0 ? 4096 : 0);
-  char *mapping = mmap(NULL, length, prot, MAP_PRIVATE, fd, 0);
+  int prot = strcmp(argv[2], "rw") == 0 ? PROT_READ | PROT_WRITE : PROT_READ;
+  char *mapping = mmap(NULL, (size_t)info.st_size, prot, MAP_PRIVATE, fd, 0);
   if (mapping == MAP_FAILED) {
     perror("mmap");
     return 1;
@@ -36,15 +35,17 @@ int main(int argc, char **argv) {
     return 1;
   }
   char line[512];
-  unsigned long start, end, kb;
+  unsigned long start, end, kb, rss = 0, anonymous = 0;
   int inside = 0;
   while (fgets(line, sizeof line, smaps)) {
     if (sscanf(line, "%lx-%lx ", &start, &end) == 2) inside = start == (unsigned long)mapping;
-    else if (inside && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
-      printf("%lu\n", kb);
-      return 0;
-    }
+    else if (inside && sscanf(line, "Rss: %lu kB", &kb) == 1) rss = kb;
+    else if (inside && sscanf(line, "Anonymous: %lu kB", &kb) == 1) anonymous = kb;
   }
-  fprintf(stderr, "the mapping is not in /proc/self/smaps\n");
-  return 1;
+  printf("%lu %lu\n", anonymous, rss);
+  if (argc == 4) {
+    long stride = atol(argv[3]), page = sysconf(_SC_PAGESIZE);
+    for (off_t at = 0; stride > 0 && at < info.st_size; at += stride * page) mapping[at] ^= 1;
+  }
+  return 0;
 }
