@@ -1,3 +1,5 @@
+// What every part of Arbiter kept in Redis shares: its options, and how a Redis failure reaches a
+// caller.
 import type { Redis } from 'ioredis';
 import { ArbiterError } from './errors.js';
 import { withDefaults } from './option-defaults.js';
@@ -27,4 +29,23 @@ export function resolveRedisOptions<D extends { keyPrefix: string }, O extends R
     throw new ArbiterError('INVALID_INPUT', `keyPrefix must be a string, got ${String(settings.keyPrefix)}`);
   }
   return settings;
+}
+
+/**
+ * A Redis failure as DEPENDENCY_UNAVAILABLE (503), so a client gets an answer, not a hang; an
+ * ArbiterError (a timeout already worded, a bad input) passes as it is.
+ */
+export function redisUnavailable(error: unknown): ArbiterError {
+  if (error instanceof ArbiterError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${reason}`, { cause: error });
+}
+
+/** Runs a call to Redis; its failure becomes DEPENDENCY_UNAVAILABLE (redisUnavailable). */
+export async function callRedis<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw redisUnavailable(error);
+  }
 }

@@ -11,7 +11,8 @@ import {
   type Arrival,
   type OrderKeys,
 } from './bullmq-order.js';
-import { callRedis, redisOf, replyOf, unavailable } from './bullmq-redis.js';
+import { callRedis, redisUnavailable } from '../redis-options.js';
+import { redisOf, replyOf } from './bullmq-redis.js';
 import type { CostOf } from './run-cost.js';
 
 /**
@@ -233,7 +234,7 @@ async function promoteDue(queue: Queue, keys: OrderKeys, entries: readonly DueEn
       } catch (error) {
         // A job gone from Redis since (finished and trimmed, or removed) has nothing to promote.
         const exists = await callRedis(async () => (await redisOf(queue)).exists(queue.toKey(id)));
-        if (exists !== 0) throw unavailable(error);
+        if (exists !== 0) throw redisUnavailable(error);
       }
     }),
   );
@@ -247,5 +248,5 @@ async function promoteDue(queue: Queue, keys: OrderKeys, entries: readonly DueEn
     ),
   );
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw unavailable(failed.reason);
+  if (failed) throw redisUnavailable(failed.reason);
 }

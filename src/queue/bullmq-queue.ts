@@ -3,7 +3,8 @@ import { ArbiterError } from '../errors.js';
 import type { Store, SubmissionRecord } from '../store/types.js';
 import { GroupedEnqueue } from './bullmq-enqueue.js';
 import { OrderKeys, QUEUE_NAME, RELEASE_SCRIPT } from './bullmq-order.js';
-import { callRedis, redisOf } from './bullmq-redis.js';
+import { callRedis } from '../redis-options.js';
+import { redisOf } from './bullmq-redis.js';
 import type { JobQueue } from './job-queue.js';
 import { resolveCostOrder, type CostOrderOptions } from './run-cost.js';
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { ArbiterError } from '../errors.js';
+import { redisUnavailable } from '../redis-options.js';
 
 /** The part of ioredis the scale-out queue uses beyond BullMQ's own calls. */
 export interface RedisCommands {
@@ -22,26 +22,9 @@ export interface RedisCommands {
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
 }
 
-/** A Redis failure as DEPENDENCY_UNAVAILABLE (503), so a client gets an answer, not a hang. */
-export function unavailable(error: unknown): ArbiterError {
-  if (error instanceof ArbiterError) return error;
-  return new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${(error as Error).message}`, {
-    cause: error,
-  });
-}
-
-/** Runs a call to Redis; its failure becomes DEPENDENCY_UNAVAILABLE. */
-export async function callRedis<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw unavailable(error);
-  }
-}
-
 /** A pipelined command's reply, or its error thrown as DEPENDENCY_UNAVAILABLE. */
 export function replyOf([error, value]: [Error | null, unknown]): unknown {
-  if (error) throw unavailable(error);
+  if (error) throw redisUnavailable(error);
   return value;
 }
 

@@ -28,7 +28,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
-import { resolveRedisOptions } from '../redis-options.js';
+import { redisUnavailable, resolveRedisOptions } from '../redis-options.js';
 import { withTimeout } from '../timeout.js';
 import type { RateDecision, RateLimit, RateLimiter } from './rate-limiter.js';
 import { take, toRateDecision, type BucketState } from './token-bucket.js';
@@ -235,10 +235,7 @@ export class RedisRateLimiter implements RateLimiter {
           ),
       );
     } catch (error) {
-      if (error instanceof ArbiterError) throw error;
-      throw new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw redisUnavailable(error);
     }
     return parseReply(reply);
   }
@@ -260,8 +257,4 @@ function parseReply(reply: unknown): { allowed: boolean; previous: BucketState |
     if (!Number.isFinite(previous.tokens) || !Number.isFinite(previous.updatedMs)) throw malformed();
   }
   return { allowed: allowed === 1, previous, nowMs: now };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

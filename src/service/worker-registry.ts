@@ -20,7 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ArbiterError } from '../errors.js';
-import { resolveRedisOptions } from '../redis-options.js';
+import { callRedis, redisUnavailable, resolveRedisOptions } from '../redis-options.js';
 
 /** What a worker says about itself when it registers. */
 export interface WorkerInfo {
@@ -208,30 +208,30 @@ export class WorkerRegistry {
     if (info === undefined) return;
     // A beat still in flight (perhaps retried as EVAL after NOSCRIPT) would recreate the entry.
     await Promise.allSettled([...this.#inFlight]);
-    await call(() =>
+    await callRedis(() =>
       this.#redis.multi().del(this.#workerKey(info.id)).zrem(this.#indexKey(), info.id).exec(),
     );
   }
 
   /** The live workers, by id. Removes expired ids from the index as it goes. */
   async list(): Promise<WorkerStatus[]> {
-    const ids = await call(() => this.#redis.zrange(this.#indexKey(), 0, -1));
+    const ids = await callRedis(() => this.#redis.zrange(this.#indexKey(), 0, -1));
     if (ids.length === 0) return [];
     const pipeline = this.#redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.#workerKey(id));
-    const replies = await call(async () => (await pipeline.exec()) ?? []);
+    const replies = await callRedis(async () => (await pipeline.exec()) ?? []);
     const workers: WorkerStatus[] = [];
     const expired: string[] = [];
     ids.forEach((id, i) => {
       const [error, hash] = replies[i] ?? [new Error('no reply'), null];
-      if (error) throw unavailable(error);
+      if (error) throw redisUnavailable(error);
       const fields = hash as Record<string, string>;
       if (Object.keys(fields).length === 0) expired.push(id);
       else workers.push(parseStatus(this.#workerKey(id), fields));
     });
     // A worker that re-registers under an expired id at this very moment loses its index entry
     // until its next beat puts it back; the cost of not doing this in a script.
-    if (expired.length > 0) await call(() => this.#redis.zrem(this.#indexKey(), ...expired));
+    if (expired.length > 0) await callRedis(() => this.#redis.zrem(this.#indexKey(), ...expired));
     return workers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
@@ -254,7 +254,7 @@ export class WorkerRegistry {
     } catch (error) {
       if (this.#failing) return;
       this.#failing = true;
-      this.#onError(error instanceof ArbiterError ? error : unavailable(error));
+      this.#onError(redisUnavailable(error));
     }
   }
 
@@ -274,7 +274,7 @@ export class WorkerRegistry {
       state,
     };
     const command = (this.#redis as unknown as Record<string, HeartbeatCommand>)[HEARTBEAT_COMMAND]!;
-    const write = call(async () => {
+    const write = callRedis(async () => {
       await command.call(
         this.#redis,
         this.#workerKey(info.id),
@@ -351,19 +351,4 @@ function parseStatus(key: string, fields: Record<string, string>): WorkerStatus 
     lastSeen: number('lastSeen'),
     state,
   };
-}
-
-/** Redis failures become DEPENDENCY_UNAVAILABLE (503), as everywhere in Arbiter. */
-async function call<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ArbiterError) throw error;
-    throw unavailable(error);
-  }
-}
-
-function unavailable(error: unknown): ArbiterError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ArbiterError('DEPENDENCY_UNAVAILABLE', `Redis is unavailable: ${reason}`, { cause: error });
 }
