@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
 import { LANGUAGE_CATALOG } from './catalog.js';
@@ -122,4 +124,66 @@ test("a language's own entry that is not installed gives way to its first instal
     () => new LanguageRegistry([{ ...c!, id: 'x', aliases: [], versionOf: 'nothing' }]),
     /no such language/,
   );
+});
+
+test('a version probe that found nothing is asked again later; one that answered is not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'arbiter-version-'));
+  try {
+    // Fails (prints nothing) on its first call, answers after; every call leaves a line in `calls`.
+    const script = join(dir, 'version.sh');
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho call >> ${dir}/calls\n[ -e ${dir}/once ] && echo 1.2.3\ntouch ${dir}/once\n`,
+      { mode: 0o755 },
+    );
+    const [c] = LANGUAGE_CATALOG;
+    const flaky = { ...c!, binary: '/bin/sh', version: { command: [script], pattern: /(\d+\.\d+\.\d+)/ } };
+    const calls = () => readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean).length;
+
+    const soon = new LanguageRegistry([flaky], { versionRetryMs: 0 });
+    assert.equal(await soon.version(flaky), null, 'the first probe finds no version');
+    assert.equal(await soon.version(flaky), '1.2.3', 'the next ask probes again');
+    assert.equal(await soon.version(flaky), '1.2.3');
+    assert.equal(calls(), 2, 'an answer is kept');
+
+    rmSync(join(dir, 'once'));
+    const later = new LanguageRegistry([flaky], { versionRetryMs: 60_000 });
+    assert.equal(await later.version(flaky), null);
+    assert.equal(await later.version(flaky), null, 'within the retry delay the failure stands');
+    assert.equal(calls(), 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('version probes run at most one per core at once, however many are asked together', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'arbiter-version-'));
+  try {
+    // Each probe notes when it starts and ends; the log's order shows how many overlapped.
+    const script = join(dir, 'version.sh');
+    writeFileSync(script, `#!/bin/sh\necho + >> ${dir}/log\nsleep 0.2\necho - >> ${dir}/log\necho 1.0.0\n`, {
+      mode: 0o755,
+    });
+    const [c] = LANGUAGE_CATALOG;
+    const many = Array.from({ length: availableParallelism() + 4 }, (_, i) => ({
+      ...c!,
+      id: `probe${i}`,
+      aliases: [],
+      binary: '/bin/sh',
+      version: { command: [script], pattern: /(\d+\.\d+\.\d+)/ },
+    }));
+    const probes = new LanguageRegistry(many);
+    const versions = await Promise.all(many.map((d) => probes.version(d)));
+    assert.ok(versions.every((v) => v === '1.0.0'));
+    let running = 0;
+    let most = 0;
+    for (const mark of readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean)) {
+      running += mark === '+' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    assert.equal(running, 0);
+    assert.ok(most <= availableParallelism(), `${most} probes ran at once`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

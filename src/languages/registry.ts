@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import semver from 'semver';
 import type { Language } from '../contract.js';
@@ -10,6 +11,51 @@ import { unavailableByName, unavailableMessage } from './unavailable.js';
 
 /** How long a toolchain may take to print its version (the JVM-based ones are slow). */
 const VERSION_TIMEOUT_MS = 20_000;
+/**
+ * Version probes run at once, at most: one per core. Each may start a JVM; the sixty a full
+ * catalog asks for, all at once on a loaded 2-core machine, ran past the timeout and left
+ * languages without a version, which a Piston client's version selector then could not match.
+ */
+const PROBES_AT_ONCE = Math.max(1, availableParallelism());
+/** A probe that found no version (it failed or timed out) is asked again after this long, by default. */
+const VERSION_RETRY_MS = 30_000;
+
+/** How a registry asks toolchains their versions. */
+export interface RegistryOptions {
+  /** After a probe found no version, how long until the next ask probes again, in ms. Default 30 s. */
+  versionRetryMs?: number;
+}
+
+/** Runs at most `size` tasks at once, the rest in the order they came. */
+class TaskSlots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** Shared by every registry in the process: they probe the same machine. */
+const probeSlots = new TaskSlots(PROBES_AT_ONCE);
+
+/** A version as asked: the answer (null while unknown) and, when it found none, when it may be asked again. */
+interface VersionProbe {
+  answer: Promise<string | null>;
+  retryAt: number;
+}
 
 /** A language as GET /api/v1/languages lists it: the contract's Language, and what it is a version of. */
 export interface LanguageInfo extends Language {
@@ -24,9 +70,10 @@ function runVersionCommand(definition: LanguageDefinition): Promise<string | nul
       file!,
       args,
       { timeout: VERSION_TIMEOUT_MS, env: { PATH: '/usr/bin:/bin', HOME: '/tmp' } },
-      (error, stdout, stderr) => {
+      (_error, stdout, stderr) => {
+        // A toolchain may print its version and still exit non-zero (or on stderr): the text decides.
         const match = definition.version.pattern.exec(`${stdout}\n${stderr}`.trim());
-        resolve(match?.[1] ?? (error ? null : null));
+        resolve(match?.[1] ?? null);
       },
     );
   });
@@ -73,13 +120,19 @@ function compareVersionsDescending(a: string | null, b: string | null): number {
 /** The languages Arbiter knows, looked up by id, alias or file extension. */
 export class LanguageRegistry {
   readonly #byName = new Map<string, LanguageDefinition>();
-  readonly #versions = new Map<string, Promise<string | null>>();
+  readonly #versions = new Map<string, VersionProbe>();
   readonly #installed = new Map<string, boolean>();
 
   /** Each language's other versions, by the id of the language's own entry. */
   readonly #otherVersions = new Map<string, LanguageDefinition[]>();
 
-  constructor(readonly definitions: readonly LanguageDefinition[] = LANGUAGE_CATALOG) {
+  readonly #versionRetryMs: number;
+
+  constructor(
+    readonly definitions: readonly LanguageDefinition[] = LANGUAGE_CATALOG,
+    options: RegistryOptions = {},
+  ) {
+    this.#versionRetryMs = options.versionRetryMs ?? VERSION_RETRY_MS;
     for (const definition of definitions) {
       if (definition.versionOf !== undefined) {
         const family = this.#otherVersions.get(definition.versionOf) ?? [];
@@ -189,14 +242,24 @@ export class LanguageRegistry {
     return installed;
   }
 
-  /** The installed toolchain's version, asked once per process. */
+  /**
+   * The installed toolchain's version, asked once per process when the toolchain answers; when it
+   * did not (a failure, a timeout on a loaded machine), asked again versionRetryMs later. Null
+   * for a toolchain that is not installed, and until one answers.
+   */
   version(definition: LanguageDefinition): Promise<string | null> {
-    let version = this.#versions.get(definition.id);
-    if (!version) {
-      version = this.isInstalled(definition) ? runVersionCommand(definition) : Promise.resolve(null);
-      this.#versions.set(definition.id, version);
-    }
-    return version;
+    const known = this.#versions.get(definition.id);
+    if (known && Date.now() < known.retryAt) return known.answer;
+    if (!this.isInstalled(definition)) return Promise.resolve(null);
+    const probe: VersionProbe = {
+      answer: probeSlots.run(() => runVersionCommand(definition)),
+      retryAt: Infinity,
+    };
+    void probe.answer.then((version) => {
+      if (version === null) probe.retryAt = Date.now() + this.#versionRetryMs;
+    });
+    this.#versions.set(definition.id, probe);
+    return probe.answer;
   }
 
   /** Host directories outside /usr that some toolchain needs visible in the sandbox. */
