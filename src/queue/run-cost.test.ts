@@ -11,9 +11,23 @@ import {
   RunCostHistory,
 } from './run-cost.js';
 
-/** A job of `language`, of a problem or (null) an ad-hoc run under the default limits with `cpuMs`. */
-const of = (language: string, problemId: string | null = null, cpuMs = DEFAULT_RUN_LIMITS.cpuMs) =>
-  ({ language, problemId, request: { limits: { ...DEFAULT_RUN_LIMITS, cpuMs } } }) as SubmissionRecord;
+let submitters = 0;
+/**
+ * A job of `language`, of a problem or (null) an ad-hoc run under the default limits with `cpuMs`,
+ * from a submitter of its own unless one is named.
+ */
+const of = (
+  language: string,
+  problemId: string | null = null,
+  cpuMs = DEFAULT_RUN_LIMITS.cpuMs,
+  submitter = `student-${++submitters}`,
+) =>
+  ({
+    language,
+    problemId,
+    submitter,
+    request: { limits: { ...DEFAULT_RUN_LIMITS, cpuMs } },
+  }) as SubmissionRecord;
 let problems = 0;
 /** A job of a problem of its own: it teaches its language's history, not the exercise asked about. */
 const another = (language: string) => of(language, `problem-${++problems}`);
@@ -131,4 +145,20 @@ test('history: its version goes up when a median starts to say something else, n
   history.observe(of('python3', 'p'), 3_000);
   history.observe(of('python3', 'p'), 3_000);
   assert.ok(history.version > learned, 'turned slow: waiting jobs are to be asked again');
+});
+
+test("history: one submitter's judges count at most three times, so one student cannot hold a problem costly", () => {
+  const history = new RunCostHistory();
+  const costOf = history.costOf(byCatalog);
+  const flood = () => of('python3', 'sum', undefined, 'mallory');
+  for (let i = 0; i < 10; i++) history.observe(flood(), 3_000);
+  assert.equal(costOf(of('python3', 'sum')), 'costly', 'the first judges were all slow');
+  // Ten slow judges of one student are three of the median's: three quick ones of others outvote them.
+  for (let i = 0; i < 2; i++) history.observe(of('python3', 'sum'), 60);
+  assert.equal(costOf(of('python3', 'sum')), 'costly', 'three slow, two quick: the median is slow');
+  history.observe(of('python3', 'sum'), 60);
+  assert.equal(costOf(of('python3', 'sum')), 'cheap');
+  // The student's latest judges are the ones kept: more of the same changes nothing.
+  for (let i = 0; i < 10; i++) history.observe(flood(), 3_000);
+  assert.equal(costOf(of('python3', 'sum')), 'cheap');
 });

@@ -135,6 +135,12 @@ const LANGUAGE_MIN_RUNS = 5;
  * many times at once: its first judges are worth learning from before most of it has run.
  */
 const EXERCISE_MIN_RUNS = 2;
+/**
+ * Of the judges remembered of a language or an exercise, at most this many are one submitter's
+ * (its latest): one student who sends the same slow program again and again cannot make a
+ * problem costly for the class by themselves, past the first judges, nor keep it so.
+ */
+const RUNS_PER_SUBMITTER = 3;
 /** Exercises remembered, the least recently judged forgotten first: a bound on memory. */
 const MAX_EXERCISES = 1_000;
 /**
@@ -157,18 +163,21 @@ export function exerciseOf(submission: CostFacts): string {
 
 /** Recent judge times of some kind of job, and whether their median, once trusted, is slow. */
 class JudgeTimes {
-  readonly #runs: number[] = [];
+  readonly #runs: { judgeMs: number; submitter: string }[] = [];
   slow: boolean | null = null;
 
   constructor(readonly minRuns: number) {}
 
   /** Returns whether `slow` changed. */
-  add(judgeMs: number): boolean {
-    this.#runs.push(judgeMs);
+  add(judgeMs: number, submitter: string): boolean {
+    const own = this.#runs.findIndex((run) => run.submitter === submitter);
+    const owned = this.#runs.reduce((count, run) => count + (run.submitter === submitter ? 1 : 0), 0);
+    if (owned >= RUNS_PER_SUBMITTER) this.#runs.splice(own, 1);
+    this.#runs.push({ judgeMs, submitter });
     if (this.#runs.length > HISTORY_RUNS) this.#runs.shift();
     if (this.#runs.length < this.minRuns) return false;
     // The lower median: of two judges, both must be slow to make a kind of job slow.
-    const sorted = [...this.#runs].sort((a, b) => a - b);
+    const sorted = this.#runs.map((run) => run.judgeMs).sort((a, b) => a - b);
     const slow = sorted[(sorted.length - 1) >> 1]! > COSTLY_JUDGE_MS;
     const changed = slow !== this.slow;
     this.slow = slow;
@@ -183,7 +192,8 @@ class JudgeTimes {
  * keeps the fallback's (the catalog's) class, except that a compile the catalog calls costly is
  * moderate once it proves quick: a job with a compile step never counts as cheap, since one run
  * without a compile is cheaper still. The median, not the mean: a few infinite loops stopped at
- * their CPU limit must not make a whole language costly. O(HISTORY_RUNS) per observation, O(1) per
+ * their CPU limit must not make a whole language costly; at most RUNS_PER_SUBMITTER of the judges
+ * remembered are one submitter's. O(HISTORY_RUNS) per observation, O(1) per
  * estimate (a few hundred bytes of limits made into a key).
  */
 export class RunCostHistory {
@@ -198,18 +208,18 @@ export class RunCostHistory {
   }
 
   /** Records one judge of `submission` that took `judgeMs`. */
-  observe(submission: CostFacts, judgeMs: number): void {
+  observe(submission: CostFacts & Pick<SubmissionRecord, 'submitter'>, judgeMs: number): void {
     if (!Number.isFinite(judgeMs) || judgeMs < 0) return;
     let language = this.#languages.get(submission.language);
     if (!language) this.#languages.set(submission.language, (language = new JudgeTimes(LANGUAGE_MIN_RUNS)));
-    if (language.add(judgeMs)) this.#version++;
+    if (language.add(judgeMs, submission.submitter)) this.#version++;
     const key = exerciseOf(submission);
     const exercise = this.#exercises.get(key) ?? new JudgeTimes(EXERCISE_MIN_RUNS);
     this.#exercises.delete(key);
     this.#exercises.set(key, exercise);
     // A forgotten exercise's waiting jobs keep the class they have: no new version for that.
     if (this.#exercises.size > MAX_EXERCISES) this.#exercises.delete(this.#exercises.keys().next().value!);
-    if (exercise.add(judgeMs)) this.#version++;
+    if (exercise.add(judgeMs, submission.submitter)) this.#version++;
   }
 
   /** The cost order this history gives a queue: its classes over `fallback`, and its version. */
