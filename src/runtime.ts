@@ -210,8 +210,8 @@ export class Runtime {
         startedAt: runtime.startedAt,
       });
     }
-    // Ask every toolchain its version now, so the first GET /languages does not wait for 21 of them.
-    void registry.describe();
+    // Ask every toolchain its version now, so the first GET /languages does not wait for them all.
+    void registry.warmVersions();
     runtime.#startHousekeeping();
     return runtime;
   }

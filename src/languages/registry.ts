@@ -12,9 +12,9 @@ import { unavailableByName, unavailableMessage } from './unavailable.js';
 /** How long a toolchain may take to print its version (the JVM-based ones are slow). */
 const VERSION_TIMEOUT_MS = 20_000;
 /**
- * Version probes run at once, at most: one per core. Each may start a JVM; the sixty a full
- * catalog asks for, all at once on a loaded 2-core machine, ran past the timeout and left
- * languages without a version, which a Piston client's version selector then could not match.
+ * Probes warmVersions runs at once, at most: one per core. Each may start a JVM; the sixty of a
+ * full catalog, all at once on a loaded 2-core machine, ran past the timeout and left languages
+ * without a version, which a Piston client's version selector then could not match.
  */
 const PROBES_AT_ONCE = Math.max(1, availableParallelism());
 /** A probe that found no version (it failed or timed out) is asked again after this long, by default. */
@@ -25,31 +25,6 @@ export interface RegistryOptions {
   /** After a probe found no version, how long until the next ask probes again, in ms. Default 30 s. */
   versionRetryMs?: number;
 }
-
-/** Runs at most `size` tasks at once, the rest in the order they came. */
-class TaskSlots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
-
-/** Shared by every registry in the process: they probe the same machine. */
-const probeSlots = new TaskSlots(PROBES_AT_ONCE);
 
 /** A version as asked: the answer (null while unknown) and, when it found none, when it may be asked again. */
 interface VersionProbe {
@@ -251,15 +226,24 @@ export class LanguageRegistry {
     const known = this.#versions.get(definition.id);
     if (known && Date.now() < known.retryAt) return known.answer;
     if (!this.isInstalled(definition)) return Promise.resolve(null);
-    const probe: VersionProbe = {
-      answer: probeSlots.run(() => runVersionCommand(definition)),
-      retryAt: Infinity,
-    };
+    const probe: VersionProbe = { answer: runVersionCommand(definition), retryAt: Infinity };
     void probe.answer.then((version) => {
       if (version === null) probe.retryAt = Date.now() + this.#versionRetryMs;
     });
     this.#versions.set(definition.id, probe);
     return probe.answer;
+  }
+
+  /**
+   * Asks every installed toolchain its version ahead of need (a server starting), PROBES_AT_ONCE at
+   * a time. A version asked for meanwhile (a submission's) is probed at once, not queued behind.
+   */
+  async warmVersions(): Promise<void> {
+    const waiting = this.definitions.filter((d) => this.isInstalled(d));
+    const prober = async (): Promise<void> => {
+      for (let next = waiting.shift(); next; next = waiting.shift()) await this.version(next);
+    };
+    await Promise.all(Array.from({ length: PROBES_AT_ONCE }, prober));
   }
 
   /** Host directories outside /usr that some toolchain needs visible in the sandbox. */
