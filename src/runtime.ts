@@ -211,7 +211,7 @@ export class Runtime {
       });
     }
     // Ask every toolchain its version now, so the first GET /languages does not wait for them all.
-    void registry.warmVersions();
+    void registry.describe();
     runtime.#startHousekeeping();
     return runtime;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isArbiterError } from '../errors.js';
@@ -151,48 +151,6 @@ test('a version probe that found nothing is asked again later; one that answered
     assert.equal(await later.version(flaky), null);
     assert.equal(await later.version(flaky), null, 'within the retry delay the failure stands');
     assert.equal(calls(), 3);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('warming the versions probes at most one per core at once; a version asked meanwhile does not wait', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'arbiter-version-'));
-  try {
-    // Each probe notes when it starts and ends; the log's order shows how many overlapped.
-    const script = join(dir, 'version.sh');
-    writeFileSync(script, `#!/bin/sh\necho + >> ${dir}/log\nsleep 0.2\necho - >> ${dir}/log\necho 1.0.0\n`, {
-      mode: 0o755,
-    });
-    const [c] = LANGUAGE_CATALOG;
-    const many = Array.from({ length: availableParallelism() + 4 }, (_, i) => ({
-      ...c!,
-      id: `probe${i}`,
-      aliases: [],
-      binary: '/bin/sh',
-      version: { command: [script], pattern: /(\d+\.\d+\.\d+)/ },
-    }));
-    const probes = new LanguageRegistry(many);
-    const warming = probes.warmVersions();
-    // The last of the queue, asked for now, answers before warming reaches it.
-    assert.equal(await probes.version(many.at(-1)!), '1.0.0');
-    const ended = () =>
-      readFileSync(join(dir, 'log'), 'utf8')
-        .split('\n')
-        .filter((l) => l === '-').length;
-    assert.ok(ended() < many.length, 'it did not wait for the rest');
-    await warming;
-    assert.ok((await Promise.all(many.map((d) => probes.version(d)))).every((v) => v === '1.0.0'));
-    assert.equal(ended(), many.length, 'each toolchain is probed once');
-    let running = 0;
-    let most = 0;
-    for (const mark of readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean)) {
-      running += mark === '+' ? 1 : -1;
-      most = Math.max(most, running);
-    }
-    assert.equal(running, 0);
-    // The warming's probes, and the one asked for beside them.
-    assert.ok(most <= availableParallelism() + 1, `${most} probes ran at once`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import semver from 'semver';
 import type { Language } from '../contract.js';
@@ -11,12 +10,6 @@ import { unavailableByName, unavailableMessage } from './unavailable.js';
 
 /** How long a toolchain may take to print its version (the JVM-based ones are slow). */
 const VERSION_TIMEOUT_MS = 20_000;
-/**
- * Probes warmVersions runs at once, at most: one per core. Each may start a JVM; the sixty of a
- * full catalog, all at once on a loaded 2-core machine, ran past the timeout and left languages
- * without a version, which a Piston client's version selector then could not match.
- */
-const PROBES_AT_ONCE = Math.max(1, availableParallelism());
 /** A probe that found no version (it failed or timed out) is asked again after this long, by default. */
 const VERSION_RETRY_MS = 30_000;
 
@@ -232,18 +225,6 @@ export class LanguageRegistry {
     });
     this.#versions.set(definition.id, probe);
     return probe.answer;
-  }
-
-  /**
-   * Asks every installed toolchain its version ahead of need (a server starting), PROBES_AT_ONCE at
-   * a time. A version asked for meanwhile (a submission's) is probed at once, not queued behind.
-   */
-  async warmVersions(): Promise<void> {
-    const waiting = this.definitions.filter((d) => this.isInstalled(d));
-    const prober = async (): Promise<void> => {
-      for (let next = waiting.shift(); next; next = waiting.shift()) await this.version(next);
-    };
-    await Promise.all(Array.from({ length: PROBES_AT_ONCE }, prober));
   }
 
   /** Host directories outside /usr that some toolchain needs visible in the sandbox. */

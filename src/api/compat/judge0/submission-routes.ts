@@ -193,10 +193,11 @@ export function registerSubmissionRoutes(app: FastifyInstance, settings: Judge0S
         );
       }
       const base64 = request.query.base64_encoded ?? false;
-      const languages = await judge0Languages(arbiter.languages);
       const caller = callerOf(request);
-      // The request itself paid one token; each further submission pays its own.
+      // The request itself paid one token; each further submission pays its own, before any work
+      // (the language list may wait on version probes while the bucket refills).
       await chargeMore(rateLimits, request, caller, submissions.length - 1);
+      const languages = await judge0Languages(arbiter.languages);
       const answers: Record<string, unknown>[] = [];
       let created = 0;
       for (const body of submissions) {
