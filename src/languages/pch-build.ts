@@ -166,18 +166,28 @@ const sha256 = async (path: string): Promise<string> =>
     .update(await readFile(path))
     .digest('hex');
 
-/** Builds the preload into the directory, atomically and readable by every sandbox uid; returns its source's hash. */
-async function buildPreload(pch: PrecompiledHeaders): Promise<string> {
-  const hash = await sha256(PRELOAD_SOURCE);
-  const final = join(pch.dir, PCH_PRELOAD);
+/**
+ * Puts a file at `final` whole or not at all: `make` writes it beside it (`<final>.partial`), which
+ * then gets `mode` and is renamed into place, so a compile running meanwhile sees the old file or
+ * the new one. A `make` that throws leaves nothing behind.
+ */
+async function replaceFile(final: string, mode: number, make: (partial: string) => Promise<void>) {
   const partial = `${final}.partial`;
   try {
-    await run([pch.build[0]!, ...PRELOAD_FLAGS, '-o', partial, PRELOAD_SOURCE], null, PROBE_TIMEOUT_MS);
-    await chmod(partial, 0o755);
+    await make(partial);
+    await chmod(partial, mode);
     await rename(partial, final);
   } finally {
     await rm(partial, { force: true });
   }
+}
+
+/** Builds the preload into the directory, loadable by every sandbox uid; returns its source's hash. */
+async function buildPreload(pch: PrecompiledHeaders): Promise<string> {
+  const hash = await sha256(PRELOAD_SOURCE);
+  await replaceFile(join(pch.dir, PCH_PRELOAD), 0o755, async (partial) => {
+    await run([pch.build[0]!, ...PRELOAD_FLAGS, '-o', partial, PRELOAD_SOURCE], null, PROBE_TIMEOUT_MS);
+  });
   return hash;
 }
 
@@ -191,12 +201,10 @@ const writesPath = (pch: PrecompiledHeaders, header: string): string =>
  * the .gch usable: GCC maps it only when it takes it, so no record means it was passed over.
  */
 async function recordWrites(pch: PrecompiledHeaders, header: string): Promise<void> {
-  const final = writesPath(pch, header);
-  const partial = `${final}.partial`;
   // The build's flags without its `-x c++-header`: the flags a compile that uses the .gch has.
   const codeFlags = pch.build.slice(1).filter((flag, i, all) => flag !== '-x' && all[i - 1] !== '-x');
-  const env = { ...withPchPreload(HOST_ENV, join(pch.dir, PCH_PRELOAD)), [PCH_RECORD_ENV]: partial };
-  try {
+  await replaceFile(writesPath(pch, header), 0o644, async (partial) => {
+    const env = { ...withPchPreload(HOST_ENV, join(pch.dir, PCH_PRELOAD)), [PCH_RECORD_ENV]: partial };
     await run(
       [pch.build[0]!, `-I${pch.dir}`, ...codeFlags, '-x', 'c++', '-S', '-o', '/dev/null', '-'],
       `#include <${header}>\n`,
@@ -205,11 +213,7 @@ async function recordWrites(pch: PrecompiledHeaders, header: string): Promise<vo
     );
     if (!(await exists(partial)))
       throw new Error(`${pch.build[0]} did not use ${gchPath(pch, header)}, which it has just made`);
-    await chmod(partial, 0o644);
-    await rename(partial, final);
-  } finally {
-    await rm(partial, { force: true });
-  }
+  });
 }
 
 async function readStamp(pch: PrecompiledHeaders): Promise<Stamp | null> {
@@ -264,10 +268,9 @@ export async function pchStatus(language: LanguageDefinition): Promise<PchStatus
 
 /**
  * Builds a language's precompiled headers unless they are fresh: the preload, then each .gch and
- * the record of the pages a compile writes to in it. Each file is written beside its
- * final name and renamed into place, and the stamp comes last, so a compile running meanwhile sees
- * either the old file or the new one, and an interrupted build is redone next time. Readable by
- * every sandbox uid. Returns what it did; throws when the compiler fails.
+ * the record of the pages a compile writes to in it. Each file is put in place whole (replaceFile),
+ * and the stamp comes last, so an interrupted build is redone next time. Readable by every sandbox
+ * uid. Returns what it did; throws when the compiler fails.
  */
 export async function buildPrecompiledHeaders(language: LanguageDefinition): Promise<'fresh' | 'built'> {
   const pch = language.precompiledHeaders;
@@ -281,26 +284,22 @@ export async function buildPrecompiledHeaders(language: LanguageDefinition): Pro
   for (const header of pch.headers) {
     const path = await headerPath(pch, header);
     const final = gchPath(pch, header);
-    const partial = `${final}.partial`;
     const depFile = `${final}.d`;
     await mkdir(dirname(final), { recursive: true, mode: 0o755 });
     // An old record does not describe the new .gch; until the new one is made, there is none.
     await rm(writesPath(pch, header), { force: true });
     try {
-      await run([...pch.build, path, '-o', partial, '-MD', '-MF', depFile], null, BUILD_TIMEOUT_MS);
-      const deps = parseDepFile(await readFile(depFile, 'utf8'));
-      headers.push({ header, path, deps: await Promise.all(deps.map(identity)) });
-      await chmod(partial, 0o644);
-      await rename(partial, final);
+      await replaceFile(final, 0o644, async (partial) => {
+        await run([...pch.build, path, '-o', partial, '-MD', '-MF', depFile], null, BUILD_TIMEOUT_MS);
+        const deps = parseDepFile(await readFile(depFile, 'utf8'));
+        headers.push({ header, path, deps: await Promise.all(deps.map(identity)) });
+      });
     } finally {
-      await rm(partial, { force: true });
       await rm(depFile, { force: true });
     }
     await recordWrites(pch, header);
   }
   const stamp: Stamp = { format: STAMP_FORMAT, build: pch.build, compiler, driver, headers, preload };
-  const stampPath = join(pch.dir, PCH_STAMP);
-  await writeFile(`${stampPath}.partial`, JSON.stringify(stamp), { mode: 0o644 });
-  await rename(`${stampPath}.partial`, stampPath);
+  await replaceFile(join(pch.dir, PCH_STAMP), 0o644, (partial) => writeFile(partial, JSON.stringify(stamp)));
   return 'built';
 }
